@@ -1,0 +1,90 @@
+//! The article page: `/{section}/{slug}`.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+
+use crate::error::{AppError, AppResult};
+use crate::site;
+use crate::state::AppState;
+use crate::web::{Layout, Rendered, ScriptJson};
+
+use super::jsonld;
+use super::queries;
+use super::view::{ArticleParts, ArticleView, BodyPart};
+
+#[derive(Template)]
+#[template(path = "article.html")]
+struct ArticlePage {
+    layout: Layout,
+    article: ArticleView,
+    social: Social,
+    json_ld: ScriptJson,
+}
+
+/// Open Graph and Twitter card values that are not already in the view.
+struct Social {
+    url: String,
+    image: Option<String>,
+    image_alt: String,
+    modified: String,
+    /// "en_GB" from "en-GB".
+    locale: String,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Path((section, slug)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let key = format!("/{section}/{slug}");
+    state.pages.serve(key, &headers, render(&state, &section, &slug)).await
+}
+
+async fn render(state: &AppState, section: &str, slug: &str) -> AppResult<Rendered> {
+    let db = &state.db;
+    let article = queries::published_by_slug(db, slug).await?.ok_or(AppError::NotFound)?;
+    let home = site::queries::section_by_id(db, article.section_id).await?;
+    let path = format!("/{}/{}", home.slug, article.slug);
+    if home.slug != section {
+        return Ok(Rendered::moved_to(path));
+    }
+    let id = article.id;
+    let modified = article.updated_at;
+    let parts = ArticleParts {
+        authors: queries::authors_of(db, id).await?,
+        tags: queries::tags_of(db, id).await?,
+        figures: queries::figures_of(db, id).await?,
+        related: queries::related_of(db, id).await?,
+        section_slug: home.slug,
+        section_name: home.name,
+        article,
+    };
+    let view = ArticleView::new(&state.site, parts);
+    let canonical = state.site.url(&path);
+    let mut images: Vec<String> = view.lead.iter().map(|f| state.site.url(&f.image.largest)).collect();
+    images.extend(view.body.iter().filter_map(|part| match part {
+        BodyPart::Figure(f) => Some(state.site.url(&f.image.largest)),
+        _ => None,
+    }));
+    let logo = state.site.url(&state.assets.url("logo.png"));
+    let json_ld = jsonld::news_article(&state.site, &view, &canonical, &images, &logo, &modified.rfc3339());
+    let social = Social {
+        url: canonical,
+        image: images.first().cloned(),
+        image_alt: view.lead.as_ref().map(|f| f.image.alt.clone()).unwrap_or_default(),
+        modified: modified.rfc3339(),
+        locale: state.site.language.replace('-', "_"),
+    };
+    let layout = Layout::load(state, &view.headline, &view.standfirst, &path).await?;
+    let page = ArticlePage {
+        layout,
+        article: view,
+        social,
+        json_ld,
+    };
+    Ok(Rendered::html(page.render()?)
+        .last_modified(Some(modified))
+        .of_article(id))
+}

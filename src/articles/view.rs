@@ -1,0 +1,170 @@
+//! Articles as readers see them: story cards for lists, and the full page
+//! with pictures and related links placed between body blocks.
+
+use crate::media::{Figure, FigureView, ImageView};
+use crate::site::Author;
+use crate::state::Site;
+use crate::web::{SafeHtml, TimeView};
+
+use super::body;
+use super::model::{Article, Story};
+use super::queries::{RelatedStory, TagLink};
+
+/// A story in a list: homepage, section, tag and author pages, related links.
+#[derive(Clone, Debug)]
+pub struct StoryCard {
+    pub url: String,
+    pub headline: String,
+    pub standfirst: String,
+    pub section_name: String,
+    pub section_url: String,
+    pub time: TimeView,
+    pub image: Option<ImageView>,
+}
+
+impl StoryCard {
+    pub fn new(site: &Site, story: &Story) -> Self {
+        let image = match (&story.image_id, &story.image_widths) {
+            (Some(id), Some(widths)) => Some(ImageView::new(
+                *id,
+                story.image_alt.as_deref().unwrap_or(""),
+                story.image_width.unwrap_or(0),
+                story.image_height.unwrap_or(0),
+                widths,
+            )),
+            _ => None,
+        };
+        Self {
+            url: story.path(),
+            headline: story.headline.clone(),
+            standfirst: story.standfirst.clone(),
+            section_name: story.section_name.clone(),
+            section_url: format!("/{}", story.section_slug),
+            time: TimeView::short(site, story.published_at),
+            image,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct BylineAuthor {
+    pub name: String,
+    pub url: String,
+    pub job_title: String,
+}
+
+/// One piece of an article body, in reading order.
+#[derive(Clone, Debug)]
+pub enum BodyPart {
+    Html(SafeHtml),
+    Figure(FigureView),
+    Related(Vec<StoryCard>),
+}
+
+#[derive(Clone, Debug)]
+pub struct ArticleView {
+    pub headline: String,
+    pub standfirst: String,
+    pub section_name: String,
+    pub section_url: String,
+    pub byline: Vec<BylineAuthor>,
+    pub published: TimeView,
+    pub updated: Option<TimeView>,
+    pub lead: Option<FigureView>,
+    pub body: Vec<BodyPart>,
+    pub footnote: String,
+    pub tags: Vec<TagLink>,
+}
+
+/// Changes within this many seconds of publication are not shown as updates.
+const UPDATE_GRACE_SECS: i64 = 60;
+
+pub struct ArticleParts {
+    pub article: Article,
+    pub section_slug: String,
+    pub section_name: String,
+    pub authors: Vec<Author>,
+    pub tags: Vec<TagLink>,
+    pub figures: Vec<Figure>,
+    pub related: Vec<RelatedStory>,
+}
+
+impl ArticleView {
+    pub fn new(site: &Site, parts: ArticleParts) -> Self {
+        let ArticleParts {
+            article,
+            section_slug,
+            section_name,
+            authors,
+            tags,
+            figures,
+            related,
+        } = parts;
+        let published_at = article.published_at.unwrap_or(article.updated_at);
+        let updated = (article.updated_at.as_seconds() - published_at.as_seconds() > UPDATE_GRACE_SECS)
+            .then(|| TimeView::long(site, article.updated_at));
+        let (lead, body) = compose(site, body::blocks(&article.body), &figures, &related);
+        Self {
+            headline: article.headline,
+            standfirst: article.standfirst,
+            section_url: format!("/{section_slug}"),
+            section_name,
+            byline: authors
+                .iter()
+                .map(|a| BylineAuthor {
+                    name: a.name.clone(),
+                    url: a.path(),
+                    job_title: a.job_title.clone(),
+                })
+                .collect(),
+            published: TimeView::long(site, published_at),
+            updated,
+            lead,
+            body,
+            footnote: article.footnote,
+            tags,
+        }
+    }
+}
+
+/// Places pictures and related links between the body's blocks. The first
+/// picture at position 0 becomes the lead picture above the body.
+fn compose(
+    site: &Site,
+    blocks: Vec<SafeHtml>,
+    figures: &[Figure],
+    related: &[RelatedStory],
+) -> (Option<FigureView>, Vec<BodyPart>) {
+    let count = blocks.len() as i64;
+    let mut lead = None;
+    let mut at: Vec<Vec<BodyPart>> = vec![Vec::new(); blocks.len() + 1];
+    let slot = |position: i64| position.clamp(0, count) as usize;
+    for figure in figures {
+        if figure.position <= 0 && lead.is_none() {
+            lead = Some(FigureView::new(figure, false));
+        } else {
+            at[slot(figure.position)].push(BodyPart::Figure(FigureView::new(figure, true)));
+        }
+    }
+    let mut related_at: Vec<Vec<StoryCard>> = vec![Vec::new(); blocks.len() + 1];
+    for link in related {
+        let position = if link.position <= 0 { count } else { link.position };
+        related_at[slot(position)].push(StoryCard::new(site, &link.story));
+    }
+    let mut parts = Vec::with_capacity(blocks.len() + figures.len() + related.len());
+    let mut extras = at.into_iter().zip(related_at);
+    let mut flush = |parts: &mut Vec<BodyPart>| {
+        if let Some((figures, cards)) = extras.next() {
+            parts.extend(figures);
+            if !cards.is_empty() {
+                parts.push(BodyPart::Related(cards));
+            }
+        }
+    };
+    flush(&mut parts);
+    for block in blocks {
+        parts.push(BodyPart::Html(block));
+        flush(&mut parts);
+    }
+    (lead, parts)
+}

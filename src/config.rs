@@ -1,0 +1,315 @@
+//! Settings: built-in defaults, then a TOML file, then environment variables
+//! (`DATABASE_URL`, then `BROADSHEET_SECTION__KEY`). Built once in `main` and
+//! passed down; nothing reads settings from a global.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The file read when `--config` is not given, if it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "broadsheet.toml";
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub site: SiteSettings,
+    pub media: MediaSettings,
+    pub cache: CacheSettings,
+    pub log: LogSettings,
+    pub demo: DemoSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub request_timeout_secs: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    pub url: Secret<String>,
+    pub max_connections: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SiteSettings {
+    pub name: String,
+    pub tagline: String,
+    pub base_url: String,
+    pub timezone: String,
+    pub language: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MediaSettings {
+    pub dir: PathBuf,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheSettings {
+    pub max_pages: usize,
+    pub cdn_max_age_secs: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DemoSettings {
+    pub load_when_empty: bool,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            request_timeout_secs: 30,
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: Secret::new("sqlite://data/broadsheet.db".into()),
+            max_connections: 10,
+        }
+    }
+}
+
+impl Default for SiteSettings {
+    fn default() -> Self {
+        Self {
+            name: "The Broadsheet".into(),
+            tagline: "Independent news, free for everyone".into(),
+            base_url: "http://127.0.0.1:8080".into(),
+            timezone: "Europe/London".into(),
+            language: "en-GB".into(),
+        }
+    }
+}
+
+impl Default for MediaSettings {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("data/media"),
+        }
+    }
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        Self {
+            max_pages: 5_000,
+            cdn_max_age_secs: 60,
+        }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Text,
+            level: "info".into(),
+        }
+    }
+}
+
+impl Default for DemoSettings {
+    fn default() -> Self {
+        Self { load_when_empty: true }
+    }
+}
+
+impl Settings {
+    /// Layers the sources in order. `file` is the `--config` argument; without
+    /// it, `broadsheet.toml` in the working directory is read when present.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match file {
+            Some(path) => {
+                anyhow::ensure!(path.is_file(), "the settings file {} does not exist", path.display());
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None => figment = figment.merge(Toml::file(DEFAULT_CONFIG_FILE)),
+        }
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            figment = figment.merge(Serialized::default("database.url", url));
+        }
+        // Only `SECTION__KEY` names are settings; other BROADSHEET_* variables
+        // (such as BROADSHEET_CONFIG) belong to the command line.
+        let env = Env::prefixed("BROADSHEET_")
+            .filter(|key| key.as_str().contains("__"))
+            .split("__");
+        let settings: Settings = figment
+            .merge(env)
+            .extract()
+            .map_err(|e| anyhow::anyhow!("invalid settings: {e}"))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        jiff::tz::TimeZone::get(&self.site.timezone)
+            .with_context(|| format!("site.timezone {:?} is not a known time zone", self.site.timezone))?;
+        anyhow::ensure!(
+            self.site.base_url.starts_with("http://") || self.site.base_url.starts_with("https://"),
+            "site.base_url must start with http:// or https://, not {:?}",
+            self.site.base_url
+        );
+        anyhow::ensure!(
+            self.database.max_connections > 0,
+            "database.max_connections must be at least 1"
+        );
+        Ok(())
+    }
+
+    /// The site's address without a trailing slash, for absolute links.
+    pub fn base_url(&self) -> &str {
+        self.site.base_url.trim_end_matches('/')
+    }
+}
+
+/// A value that never appears in logs or `Debug` output.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    pub fn new(value: T) -> Self {
+        Self(value)
+    }
+
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Every setting with its default and meaning; `--help` prints this table
+/// and a test keeps it in step with [`Settings`].
+pub const SETTINGS_HELP: &[(&str, &str)] = &[
+    ("server.bind", "address and port the site listens on"),
+    ("server.request_timeout_secs", "longest a request may take before a 503"),
+    (
+        "database.url",
+        "sqlite://PATH (embedded) or postgres://USER@HOST/DB; DATABASE_URL also works",
+    ),
+    ("database.max_connections", "size of the database connection pool"),
+    ("site.name", "the publication's name, shown in the masthead and feeds"),
+    ("site.tagline", "one line under the masthead and in feed descriptions"),
+    (
+        "site.base_url",
+        "public address of the site, used in canonical links, feeds and sitemaps",
+    ),
+    (
+        "site.timezone",
+        "IANA time zone in which dates are shown (e.g. Europe/London)",
+    ),
+    ("site.language", "BCP 47 language tag of the content"),
+    ("media.dir", "folder where uploaded and resized images are kept"),
+    ("cache.max_pages", "rendered pages kept in memory"),
+    ("cache.cdn_max_age_secs", "how long a CDN may keep a page (s-maxage)"),
+    ("log.format", "text or json"),
+    ("log.level", "error, warn, info, debug or trace (RUST_LOG overrides)"),
+    (
+        "demo.load_when_empty",
+        "load the demo content when the database has no articles",
+    ),
+];
+
+/// The settings table shown by `--help`.
+pub fn settings_help() -> String {
+    let defaults = flatten(&Settings::default());
+    let mut out = String::from(
+        "Settings (TOML file `broadsheet.toml` or --config FILE; each can be overridden by its environment variable):\n",
+    );
+    for (key, meaning) in SETTINGS_HELP {
+        let default = defaults
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("");
+        out.push_str(&format!(
+            "  {key:<28} {:<40} default {default}\n      {meaning}\n",
+            env_name(key)
+        ));
+    }
+    out
+}
+
+/// `server.bind` → `BROADSHEET_SERVER__BIND`.
+pub fn env_name(key: &str) -> String {
+    format!("BROADSHEET_{}", key.to_uppercase().replace('.', "__"))
+}
+
+/// Every leaf of the settings as `section.key` with its value shown as text.
+pub fn flatten(settings: &Settings) -> Vec<(String, String)> {
+    let value = serde_json::to_value(settings).unwrap_or_default();
+    let mut out = Vec::new();
+    if let serde_json::Value::Object(sections) = value {
+        for (section, keys) in sections {
+            if let serde_json::Value::Object(keys) = keys {
+                for (key, value) in keys {
+                    let shown = match value {
+                        serde_json::Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    out.push((format!("{section}.{key}"), shown));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_setting_is_documented_and_every_documented_setting_exists() {
+        let mut actual: Vec<String> = flatten(&Settings::default()).into_iter().map(|(k, _)| k).collect();
+        let mut documented: Vec<String> = SETTINGS_HELP.iter().map(|(k, _)| k.to_string()).collect();
+        actual.sort();
+        documented.sort();
+        assert_eq!(actual, documented);
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let settings = DatabaseSettings {
+            url: Secret::new("postgres://user:hunter2@db/news".into()),
+            max_connections: 1,
+        };
+        assert!(!format!("{settings:?}").contains("hunter2"));
+    }
+}

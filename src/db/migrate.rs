@@ -1,0 +1,105 @@
+//! Schema migrations, embedded in the binary and applied at start.
+//!
+//! A migration is one SQL file both databases run; where the dialects must
+//! differ (full-text search, for instance) a migration names one file per
+//! backend. Applied migrations are recorded with a checksum: editing one after
+//! it has run is refused rather than silently ignored.
+
+use anyhow::{Context, bail};
+use sha2::{Digest, Sha256};
+
+use super::{Backend, Db, sql};
+use crate::domain::Timestamp;
+
+enum Source {
+    Both(&'static str),
+    #[allow(dead_code, reason = "used as soon as a migration needs per-backend SQL")]
+    PerBackend {
+        sqlite: &'static str,
+        postgres: &'static str,
+    },
+}
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    source: Source,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "site",
+    source: Source::Both(include_str!("../../migrations/0001_site.sql")),
+}];
+
+/// A lock number private to Broadsheet, so instances starting together on one
+/// PostgreSQL apply migrations one at a time.
+const PG_MIGRATION_LOCK: i64 = 0x6272_6f61_6473;
+
+pub async fn migrate(db: &Db) -> anyhow::Result<()> {
+    sql("CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY,
+            name TEXT NOT NULL,
+            checksum TEXT NOT NULL,
+            applied_at TIMESTAMPTZ NOT NULL)")
+    .execute(db)
+    .await
+    .context("creating the migrations table")?;
+
+    let mut tx = db.begin().await?;
+    if db.backend() == Backend::Postgres {
+        sql("SELECT pg_advisory_xact_lock($1)")
+            .bind(PG_MIGRATION_LOCK)
+            .execute(&mut tx)
+            .await?;
+    }
+    let applied: Vec<(i64, String)> = sql("SELECT version, checksum FROM schema_migrations ORDER BY version")
+        .fetch_all(&mut tx)
+        .await?;
+    for migration in MIGRATIONS {
+        let text = match (&migration.source, db.backend()) {
+            (Source::Both(text), _) => *text,
+            (Source::PerBackend { sqlite, .. }, Backend::Sqlite) => *sqlite,
+            (Source::PerBackend { postgres, .. }, Backend::Postgres) => *postgres,
+        };
+        let checksum = hex(&Sha256::digest(text.as_bytes()));
+        match applied.iter().find(|(v, _)| *v == migration.version) {
+            Some((_, recorded)) if *recorded == checksum => continue,
+            Some(_) => bail!(
+                "migration {} ({}) was changed after it was applied; add a new migration instead",
+                migration.version,
+                migration.name
+            ),
+            None => {}
+        }
+        for statement in statements(text) {
+            sql(statement.to_owned())
+                .execute(&mut tx)
+                .await
+                .with_context(|| format!("applying migration {} ({})", migration.version, migration.name))?;
+        }
+        sql("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
+            .bind(migration.version)
+            .bind(migration.name)
+            .bind(checksum)
+            .bind(Timestamp::now())
+            .execute(&mut tx)
+            .await?;
+        tracing::info!(version = migration.version, name = migration.name, "applied migration");
+    }
+    tx.commit().await.context("committing migrations")?;
+    Ok(())
+}
+
+/// Splits a migration file into statements at semicolons that end a line.
+/// Migrations keep one statement per `;`-terminated block for this reason.
+fn statements(text: &str) -> impl Iterator<Item = &str> {
+    text.split(";\n").map(str::trim).filter(|s| {
+        !s.lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with("--"))
+    })
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

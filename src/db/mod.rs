@@ -1,0 +1,73 @@
+//! The database: embedded SQLite by default, PostgreSQL for several instances.
+//!
+//! Every query is written once in SQL both databases accept (`$1` parameters,
+//! `BIGINT`, `BOOLEAN`, `UUID`, `TIMESTAMPTZ`, `ON CONFLICT`, `RETURNING`) and
+//! run through [`Query`]. The few places where the dialects differ match on
+//! [`Backend`] and say so.
+
+mod connect;
+mod migrate;
+mod query;
+
+pub use connect::connect;
+pub use migrate::migrate;
+pub use query::{Arg, Conn, Query, Record, sql};
+
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
+
+/// A handle on the pool; cheap to clone.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// An open transaction; dropped without `commit` it rolls back.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Db {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(pool) => pool.close().await,
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await,
+            Tx::Postgres(tx) => tx.commit().await,
+        }
+    }
+}
+
+/// True when the error is a unique-constraint violation, so callers can turn
+/// it into a field error where the write happens.
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}

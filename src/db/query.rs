@@ -1,0 +1,211 @@
+//! One query type for both databases: SQL text plus bound arguments, run on a
+//! pool or inside a transaction of either backend.
+
+use std::borrow::Cow;
+
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{AssertSqlSafe, FromRow, PgConnection, PgPool, SqliteConnection, SqlitePool};
+use uuid::Uuid;
+
+use super::{Db, Tx};
+use crate::domain::Timestamp;
+
+/// A value bound to a `$n` parameter. `None` binds a typed NULL.
+#[derive(Clone, Debug)]
+pub enum Arg {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Bool(Option<bool>),
+    Uuid(Option<Uuid>),
+    Time(Option<Timestamp>),
+    Bytes(Option<Vec<u8>>),
+}
+
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(Some(v.to_owned()))
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(Some(v))
+    }
+}
+impl From<&String> for Arg {
+    fn from(v: &String) -> Self {
+        Arg::Text(Some(v.clone()))
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Arg::Text(v)
+    }
+}
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::Int(v)
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Bool(Some(v))
+    }
+}
+impl From<Uuid> for Arg {
+    fn from(v: Uuid) -> Self {
+        Arg::Uuid(Some(v))
+    }
+}
+impl From<Vec<u8>> for Arg {
+    fn from(v: Vec<u8>) -> Self {
+        Arg::Bytes(Some(v))
+    }
+}
+
+/// Rows that decode from either database; `#[derive(sqlx::FromRow)]` gives this.
+pub trait Record: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Record for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+
+/// Where a query runs: a pool, or the connection of an open transaction.
+pub enum Conn<'c> {
+    SqlitePool(&'c SqlitePool),
+    PgPool(&'c PgPool),
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
+}
+
+impl<'c> From<&'c Db> for Conn<'c> {
+    fn from(db: &'c Db) -> Self {
+        match db {
+            Db::Sqlite(pool) => Conn::SqlitePool(pool),
+            Db::Postgres(pool) => Conn::PgPool(pool),
+        }
+    }
+}
+
+impl<'c> From<&'c mut Tx> for Conn<'c> {
+    fn from(tx: &'c mut Tx) -> Self {
+        match tx {
+            Tx::Sqlite(tx) => Conn::Sqlite(tx),
+            Tx::Postgres(tx) => Conn::Postgres(tx),
+        }
+    }
+}
+
+/// Starts a query. The text is fixed SQL written in this code base; values
+/// always travel as bound arguments, never spliced into the text.
+pub fn sql(text: impl Into<Cow<'static, str>>) -> Query {
+    Query {
+        text: text.into(),
+        args: Vec::new(),
+    }
+}
+
+#[must_use = "a query does nothing until it is run"]
+pub struct Query {
+    text: Cow<'static, str>,
+    args: Vec<Arg>,
+}
+
+/// Binds our arguments onto a sqlx query of either backend.
+macro_rules! bind_all {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for arg in $args {
+            q = match arg {
+                Arg::Text(v) => q.bind(v),
+                Arg::Int(v) => q.bind(v),
+                Arg::Bool(v) => q.bind(v),
+                Arg::Uuid(v) => q.bind(v),
+                Arg::Time(v) => q.bind(v),
+                Arg::Bytes(v) => q.bind(v),
+            };
+        }
+        q
+    }};
+}
+
+/// Runs `$method` on the query built by `$make` for whichever backend `$conn` is.
+macro_rules! run {
+    ($self:ident, $conn:expr, $make:ident, $method:ident) => {{
+        let Query { text, args } = $self;
+        let text = AssertSqlSafe(text);
+        match $conn.into() {
+            Conn::SqlitePool(pool) => {
+                bind_all!(sqlx::$make::<sqlx::Sqlite, _>(text), args)
+                    .$method(pool)
+                    .await
+            }
+            Conn::PgPool(pool) => {
+                bind_all!(sqlx::$make::<sqlx::Postgres, _>(text), args)
+                    .$method(pool)
+                    .await
+            }
+            Conn::Sqlite(conn) => {
+                bind_all!(sqlx::$make::<sqlx::Sqlite, _>(text), args)
+                    .$method(conn)
+                    .await
+            }
+            Conn::Postgres(conn) => {
+                bind_all!(sqlx::$make::<sqlx::Postgres, _>(text), args)
+                    .$method(conn)
+                    .await
+            }
+        }
+    }};
+}
+
+impl Query {
+    pub fn bind(mut self, arg: impl Into<Arg>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub async fn fetch_all<'c, T: Record>(self, conn: impl Into<Conn<'c>>) -> Result<Vec<T>, sqlx::Error> {
+        run!(self, conn, query_as, fetch_all)
+    }
+
+    pub async fn fetch_optional<'c, T: Record>(self, conn: impl Into<Conn<'c>>) -> Result<Option<T>, sqlx::Error> {
+        run!(self, conn, query_as, fetch_optional)
+    }
+
+    pub async fn fetch_one<'c, T: Record>(self, conn: impl Into<Conn<'c>>) -> Result<T, sqlx::Error> {
+        run!(self, conn, query_as, fetch_one)
+    }
+
+    /// Runs a statement and returns how many rows it changed.
+    pub async fn execute<'c>(self, conn: impl Into<Conn<'c>>) -> Result<u64, sqlx::Error> {
+        let Query { text, args } = self;
+        let text = AssertSqlSafe(text);
+        Ok(match conn.into() {
+            Conn::SqlitePool(pool) => bind_all!(sqlx::query::<sqlx::Sqlite>(text), args)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+            Conn::PgPool(pool) => bind_all!(sqlx::query::<sqlx::Postgres>(text), args)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+            Conn::Sqlite(conn) => bind_all!(sqlx::query::<sqlx::Sqlite>(text), args)
+                .execute(conn)
+                .await?
+                .rows_affected(),
+            Conn::Postgres(conn) => bind_all!(sqlx::query::<sqlx::Postgres>(text), args)
+                .execute(conn)
+                .await?
+                .rows_affected(),
+        })
+    }
+
+    /// A single `BIGINT` value, such as a `COUNT(*)`.
+    pub async fn fetch_count<'c>(self, conn: impl Into<Conn<'c>>) -> Result<i64, sqlx::Error> {
+        let (count,): (i64,) = self.fetch_one(conn).await?;
+        Ok(count)
+    }
+}

@@ -1,0 +1,302 @@
+//! The demo content: a realistic front page for a fresh install, written in
+//! our own words. Sections, authors and articles live as text files under
+//! `content/`; pictures are painted at load time.
+
+mod pictures;
+
+use std::collections::HashMap;
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+use crate::articles::write::{self, NewArticle};
+use crate::articles::{Headline, Status};
+use crate::domain::{ArticleId, AuthorId, SectionId, Slug, TagId, Timestamp};
+use crate::events::Event;
+use crate::media::{self, ImageText};
+use crate::site::queries::{self, NewAuthor, NewSection};
+use crate::state::AppState;
+
+const SECTIONS: &str = include_str!("content/sections.toml");
+const AUTHORS: &str = include_str!("content/authors.toml");
+const ARTICLES: &[&str] = include!(concat!(env!("OUT_DIR"), "/demo_articles.rs"));
+
+/// Size of the painted article pictures and author portraits.
+const PICTURE: (u32, u32) = (1280, 720);
+const PORTRAIT: (u32, u32) = (320, 320);
+
+#[derive(Deserialize)]
+struct SectionsFile {
+    sections: Vec<SectionEntry>,
+}
+
+#[derive(Deserialize)]
+struct SectionEntry {
+    slug: Slug,
+    name: String,
+    description: String,
+}
+
+#[derive(Deserialize)]
+struct AuthorsFile {
+    authors: Vec<AuthorEntry>,
+}
+
+#[derive(Deserialize)]
+struct AuthorEntry {
+    slug: Slug,
+    name: String,
+    job_title: String,
+    bio: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrontMatter {
+    slug: Slug,
+    headline: String,
+    standfirst: String,
+    section: String,
+    #[serde(default)]
+    tags: Vec<Slug>,
+    authors: Vec<String>,
+    published: String,
+    updated: Option<String>,
+    #[serde(default)]
+    featured: bool,
+    #[serde(default)]
+    footnote: String,
+    #[serde(default)]
+    related: Vec<RelatedEntry>,
+    #[serde(default)]
+    images: Vec<ImageEntry>,
+}
+
+#[derive(Deserialize)]
+struct RelatedEntry {
+    slug: String,
+    after: i64,
+}
+
+#[derive(Deserialize)]
+struct ImageEntry {
+    after: i64,
+    scene: String,
+    alt: String,
+    caption: String,
+    credit: String,
+}
+
+/// Loads the demo content when the site has no articles. Returns whether it did.
+pub async fn load_if_empty(state: &AppState) -> anyhow::Result<bool> {
+    if write::any(&state.db).await? {
+        return Ok(false);
+    }
+    load(state).await?;
+    state.content_changed(Event::ContentChanged).await?;
+    Ok(true)
+}
+
+async fn load(state: &AppState) -> anyhow::Result<()> {
+    let db = &state.db;
+    let media_dir = &state.settings.media.dir;
+
+    let sections: SectionsFile = toml::from_str(SECTIONS).context("reading demo sections")?;
+    let mut section_ids: HashMap<String, SectionId> = HashMap::new();
+    for (position, s) in sections.sections.into_iter().enumerate() {
+        let id = queries::create_section(
+            db,
+            NewSection {
+                slug: s.slug.clone(),
+                name: &s.name,
+                description: &s.description,
+                position: position as i64,
+            },
+        )
+        .await?;
+        section_ids.insert(s.slug.to_string(), id);
+    }
+
+    let authors: AuthorsFile = toml::from_str(AUTHORS).context("reading demo authors")?;
+    let mut author_ids: HashMap<String, AuthorId> = HashMap::new();
+    for a in authors.authors {
+        let portrait = pictures::paint("portrait", a.slug.as_str(), PORTRAIT.0, PORTRAIT.1);
+        let alt = format!("Placeholder portrait of {}", a.name);
+        let photo = media::store_picture(
+            db,
+            media_dir,
+            portrait,
+            ImageText {
+                alt: &alt,
+                caption: "",
+                credit: "",
+            },
+        )
+        .await?;
+        let id = queries::create_author(
+            db,
+            NewAuthor {
+                slug: a.slug.clone(),
+                name: &a.name,
+                job_title: &a.job_title,
+                bio: &a.bio,
+                photo: Some(photo),
+            },
+        )
+        .await?;
+        author_ids.insert(a.slug.to_string(), id);
+    }
+
+    let mut article_ids: HashMap<String, ArticleId> = HashMap::new();
+    let mut related: Vec<(ArticleId, Vec<RelatedEntry>)> = Vec::new();
+    let mut tag_ids: HashMap<Slug, TagId> = HashMap::new();
+    for text in ARTICLES {
+        let (front, body) = split_front_matter(text)?;
+        let front: FrontMatter = toml::from_str(front).context("reading a demo article's front matter")?;
+        let slug = front.slug.to_string();
+        let context = || format!("loading the demo article {slug}");
+        let section = *section_ids
+            .get(&front.section)
+            .with_context(|| format!("{}: unknown section {}", slug, front.section))?;
+        let authors = front
+            .authors
+            .iter()
+            .map(|a| {
+                author_ids
+                    .get(a)
+                    .copied()
+                    .with_context(|| format!("{slug}: unknown author {a}"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mut tags = Vec::new();
+        for tag in &front.tags {
+            let id = match tag_ids.get(tag) {
+                Some(id) => *id,
+                None => {
+                    let id = queries::ensure_tag(db, tag, &tag_name(tag.as_str())).await?;
+                    tag_ids.insert(tag.clone(), id);
+                    id
+                }
+            };
+            tags.push(id);
+        }
+        let mut images = Vec::new();
+        for (n, picture) in front.images.iter().enumerate() {
+            let painted = pictures::paint(&picture.scene, &format!("{slug}-{n}"), PICTURE.0, PICTURE.1);
+            let id = media::store_picture(
+                db,
+                media_dir,
+                painted,
+                ImageText {
+                    alt: &picture.alt,
+                    caption: &picture.caption,
+                    credit: &picture.credit,
+                },
+            )
+            .await
+            .with_context(context)?;
+            images.push((id, picture.after));
+        }
+        let published = Timestamp::parse(&front.published).with_context(context)?;
+        let updated = front
+            .updated
+            .as_deref()
+            .map(Timestamp::parse)
+            .transpose()
+            .with_context(context)?;
+        let id = write::create(
+            db,
+            NewArticle {
+                slug: front.slug,
+                headline: Headline::parse(&front.headline).with_context(context)?,
+                standfirst: front.standfirst,
+                body: body.to_owned(),
+                footnote: front.footnote,
+                section,
+                status: Status::Published,
+                published_at: Some(published),
+                updated_at: updated,
+                featured: front.featured,
+                authors,
+                tags,
+                images,
+            },
+        )
+        .await
+        .with_context(context)?;
+        article_ids.insert(slug, id);
+        related.push((id, front.related));
+    }
+
+    for (article, links) in related {
+        let links = links
+            .iter()
+            .map(|r| {
+                article_ids
+                    .get(&r.slug)
+                    .map(|id| (*id, r.after))
+                    .with_context(|| format!("unknown related article {}", r.slug))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        write::set_related(db, article, &links).await?;
+    }
+    tracing::info!(articles = article_ids.len(), "loaded the demo content");
+    Ok(())
+}
+
+/// `+++\n<toml>\n+++\n<markdown>` → (toml, markdown).
+fn split_front_matter(text: &str) -> anyhow::Result<(&str, &str)> {
+    let Some(rest) = text.strip_prefix("+++\n") else {
+        bail!("a demo article must start with a +++ line");
+    };
+    let Some(end) = rest.find("\n+++\n") else {
+        bail!("a demo article's front matter must end with a +++ line");
+    };
+    Ok((&rest[..end], rest[end + 5..].trim()))
+}
+
+/// "war-in-ukraine" → "War in Ukraine"; initialisms stay in capitals.
+fn tag_name(slug: &str) -> String {
+    const INITIALISMS: &[&str] = &["ai", "eu", "nhs", "uk", "un", "us", "cop29"];
+    const SMALL_WORDS: &[&str] = &["and", "for", "in", "of", "on", "the", "to"];
+    slug.split('-')
+        .enumerate()
+        .map(|(n, word)| {
+            if INITIALISMS.contains(&word) {
+                word.to_uppercase()
+            } else if n > 0 && SMALL_WORDS.contains(&word) {
+                word.to_owned()
+            } else {
+                let mut chars = word.chars();
+                chars
+                    .next()
+                    .map(|c| c.to_uppercase().chain(chars).collect())
+                    .unwrap_or_default()
+            }
+        })
+        .collect::<Vec<String>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_demo_article_parses() {
+        assert!(ARTICLES.len() >= 20);
+        for text in ARTICLES {
+            let (front, body) = split_front_matter(text).unwrap();
+            let front: FrontMatter = toml::from_str(front).unwrap();
+            assert!(!body.is_empty(), "{} has no body", front.slug);
+            Headline::parse(&front.headline).unwrap();
+        }
+    }
+
+    #[test]
+    fn tag_names_read_naturally() {
+        assert_eq!(tag_name("north-korea"), "North Korea");
+        assert_eq!(tag_name("nhs"), "NHS");
+        assert_eq!(tag_name("war-in-ukraine"), "War in Ukraine");
+    }
+}

@@ -1,0 +1,95 @@
+//! One error type for every handler. Each expected case is a named variant
+//! with its HTTP status here; anything else is a 500 whose cause is logged once
+//! and never shown. The body is drawn later by `web::errors`, which knows
+//! whether the client wants an HTML page or `application/problem+json`.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("page not found")]
+    NotFound,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        AppError::Internal(err.into())
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(err: askama::Error) -> Self {
+        AppError::Internal(anyhow::Error::new(err).context("rendering a template"))
+    }
+}
+
+/// What went wrong, attached to the response for `web::errors` to draw.
+#[derive(Clone, Debug)]
+pub struct ErrorReport {
+    pub status: StatusCode,
+    pub title: &'static str,
+    pub detail: String,
+    pub field: Option<String>,
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn report(&self) -> ErrorReport {
+        let (title, detail, field) = match self {
+            AppError::NotFound => (
+                "Page not found",
+                "We could not find the page you asked for. It may have moved, or the address may be mistyped."
+                    .to_owned(),
+                None,
+            ),
+            AppError::BadRequest(message) => ("Bad request", message.clone(), None),
+            AppError::Invalid { field, message } => {
+                ("Please check what you entered", message.clone(), Some(field.clone()))
+            }
+            AppError::Conflict(message) => ("Conflict", message.clone(), None),
+            AppError::Internal(_) => (
+                "Something went wrong",
+                "Something went wrong on our side. Please try again in a moment.".to_owned(),
+                None,
+            ),
+        };
+        ErrorReport {
+            status: self.status(),
+            title,
+            detail,
+            field,
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(cause) = &self {
+            tracing::error!(error = format!("{cause:#}"), "request failed");
+        }
+        let report = self.report();
+        let mut response = report.status.into_response();
+        response.extensions_mut().insert(report);
+        response
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,104 @@
+//! Changes that other parts of the system, and other instances, react to:
+//! cached pages are dropped when content changes, live pages are told about
+//! new comments and entries.
+//!
+//! On SQLite there is one instance and the bus is an in-process broadcast.
+//! On PostgreSQL each event is also sent with `NOTIFY`, and every instance
+//! `LISTEN`s, so an event raised on one instance reaches all of them.
+
+use serde::{Deserialize, Serialize};
+use sqlx::postgres::PgListener;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+use crate::db::{Db, sql};
+use crate::domain::ArticleId;
+
+const CHANNEL: &str = "broadsheet_events";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// Published content changed: every page that lists or links articles may be stale.
+    ContentChanged,
+    /// Only this article's own page changed.
+    ArticleChanged { article: ArticleId },
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+struct Envelope {
+    origin: Uuid,
+    event: Event,
+}
+
+#[derive(Clone)]
+pub struct Bus {
+    db: Db,
+    origin: Uuid,
+    local: broadcast::Sender<Event>,
+}
+
+impl Bus {
+    /// Connects the bus; on PostgreSQL this starts listening for other instances.
+    pub async fn start(db: Db) -> anyhow::Result<Self> {
+        let (local, _) = broadcast::channel(1024);
+        let bus = Self {
+            db,
+            origin: Uuid::now_v7(),
+            local,
+        };
+        if let Db::Postgres(pool) = &bus.db {
+            let mut listener = PgListener::connect_with(pool).await?;
+            listener.listen(CHANNEL).await?;
+            let bus = bus.clone();
+            tokio::spawn(async move { bus.relay(listener).await });
+        }
+        Ok(bus)
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.local.subscribe()
+    }
+
+    /// Raises an event here at once and, on PostgreSQL, on every other instance.
+    pub async fn publish(&self, event: Event) -> anyhow::Result<()> {
+        let _ = self.local.send(event.clone());
+        if matches!(self.db, Db::Postgres(_)) {
+            let payload = serde_json::to_string(&Envelope {
+                origin: self.origin,
+                event,
+            })?;
+            sql("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(payload)
+                .execute(&self.db)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn relay(self, mut listener: PgListener) {
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(notification)) => match serde_json::from_str::<Envelope>(notification.payload()) {
+                    Ok(envelope) if envelope.origin == self.origin => {}
+                    Ok(envelope) => {
+                        let _ = self.local.send(envelope.event);
+                    }
+                    Err(err) => tracing::warn!(%err, "ignoring a malformed event"),
+                },
+                Ok(None) => {
+                    // The connection dropped; the next call reconnects. Whatever was
+                    // sent meanwhile is lost, so treat everything as changed.
+                    tracing::warn!("event listener lost its connection; reconnecting");
+                    let _ = self.local.send(Event::ContentChanged);
+                }
+                Err(err) => {
+                    tracing::warn!(%err, "event listener failed; retrying");
+                    let _ = self.local.send(Event::ContentChanged);
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                }
+            }
+        }
+    }
+}

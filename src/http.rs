@@ -1,0 +1,52 @@
+//! The whole HTTP surface: every domain's router merged, with the layers
+//! that apply to all of them.
+
+use std::any::Any;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::{articles, feeds, media, site, web};
+
+pub fn router(state: AppState) -> Router {
+    let timeout = Duration::from_secs(state.settings.server.request_timeout_secs);
+    Router::new()
+        .merge(site::router())
+        .merge(articles::router())
+        .merge(feeds::router())
+        .merge(media::router(&state.settings.media.dir))
+        .route("/static/{file}", get(web::assets::serve))
+        .fallback(not_found)
+        // Innermost first: a panic becomes an error report, which is then drawn as a page.
+        .layer(CatchPanicLayer::custom(panic_to_error))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            web::errors::render_errors,
+        ))
+        .layer(middleware::map_response(web::security::headers))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+fn panic_to_error(cause: Box<dyn Any + Send + 'static>) -> Response {
+    let message = cause
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| cause.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    AppError::Internal(anyhow::anyhow!("handler panicked: {message}")).into_response()
+}

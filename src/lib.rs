@@ -1,0 +1,28 @@
+//! Broadsheet: a news website in one binary.
+//!
+//! Domains own their routes, types and queries: `articles` (stored, read,
+//! drawn), `site` (sections, tags, authors, homepage), `media` (pictures),
+//! `feeds` (RSS, Atom, sitemaps). Cross-cutting pieces sit beside them:
+//! `config`, `db`, `domain` (value types), `error`, `events`, `web`
+//! (page cache, layout, error pages), `http` (the merged router), `startup`.
+
+pub mod articles;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod events;
+pub mod feeds;
+pub mod http;
+pub mod media;
+pub mod site;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod web;
+
+pub use config::Settings;
+pub use startup::Application;
+pub use state::AppState;

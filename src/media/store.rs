@@ -1,0 +1,137 @@
+//! Storing a picture: decode (by content, never by file name), refuse what
+//! is too large, resize once into the served widths and save as JPEG.
+//! Re-encoding drops every metadata block, EXIF location included.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use image::{DynamicImage, ImageReader, Limits, RgbImage, imageops::FilterType};
+
+use crate::db::{Db, sql};
+use crate::domain::{ImageId, Timestamp};
+use crate::error::AppError;
+
+/// The widths pictures are served at; a picture is never enlarged.
+pub const WIDTHS: &[u32] = &[320, 640, 960, 1280, 1920];
+const MAX_DIMENSION: u32 = 12_000;
+const MAX_PIXELS: u64 = 50_000_000;
+const JPEG_QUALITY: u8 = 82;
+
+/// The words that go with a picture.
+pub struct ImageText<'a> {
+    pub alt: &'a str,
+    pub caption: &'a str,
+    pub credit: &'a str,
+}
+
+/// Stores an uploaded file after checking what it really is.
+pub async fn store(db: &Db, media_dir: &Path, bytes: &[u8], text: ImageText<'_>) -> Result<ImageId, AppError> {
+    let bytes = bytes.to_vec();
+    let picture = tokio::task::spawn_blocking(move || decode(&bytes).map(|p| p.to_rgb8()))
+        .await
+        .context("the decoding task stopped")??;
+    store_picture(db, media_dir, picture, text).await
+}
+
+/// Stores a picture already in memory.
+pub async fn store_picture(
+    db: &Db,
+    media_dir: &Path,
+    picture: RgbImage,
+    text: ImageText<'_>,
+) -> Result<ImageId, AppError> {
+    if text.alt.trim().is_empty() {
+        return Err(AppError::Invalid {
+            field: "alt".into(),
+            message: "Describe the picture for readers who cannot see it (alt text is required).".into(),
+        });
+    }
+    let id = ImageId::new();
+    let folder = media_dir.join(id.to_string());
+    let (width, height, widths) = tokio::task::spawn_blocking(move || resize_and_save(&picture, &folder))
+        .await
+        .context("the resizing task stopped")??;
+    sql(
+        "INSERT INTO images (id, alt, caption, credit, width, height, widths, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id)
+    .bind(text.alt.trim())
+    .bind(text.caption.trim())
+    .bind(text.credit.trim())
+    .bind(i64::from(width))
+    .bind(i64::from(height))
+    .bind(widths.iter().map(u32::to_string).collect::<Vec<_>>().join(" "))
+    .bind(Timestamp::now())
+    .execute(db)
+    .await?;
+    Ok(id)
+}
+
+fn resize_and_save(picture: &RgbImage, folder: &Path) -> Result<(u32, u32, Vec<u32>), AppError> {
+    let (width, height) = (picture.width(), picture.height());
+    std::fs::create_dir_all(folder).with_context(|| format!("creating {}", folder.display()))?;
+    let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|w| *w < width).collect();
+    widths.push(width.min(*WIDTHS.last().unwrap_or(&width)));
+    widths.dedup();
+    for &w in &widths {
+        let h = ((u64::from(height) * u64::from(w)) / u64::from(width).max(1)).max(1) as u32;
+        let resized = if w == width {
+            picture.clone()
+        } else {
+            // Through DynamicImage so the optimised copy in the image crate runs.
+            DynamicImage::ImageRgb8(picture.clone())
+                .resize_exact(w, h, FilterType::Triangle)
+                .to_rgb8()
+        };
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, JPEG_QUALITY)
+            .encode_image(&resized)
+            .context("encoding a JPEG")?;
+        write_atomically(&folder.join(format!("{w}.jpg")), &jpeg)?;
+    }
+    Ok((width, height, widths))
+}
+
+fn decode(bytes: &[u8]) -> Result<DynamicImage, AppError> {
+    let unusable = |message: String| AppError::Invalid {
+        field: "image".into(),
+        message,
+    };
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| unusable(format!("The file could not be read: {e}")))?;
+    if reader.format().is_none() {
+        return Err(unusable("The file is not a JPEG or PNG picture.".into()));
+    }
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_DIMENSION);
+    limits.max_image_height = Some(MAX_DIMENSION);
+    limits.max_alloc = Some(MAX_PIXELS * 4);
+    reader.limits(limits);
+    let (w, h) = reader
+        .into_dimensions()
+        .map_err(|e| unusable(format!("The picture is too large or damaged: {e}")))?;
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(unusable(format!(
+            "The picture has {w}×{h} pixels; the most we accept is {MAX_PIXELS} pixels."
+        )));
+    }
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| unusable(format!("The file could not be read: {e}")))?;
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_PIXELS * 4);
+    reader.limits(limits);
+    reader
+        .decode()
+        .map_err(|e| unusable(format!("The picture could not be decoded: {e}")))
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp: PathBuf = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("moving {} into place", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,41 @@
+//! A section front: `/{section}`.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+
+use crate::articles::StoryFilter;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::PageNumber;
+
+use super::listing::{self, Listing};
+use super::queries;
+
+pub async fn show(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    page: PageNumber,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let key = format!("/{slug}{}", page.key_suffix());
+    state
+        .pages
+        .serve(key, &headers, async {
+            let section = queries::section_by_slug(&state.db, &slug)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let path = format!("/{}", section.slug);
+            let listing = Listing {
+                filter: StoryFilter::Section(section.id),
+                path: &path,
+                kicker: "Section",
+                heading: section.name,
+                intro: section.description,
+                profile: None,
+                has_feeds: true,
+            };
+            listing::render(&state, listing, page).await
+        })
+        .await
+}

@@ -1,0 +1,85 @@
+//! Building the application from settings: open and migrate the database,
+//! load the demo content into an empty site, bind the listener.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::events::Bus;
+use crate::state::{AppState, Site};
+use crate::web::assets::Assets;
+use crate::web::page_cache::PageCache;
+use crate::{demo, http};
+
+pub struct Application {
+    listener: TcpListener,
+    port: u16,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let state = prepare(settings).await?;
+        if state.settings.demo.load_when_empty {
+            demo::load_if_empty(&state).await.context("loading the demo content")?;
+        }
+        let bind = &state.settings.server.bind;
+        let listener = TcpListener::bind(bind)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
+        let port = listener.local_addr()?.port();
+        Ok(Self { listener, port, state })
+    }
+
+    /// The port actually bound (useful when the settings asked for port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let router = http::router(self.state.clone());
+        axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("serving HTTP")?;
+        self.state.db.close().await;
+        Ok(())
+    }
+}
+
+/// Everything but the listener: the database (migrated), the event bus and
+/// the caches. Commands that do not serve (`migrate`, `demo`) use this too.
+pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
+    let db: Db = db::connect(&settings.database).await?;
+    db::migrate(&db).await.context("migrating the database")?;
+    std::fs::create_dir_all(&settings.media.dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create the media directory {}: {e}",
+            settings.media.dir.display()
+        )
+    })?;
+    let site = Site::from_settings(&settings)?;
+    let events = Bus::start(db.clone()).await.context("starting the event bus")?;
+    let pages = Arc::new(PageCache::new(
+        settings.cache.max_pages,
+        settings.cache.cdn_max_age_secs,
+    ));
+    pages.follow(&events);
+    Ok(AppState {
+        db,
+        site: Arc::new(site),
+        settings: Arc::new(settings),
+        pages,
+        assets: Arc::new(Assets::embedded()),
+        events,
+    })
+}

@@ -1,0 +1,71 @@
+//! The application state every handler can reach: cheap, cloneable handles.
+
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::domain::Timestamp;
+use crate::events::Bus;
+use crate::web::assets::Assets;
+use crate::web::page_cache::PageCache;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub site: Arc<Site>,
+    pub settings: Arc<Settings>,
+    pub pages: Arc<PageCache>,
+    pub assets: Arc<Assets>,
+    pub events: Bus,
+}
+
+/// Facts about the publication that pages, feeds and JSON-LD share.
+pub struct Site {
+    pub name: String,
+    pub tagline: String,
+    pub base_url: String,
+    pub language: String,
+    pub timezone: jiff::tz::TimeZone,
+}
+
+impl Site {
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        Ok(Self {
+            name: settings.site.name.clone(),
+            tagline: settings.site.tagline.clone(),
+            base_url: settings.base_url().to_owned(),
+            language: settings.site.language.clone(),
+            timezone: jiff::tz::TimeZone::get(&settings.site.timezone)?,
+        })
+    }
+
+    /// An absolute URL for a path on this site.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// "Monday 16 December 2024 06:04 GMT", in the site's time zone.
+    pub fn long_time(&self, ts: Timestamp) -> String {
+        ts.jiff()
+            .to_zoned_datetime(self.timezone.clone())
+            .strftime("%A %-d %B %Y %H:%M %Z")
+            .to_string()
+    }
+
+    /// "16 December 2024", in the site's time zone.
+    pub fn short_date(&self, ts: Timestamp) -> String {
+        ts.jiff()
+            .to_zoned_datetime(self.timezone.clone())
+            .strftime("%-d %B %Y")
+            .to_string()
+    }
+}
+
+impl AppState {
+    /// Call after a write readers can see: this instance drops stale pages at
+    /// once, and the other instances hear of it through the event bus.
+    pub async fn content_changed(&self, event: crate::events::Event) -> anyhow::Result<()> {
+        self.pages.apply(&event);
+        self.events.publish(event).await
+    }
+}

@@ -1,0 +1,81 @@
+//! Draws errors: an HTML page in the site's layout for browsers, an RFC 9457
+//! `application/problem+json` body for API clients.
+
+use askama::Template;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::error::ErrorReport;
+use crate::state::AppState;
+use crate::web::Layout;
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    report: ErrorReport,
+}
+
+pub async fn render_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let json = wants_json(request.headers(), request.uri().path());
+    let mut response = next.run(request).await;
+    let Some(report) = response.extensions_mut().remove::<ErrorReport>() else {
+        return response;
+    };
+    let mut drawn = if json {
+        problem_json(&report)
+    } else {
+        html_page(&state, report).await
+    };
+    drawn
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    drawn
+}
+
+fn wants_json(headers: &HeaderMap, path: &str) -> bool {
+    if path.starts_with("/api/") {
+        return true;
+    }
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    (accept.contains("application/json") || accept.contains("application/problem+json"))
+        && !accept.contains("text/html")
+}
+
+fn problem_json(report: &ErrorReport) -> Response {
+    let mut body = serde_json::json!({
+        "type": "about:blank",
+        "title": report.title,
+        "status": report.status.as_u16(),
+        "detail": report.detail,
+    });
+    if let Some(field) = &report.field {
+        body["field"] = serde_json::Value::String(field.clone());
+    }
+    let mut response = (report.status, body.to_string()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    response
+}
+
+async fn html_page(state: &AppState, report: ErrorReport) -> Response {
+    // The navigation needs the database; if that is what failed, draw without it.
+    let mut layout = match Layout::load(state, report.title, "", "/").await {
+        Ok(layout) => layout,
+        Err(_) => Layout::bare(state, report.title, ""),
+    };
+    layout.canonical = None;
+    layout.noindex = true;
+    let status = report.status;
+    match (ErrorPage { layout, report }).render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(err) => {
+            tracing::error!(%err, "the error page itself failed to render");
+            (status, "Something went wrong.").into_response()
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! Cross-cutting web pieces every domain uses: the page cache, the layout,
+//! error pages, security headers, paging, assets and safe HTML.
+
+pub mod assets;
+pub mod errors;
+pub mod html;
+pub mod layout;
+pub mod page_cache;
+pub mod paging;
+pub mod security;
+
+pub use html::{SafeHtml, ScriptJson};
+pub use layout::Layout;
+pub use page_cache::Rendered;
+pub use paging::{PageNumber, Pagination};
+
+/// A moment shown to readers: machine-readable and in words.
+#[derive(Clone, Debug)]
+pub struct TimeView {
+    /// RFC 3339, for `<time datetime>`.
+    pub iso: String,
+    /// In the site's time zone, e.g. "Monday 16 December 2024 06:04 GMT".
+    pub text: String,
+}
+
+impl TimeView {
+    pub fn long(site: &crate::state::Site, ts: crate::domain::Timestamp) -> Self {
+        Self {
+            iso: ts.rfc3339(),
+            text: site.long_time(ts),
+        }
+    }
+
+    pub fn short(site: &crate::state::Site, ts: crate::domain::Timestamp) -> Self {
+        Self {
+            iso: ts.rfc3339(),
+            text: site.short_date(ts),
+        }
+    }
+}

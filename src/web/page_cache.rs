@@ -1,0 +1,318 @@
+//! Rendered public pages kept in memory, so a published article is drawn once
+//! and then served from here until something it shows changes.
+//!
+//! Correctness over cleverness: any change to published content purges every
+//! page (`Event::ContentChanged`), and a change seen only on one article's page
+//! purges that page. A render that started before a purge is not stored, so a
+//! slow render can never put an old page back.
+//!
+//! Pages are stored with a strong ETag, a Last-Modified date and a gzip copy,
+//! and answered with 304 when the client already has them.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use bytes::Bytes;
+use sha2::{Digest, Sha256};
+
+use crate::domain::{ArticleId, Timestamp};
+use crate::error::AppResult;
+use crate::events::{Bus, Event};
+
+/// What a page handler produces before it is cached.
+pub struct Rendered {
+    status: StatusCode,
+    content_type: &'static str,
+    body: String,
+    last_modified: Option<Timestamp>,
+    article: Option<ArticleId>,
+    location: Option<String>,
+}
+
+pub const HTML: &str = "text/html; charset=utf-8";
+pub const RSS: &str = "application/rss+xml; charset=utf-8";
+pub const ATOM: &str = "application/atom+xml; charset=utf-8";
+pub const XML: &str = "application/xml; charset=utf-8";
+pub const TEXT: &str = "text/plain; charset=utf-8";
+
+impl Rendered {
+    pub fn new(content_type: &'static str, body: String) -> Self {
+        Self {
+            status: StatusCode::OK,
+            content_type,
+            body,
+            last_modified: None,
+            article: None,
+            location: None,
+        }
+    }
+
+    pub fn html(body: String) -> Self {
+        Self::new(HTML, body)
+    }
+
+    /// A permanent redirect to the canonical address of a page.
+    pub fn moved_to(location: String) -> Self {
+        Self {
+            status: StatusCode::MOVED_PERMANENTLY,
+            location: Some(location),
+            ..Self::new(TEXT, String::new())
+        }
+    }
+
+    pub fn last_modified(mut self, at: Option<Timestamp>) -> Self {
+        self.last_modified = at;
+        self
+    }
+
+    /// Marks the page as the page of this article, so it can be purged alone.
+    pub fn of_article(mut self, id: ArticleId) -> Self {
+        self.article = Some(id);
+        self
+    }
+}
+
+struct CachedPage {
+    status: StatusCode,
+    content_type: HeaderValue,
+    body: Bytes,
+    gzip: Option<Bytes>,
+    etag: HeaderValue,
+    gzip_etag: HeaderValue,
+    last_modified: Option<(i64, HeaderValue)>,
+    location: Option<HeaderValue>,
+    article: Option<ArticleId>,
+}
+
+pub struct PageCache {
+    pages: RwLock<HashMap<String, Arc<CachedPage>>>,
+    generation: AtomicU64,
+    max_pages: usize,
+    cache_control: HeaderValue,
+}
+
+impl PageCache {
+    pub fn new(max_pages: usize, cdn_max_age_secs: u32) -> Self {
+        let cache_control = format!("public, max-age=0, must-revalidate, s-maxage={cdn_max_age_secs}");
+        Self {
+            pages: RwLock::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+            max_pages,
+            cache_control: HeaderValue::from_str(&cache_control).unwrap_or(HeaderValue::from_static("no-cache")),
+        }
+    }
+
+    /// Answers from the cache, or renders, stores and answers.
+    /// `key` must name everything the page depends on (path and page number).
+    pub async fn serve<F>(&self, key: String, request: &HeaderMap, render: F) -> AppResult<Response>
+    where
+        F: Future<Output = AppResult<Rendered>>,
+    {
+        if let Some(page) = self.get(&key) {
+            return Ok(self.respond(&page, request));
+        }
+        let generation = self.generation.load(Ordering::Acquire);
+        let page = Arc::new(CachedPage::from(render.await?));
+        let response = self.respond(&page, request);
+        self.insert(key, page, generation);
+        Ok(response)
+    }
+
+    /// Drops what an event makes stale.
+    pub fn apply(&self, event: &Event) {
+        match event {
+            Event::ContentChanged => self.purge(|_| true),
+            Event::ArticleChanged { article } => self.purge(|page| page.article == Some(*article)),
+        }
+    }
+
+    /// Keeps the cache in step with events raised on other instances.
+    pub fn follow(self: &Arc<Self>, bus: &Bus) {
+        let cache = Arc::clone(self);
+        let mut events = bus.subscribe();
+        tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(event) => cache.apply(&event),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => cache.apply(&Event::ContentChanged),
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        });
+    }
+
+    pub fn len(&self) -> usize {
+        self.pages.read().map(|p| p.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
+        self.pages.read().ok()?.get(key).cloned()
+    }
+
+    fn insert(&self, key: String, page: Arc<CachedPage>, generation: u64) {
+        let Ok(mut pages) = self.pages.write() else { return };
+        // Checked under the lock: purges bump the generation under it too.
+        if self.generation.load(Ordering::Acquire) != generation {
+            return;
+        }
+        if pages.len() >= self.max_pages {
+            // Make room by dropping an arbitrary tenth; hot pages come straight back.
+            let victims: Vec<String> = pages.keys().take(self.max_pages / 10 + 1).cloned().collect();
+            for victim in victims {
+                pages.remove(&victim);
+            }
+        }
+        pages.insert(key, page);
+    }
+
+    fn purge(&self, stale: impl Fn(&CachedPage) -> bool) {
+        if let Ok(mut pages) = self.pages.write() {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+            pages.retain(|_, page| !stale(page));
+        }
+    }
+
+    fn respond(&self, page: &CachedPage, request: &HeaderMap) -> Response {
+        let gzip = page.gzip.as_ref().filter(|_| accepts_gzip(request));
+        let etag = if gzip.is_some() { &page.gzip_etag } else { &page.etag };
+        let not_modified = match request.get(header::IF_NONE_MATCH) {
+            Some(tags) => etag_matches(tags, page),
+            None => match (&page.last_modified, request.get(header::IF_MODIFIED_SINCE)) {
+                (Some((modified, _)), Some(since)) => since
+                    .to_str()
+                    .ok()
+                    .and_then(Timestamp::parse_http_date)
+                    .is_some_and(|since| *modified <= since.as_seconds()),
+                _ => false,
+            },
+        };
+        let mut response = if not_modified {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = StatusCode::NOT_MODIFIED;
+            r
+        } else {
+            let mut r = Response::new(Body::from(gzip.unwrap_or(&page.body).clone()));
+            *r.status_mut() = page.status;
+            r.headers_mut().insert(header::CONTENT_TYPE, page.content_type.clone());
+            if gzip.is_some() {
+                r.headers_mut()
+                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            }
+            if let Some(location) = &page.location {
+                r.headers_mut().insert(header::LOCATION, location.clone());
+            }
+            r
+        };
+        let headers = response.headers_mut();
+        headers.insert(header::ETAG, etag.clone());
+        headers.insert(header::CACHE_CONTROL, self.cache_control.clone());
+        headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        if let Some((_, value)) = &page.last_modified {
+            headers.insert(header::LAST_MODIFIED, value.clone());
+        }
+        response
+    }
+}
+
+impl From<Rendered> for CachedPage {
+    fn from(r: Rendered) -> Self {
+        let hash = Sha256::digest(r.body.as_bytes());
+        let tag: String = hash[..12].iter().map(|b| format!("{b:02x}")).collect();
+        let body = Bytes::from(r.body);
+        let gzip = (body.len() > 1024).then(|| gzip(&body)).flatten();
+        let header = |s: String| HeaderValue::from_str(&s).ok();
+        CachedPage {
+            status: r.status,
+            content_type: HeaderValue::from_static(r.content_type),
+            etag: header(format!("\"{tag}\"")).unwrap_or(HeaderValue::from_static("\"0\"")),
+            gzip_etag: header(format!("\"{tag}-gz\"")).unwrap_or(HeaderValue::from_static("\"0-gz\"")),
+            body,
+            gzip,
+            last_modified: r
+                .last_modified
+                .and_then(|t| Some((t.as_seconds(), header(t.http_date())?))),
+            location: r.location.and_then(header),
+            article: r.article,
+        }
+    }
+}
+
+fn gzip(body: &[u8]) -> Option<Bytes> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 3), flate2::Compression::new(6));
+    encoder.write_all(body).ok()?;
+    encoder.finish().ok().map(Bytes::from)
+}
+
+/// True unless the client says nothing about gzip or refuses it with `q=0`.
+fn accepts_gzip(request: &HeaderMap) -> bool {
+    let Some(accept) = request.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    accept.split(',').any(|item| {
+        let mut parts = item.split(';').map(str::trim);
+        let coding = parts.next().unwrap_or("");
+        let refused = parts.any(|p| {
+            p.strip_prefix("q=")
+                .and_then(|q| q.parse::<f32>().ok())
+                .is_some_and(|q| q == 0.0)
+        });
+        (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+    })
+}
+
+/// A page matches `If-None-Match` in either of its encodings (weak comparison).
+fn etag_matches(tags: &HeaderValue, page: &CachedPage) -> bool {
+    let Ok(tags) = tags.to_str() else { return false };
+    tags.split(',').map(str::trim).any(|tag| {
+        let tag = tag.strip_prefix("W/").unwrap_or(tag);
+        tag == "*" || tag.as_bytes() == page.etag.as_bytes() || tag.as_bytes() == page.gzip_etag.as_bytes()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(name.clone(), HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn gzip_is_chosen_only_when_accepted() {
+        assert!(accepts_gzip(&headers(&[(header::ACCEPT_ENCODING, "br, gzip;q=0.8")])));
+        assert!(!accepts_gzip(&headers(&[(header::ACCEPT_ENCODING, "gzip;q=0, br")])));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+
+    #[tokio::test]
+    async fn a_render_that_overlaps_a_purge_is_not_stored() {
+        let cache = PageCache::new(10, 0);
+        let render = async {
+            cache.apply(&Event::ContentChanged);
+            Ok(Rendered::html("old".into()))
+        };
+        cache.serve("/".into(), &HeaderMap::new(), render).await.unwrap();
+        assert!(cache.is_empty());
+        cache
+            .serve("/".into(), &HeaderMap::new(), async {
+                Ok(Rendered::html("new".into()))
+            })
+            .await
+            .unwrap();
+        assert_eq!(cache.len(), 1);
+    }
+}
