@@ -1,0 +1,126 @@
+use std::io::Read;
+
+use broadsheet::db::sql;
+
+use crate::support::fixtures::ArticleSpec;
+use crate::support::{TestApp, spawn_app};
+
+async fn site_with_one_story() -> TestApp {
+    let app = spawn_app().await;
+    let world = app.section("world", "World").await;
+    app.publish(ArticleSpec::new("story", world)).await;
+    app
+}
+
+#[tokio::test]
+async fn pages_carry_an_etag_and_answer_304_when_it_matches() {
+    let app = site_with_one_story().await;
+
+    for path in ["/", "/world", "/world/story", "/rss.xml", "/sitemap.xml"] {
+        let first = app.get(path).await;
+        assert_eq!(first.status(), 200, "{path}");
+        let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+        let cache_control = first.headers()["cache-control"].to_str().unwrap().to_owned();
+        assert!(
+            cache_control.contains("public") && cache_control.contains("s-maxage="),
+            "{path}: {cache_control}"
+        );
+
+        let again = app.get_with(path, &[("if-none-match", &etag)]).await;
+        assert_eq!(again.status(), 304, "{path}");
+        assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+        assert!(again.text().await.unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn articles_answer_304_to_if_modified_since_their_last_change() {
+    let app = site_with_one_story().await;
+
+    let first = app.get("/world/story").await;
+    let last_modified = first.headers()["last-modified"].to_str().unwrap().to_owned();
+    assert_eq!(last_modified, "Mon, 16 Dec 2024 06:04:00 GMT");
+
+    let same = app
+        .get_with("/world/story", &[("if-modified-since", &last_modified)])
+        .await;
+    assert_eq!(same.status(), 304);
+    let earlier = app
+        .get_with(
+            "/world/story",
+            &[("if-modified-since", "Sun, 15 Dec 2024 06:04:00 GMT")],
+        )
+        .await;
+    assert_eq!(earlier.status(), 200);
+}
+
+#[tokio::test]
+async fn pages_are_sent_gzipped_to_clients_that_accept_it() {
+    let app = site_with_one_story().await;
+
+    let plain = app.get("/world/story").await.text().await.unwrap();
+    let zipped = app.get_with("/world/story", &[("accept-encoding", "gzip, br")]).await;
+
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    assert_eq!(zipped.headers()["vary"], "Accept-Encoding");
+    let bytes = zipped.bytes().await.unwrap();
+    let mut unzipped = String::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_string(&mut unzipped)
+        .unwrap();
+    assert_eq!(unzipped, plain);
+}
+
+#[tokio::test]
+async fn an_edit_shows_at_once_and_a_new_story_reaches_every_list_at_once() {
+    let app = site_with_one_story().await;
+    let before = app.page("/world/story").await;
+    assert!(before.contains("Headline of story"));
+    assert!(app.page("/").await.contains("Headline of story"));
+
+    sql("UPDATE articles SET headline = $1 WHERE slug = $2")
+        .bind("A corrected headline")
+        .bind("story")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    app.changed().await;
+
+    assert!(app.page("/world/story").await.contains("A corrected headline"));
+    assert!(app.page("/").await.contains("A corrected headline"));
+
+    let world = broadsheet::site::queries::section_by_slug(&app.state.db, "world")
+        .await
+        .unwrap()
+        .unwrap();
+    app.publish(ArticleSpec::new("breaking", world.id)).await;
+    for path in ["/", "/world", "/rss.xml", "/sitemaps/articles-1.xml"] {
+        assert!(app.page(path).await.contains("breaking"), "{path} lists the new story");
+    }
+}
+
+#[tokio::test]
+async fn static_assets_are_fingerprinted_and_cached_for_a_year() {
+    let app = spawn_app().await;
+    let home = app.page("/").await;
+    let css = home
+        .split("<link rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a stylesheet link")
+        .to_owned();
+    assert!(css.starts_with("/static/site.") && css.ends_with(".css") && css.len() > "/static/site.css".len());
+
+    let response = app.get(&css).await;
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/css; charset=utf-8");
+    assert_eq!(
+        response.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let stale = app.get("/static/site.00000000.css").await;
+    assert_eq!(stale.status(), 200);
+    assert_eq!(stale.headers()["cache-control"], "public, max-age=300");
+    assert_eq!(app.get("/static/nothing.css").await.status(), 404);
+}

@@ -1,0 +1,14 @@
+//! Black-box HTTP tests: each starts the real application on a random port
+//! against a fresh database (SQLite, or PostgreSQL when
+//! BROADSHEET_TEST_DATABASE names a server).
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod article_page;
+mod caching;
+mod errors;
+mod feeds;
+mod listings;
+mod metadata;
+mod startup;

@@ -1,0 +1,145 @@
+//! Content for tests, written through the same library functions the demo
+//! loader (and later the newsroom) uses.
+
+use broadsheet::articles::write::{self, NewArticle};
+use broadsheet::articles::{Headline, Status};
+use broadsheet::domain::{ArticleId, AuthorId, ImageId, SectionId, Slug, TagId, Timestamp};
+use broadsheet::events::Event;
+use broadsheet::media::{self, ImageText};
+use broadsheet::site::queries::{self, NewAuthor, NewSection};
+
+use super::TestApp;
+
+pub struct ArticleSpec {
+    pub slug: String,
+    pub headline: String,
+    pub standfirst: &'static str,
+    pub body: String,
+    pub footnote: &'static str,
+    pub section: SectionId,
+    pub authors: Vec<AuthorId>,
+    pub tags: Vec<TagId>,
+    pub images: Vec<(ImageId, i64)>,
+    pub status: Status,
+    pub published_at: Option<Timestamp>,
+    pub updated_at: Option<Timestamp>,
+    pub featured: bool,
+}
+
+impl ArticleSpec {
+    pub fn new(slug: impl Into<String>, section: SectionId) -> Self {
+        let slug = slug.into();
+        Self {
+            headline: format!("Headline of {slug}"),
+            slug,
+            standfirst: "A one-sentence summary of the story.",
+            body: "The first paragraph.\n\nThe second paragraph.\n\nThe third paragraph.".into(),
+            footnote: "",
+            section,
+            authors: Vec::new(),
+            tags: Vec::new(),
+            images: Vec::new(),
+            status: Status::Published,
+            published_at: Some(at("2024-12-16T06:04:00Z")),
+            updated_at: None,
+            featured: false,
+        }
+    }
+}
+
+pub fn at(rfc3339: &str) -> Timestamp {
+    Timestamp::parse(rfc3339).expect("a valid time")
+}
+
+impl TestApp {
+    pub async fn section(&self, slug: &str, name: &str) -> SectionId {
+        let position = queries::sections(&self.state.db).await.expect("sections").len() as i64;
+        queries::create_section(
+            &self.state.db,
+            NewSection {
+                slug: Slug::parse(slug).expect("a slug"),
+                name,
+                description: "",
+                position,
+            },
+        )
+        .await
+        .expect("the section is created")
+    }
+
+    pub async fn author(&self, slug: &str, name: &str) -> AuthorId {
+        queries::create_author(
+            &self.state.db,
+            NewAuthor {
+                slug: Slug::parse(slug).expect("a slug"),
+                name,
+                job_title: "Reporter",
+                bio: "Writes about things that happen.",
+                photo: None,
+            },
+        )
+        .await
+        .expect("the author is created")
+    }
+
+    pub async fn tag(&self, slug: &str, name: &str) -> TagId {
+        queries::ensure_tag(&self.state.db, &Slug::parse(slug).expect("a slug"), name)
+            .await
+            .expect("the tag exists")
+    }
+
+    /// A 1600×900 PNG picture, stored as an upload would be.
+    pub async fn picture(&self, alt: &str, caption: &str, credit: &str) -> ImageId {
+        let picture = image::RgbImage::from_fn(1600, 900, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+        let mut png = std::io::Cursor::new(Vec::new());
+        picture.write_to(&mut png, image::ImageFormat::Png).expect("a PNG");
+        media::store(
+            &self.state.db,
+            &self.media_dir(),
+            png.get_ref(),
+            ImageText { alt, caption, credit },
+        )
+        .await
+        .expect("the picture is stored")
+    }
+
+    /// Writes an article and tells the site its content changed, as publishing does.
+    pub async fn publish(&self, spec: ArticleSpec) -> ArticleId {
+        let id = write::create(
+            &self.state.db,
+            NewArticle {
+                slug: Slug::parse(&spec.slug).expect("a slug"),
+                headline: Headline::parse(&spec.headline).expect("a headline"),
+                standfirst: spec.standfirst.into(),
+                body: spec.body,
+                footnote: spec.footnote.into(),
+                section: spec.section,
+                status: spec.status,
+                published_at: spec.published_at,
+                updated_at: spec.updated_at,
+                featured: spec.featured,
+                authors: spec.authors,
+                tags: spec.tags,
+                images: spec.images,
+            },
+        )
+        .await
+        .expect("the article is written");
+        self.changed().await;
+        id
+    }
+
+    pub async fn relate(&self, article: ArticleId, related: &[(ArticleId, i64)]) {
+        write::set_related(&self.state.db, article, related)
+            .await
+            .expect("related links are set");
+        self.changed().await;
+    }
+
+    pub async fn changed(&self) {
+        self.state
+            .content_changed(Event::ContentChanged)
+            .await
+            .expect("the change is announced");
+    }
+}

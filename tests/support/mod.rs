@@ -1,0 +1,170 @@
+//! The test harness shared by the HTTP and browser suites: start the real
+//! application on a random port against a fresh database of its own.
+//!
+//! The database comes from `BROADSHEET_TEST_DATABASE`: unset or `sqlite`
+//! gives a SQLite file in a temporary folder; a `postgres://` URL names a
+//! server on which each test creates its own database and drops it after.
+
+#![allow(dead_code, reason = "each test binary uses a different part of the harness")]
+
+pub mod fixtures;
+
+use std::path::PathBuf;
+
+use broadsheet::config::{Secret, Settings};
+use broadsheet::{AppState, Application};
+use tempfile::TempDir;
+
+/// The public address test sites believe they have (canonical links, feeds).
+pub const BASE_URL: &str = "https://news.example";
+
+pub struct TestApp {
+    pub address: String,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    pub dir: TempDir,
+    database: Option<PostgresDatabase>,
+}
+
+/// A site with nothing in it yet.
+pub async fn spawn_app() -> TestApp {
+    spawn(false).await
+}
+
+/// A site with the demo content loaded, as `cargo run` shows it.
+pub async fn spawn_app_with_demo() -> TestApp {
+    spawn(true).await
+}
+
+/// The database settings a test run uses (a fresh SQLite file, or a fresh PostgreSQL database).
+pub fn test_database(dir: &TempDir) -> (String, Option<PostgresDatabase>) {
+    match std::env::var("BROADSHEET_TEST_DATABASE")
+        .ok()
+        .filter(|v| v != "sqlite" && !v.is_empty())
+    {
+        None => (format!("sqlite://{}", dir.path().join("broadsheet.db").display()), None),
+        Some(server) => {
+            let database = PostgresDatabase::create(&server);
+            (database.url.clone(), Some(database))
+        }
+    }
+}
+
+pub fn settings_for(dir: &TempDir, database_url: String, demo: bool) -> Settings {
+    let mut settings = Settings::default();
+    settings.server.bind = "127.0.0.1:0".into();
+    settings.database.url = Secret::new(database_url);
+    settings.database.max_connections = 5;
+    settings.media.dir = dir.path().join("media");
+    settings.demo.load_when_empty = demo;
+    settings.site.base_url = BASE_URL.into();
+    settings
+}
+
+async fn spawn(demo: bool) -> TestApp {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let (url, database) = test_database(&dir);
+    let settings = settings_for(&dir, url, demo);
+    let app = Application::build(settings).await.expect("the application starts");
+    let port = app.port();
+    let state = app.state();
+    tokio::spawn(app.run_until(std::future::pending()));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client");
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        state,
+        client,
+        dir,
+        database,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("the request is answered")
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut request = self.client.get(self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.expect("the request is answered")
+    }
+
+    /// The page's HTML, asserting it was served with 200.
+    pub async fn page(&self, path: &str) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.text().await.expect("a body")
+    }
+
+    pub fn media_dir(&self) -> PathBuf {
+        self.dir.path().join("media")
+    }
+}
+
+/// A PostgreSQL database made for one test and dropped when the test ends.
+pub struct PostgresDatabase {
+    server: String,
+    name: String,
+    pub url: String,
+}
+
+impl PostgresDatabase {
+    fn create(server: &str) -> Self {
+        let name = format!("broadsheet_test_{}", uuid::Uuid::now_v7().simple());
+        let server = server.trim_end_matches('/').to_owned();
+        admin(&server, &format!("CREATE DATABASE {name}"));
+        let base = server.rsplit_once('/').map(|(base, _)| base).unwrap_or(&server);
+        Self {
+            url: format!("{base}/{name}"),
+            server,
+            name,
+        }
+    }
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        admin(
+            &self.server,
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
+    }
+}
+
+/// Runs one statement on the server's maintenance database, outside any test runtime.
+fn admin(server: &str, statement: &str) {
+    let server = server.to_owned();
+    let statement = statement.to_owned();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&server)
+                .await
+                .unwrap_or_else(|e| panic!("PostgreSQL at {server} is reachable: {e}"));
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone()))
+                .execute(&mut conn)
+                .await
+                .unwrap_or_else(|e| panic!("{statement}: {e}"));
+        });
+    })
+    .join()
+    .expect("the admin statement ran");
+}
