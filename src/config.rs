@@ -218,7 +218,10 @@ impl<T> fmt::Debug for Secret<T> {
 /// and a test keeps it in step with [`Settings`].
 pub const SETTINGS_HELP: &[(&str, &str)] = &[
     ("server.bind", "address and port the site listens on"),
-    ("server.request_timeout_secs", "longest a request may take before a 503"),
+    (
+        "server.request_timeout_secs",
+        "longest a page may take to prepare before a 503",
+    ),
     (
         "database.url",
         "sqlite://PATH (embedded) or postgres://USER@HOST/DB; DATABASE_URL also works",

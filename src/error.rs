@@ -16,6 +16,8 @@ pub enum AppError {
     Invalid { field: String, message: String },
     #[error("{0}")]
     Conflict(String),
+    #[error("the work took longer than the request timeout")]
+    Timeout,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -48,6 +50,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -65,6 +68,11 @@ impl AppError {
                 ("Please check what you entered", message.clone(), Some(field.clone()))
             }
             AppError::Conflict(message) => ("Conflict", message.clone(), None),
+            AppError::Timeout => (
+                "Please try again",
+                "This page took too long to prepare. Please try again in a moment.".to_owned(),
+                None,
+            ),
             AppError::Internal(_) => (
                 "Something went wrong",
                 "Something went wrong on our side. Please try again in a moment.".to_owned(),
@@ -82,8 +90,10 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let AppError::Internal(cause) = &self {
-            tracing::error!(error = format!("{cause:#}"), "request failed");
+        match &self {
+            AppError::Internal(cause) => tracing::error!(error = format!("{cause:#}"), "request failed"),
+            AppError::Timeout => tracing::warn!("request timed out"),
+            _ => {}
         }
         let report = self.report();
         let mut response = report.status.into_response();

@@ -1,16 +1,19 @@
 //! The whole HTTP surface: every domain's router merged, with the layers
 //! that apply to all of them.
 
+//!
+//! There is no site-wide timeout layer: a page served from the cache costs
+//! microseconds, and a per-request timer measurably slows the hot path. The
+//! work that can be slow (rendering a page, a newsroom action) carries its
+//! own timeout where it happens.
+
 use std::any::Any;
-use std::time::Duration;
 
 use axum::Router;
-use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
@@ -18,7 +21,6 @@ use crate::state::AppState;
 use crate::{articles, feeds, media, site, web};
 
 pub fn router(state: AppState) -> Router {
-    let timeout = Duration::from_secs(state.settings.server.request_timeout_secs);
     Router::new()
         .merge(site::router())
         .merge(articles::router())
@@ -33,7 +35,6 @@ pub fn router(state: AppState) -> Router {
             web::errors::render_errors,
         ))
         .layer(middleware::map_response(web::security::headers))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

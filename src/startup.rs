@@ -10,7 +10,7 @@ use tokio::net::TcpListener;
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::events::Bus;
-use crate::state::{AppState, Site};
+use crate::state::{AppState, Services, Site};
 use crate::web::assets::Assets;
 use crate::web::page_cache::PageCache;
 use crate::{demo, http};
@@ -72,14 +72,15 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     let pages = Arc::new(PageCache::new(
         settings.cache.max_pages,
         settings.cache.cdn_max_age_secs,
+        std::time::Duration::from_secs(settings.server.request_timeout_secs),
     ));
     pages.follow(&events);
-    Ok(AppState {
+    Ok(AppState::new(Services {
         db,
-        site: Arc::new(site),
-        settings: Arc::new(settings),
+        site,
+        settings,
         pages,
-        assets: Arc::new(Assets::embedded()),
+        assets: Assets::embedded(),
         events,
-    })
+    }))
 }

@@ -14,6 +14,7 @@ use std::future::Future;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -22,7 +23,7 @@ use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
 use crate::domain::{ArticleId, Timestamp};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::events::{Bus, Event};
 
 /// What a page handler produces before it is cached.
@@ -95,16 +96,18 @@ pub struct PageCache {
     generation: AtomicU64,
     max_pages: usize,
     cache_control: HeaderValue,
+    render_timeout: Duration,
 }
 
 impl PageCache {
-    pub fn new(max_pages: usize, cdn_max_age_secs: u32) -> Self {
+    pub fn new(max_pages: usize, cdn_max_age_secs: u32, render_timeout: Duration) -> Self {
         let cache_control = format!("public, max-age=0, must-revalidate, s-maxage={cdn_max_age_secs}");
         Self {
             pages: RwLock::new(HashMap::new()),
             generation: AtomicU64::new(0),
             max_pages,
             cache_control: HeaderValue::from_str(&cache_control).unwrap_or(HeaderValue::from_static("no-cache")),
+            render_timeout,
         }
     }
 
@@ -118,7 +121,10 @@ impl PageCache {
             return Ok(self.respond(&page, request));
         }
         let generation = self.generation.load(Ordering::Acquire);
-        let page = Arc::new(CachedPage::from(render.await?));
+        let rendered = tokio::time::timeout(self.render_timeout, render)
+            .await
+            .map_err(|_| AppError::Timeout)??;
+        let page = Arc::new(CachedPage::from(rendered));
         let response = self.respond(&page, request);
         self.insert(key, page, generation);
         Ok(response)
@@ -300,7 +306,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_render_that_overlaps_a_purge_is_not_stored() {
-        let cache = PageCache::new(10, 0);
+        let cache = PageCache::new(10, 0, Duration::from_secs(5));
         let render = async {
             cache.apply(&Event::ContentChanged);
             Ok(Rendered::html("old".into()))

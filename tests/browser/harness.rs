@@ -1,0 +1,214 @@
+//! One helper layer over WebDriver so a browser test reads like the reader's
+//! story: `visit`, `click`, `text`, `screenshot`, `assert_accessible`.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+pub struct Browser {
+    client: Client,
+    _driver: Driver,
+    _profile: tempfile::TempDir,
+    pub app: TestApp,
+}
+
+impl Browser {
+    /// Starts chromedriver and a fresh headless Chromium pointed at `app`.
+    pub async fn open(app: TestApp) -> Self {
+        let chromium = std::env::var("BROADSHEET_CHROMIUM").unwrap_or_else(|_| CHROMIUM.into());
+        let chromedriver = std::env::var("BROADSHEET_CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.into());
+        let port = free_port();
+        let driver = Driver({
+            use std::os::unix::process::CommandExt;
+            Command::new(&chromedriver)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                // Its own process group, so the browser it starts can be killed with it.
+                .process_group(0)
+                .spawn()
+                .unwrap_or_else(|e| panic!("{chromedriver} starts (run scripts/setup to install it): {e}"))
+        });
+        let webdriver = format!("http://127.0.0.1:{port}");
+        wait_until_ready(&webdriver).await;
+        let profile = tempfile::tempdir().expect("a browser profile folder");
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=1280,900",
+        ];
+        let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": { "binary": chromium, "args": args },
+        });
+        let Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&webdriver)
+            .await
+            .expect("a browser session");
+        Self {
+            client,
+            _driver: driver,
+            _profile: profile,
+            app,
+        }
+    }
+
+    pub async fn visit(&self, path: &str) {
+        self.client.goto(&self.app.url(path)).await.expect("the page opens");
+    }
+
+    pub async fn path(&self) -> String {
+        self.client
+            .current_url()
+            .await
+            .expect("a current URL")
+            .path()
+            .to_owned()
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} is on the page: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("{css} can be clicked: {e}"));
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} is on the page: {e}"))
+            .text()
+            .await
+            .expect("its text")
+    }
+
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for element in self.client.find_all(Locator::Css(css)).await.expect("a search") {
+            out.push(element.text().await.expect("its text"));
+        }
+        out
+    }
+
+    pub async fn run(&self, script: &str) -> Value {
+        self.client.execute(script, Vec::new()).await.expect("the script runs")
+    }
+
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .expect("the window resizes");
+    }
+
+    /// Saves a PNG of the window under target/screenshots and returns its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join("..")
+            .join("screenshots");
+        std::fs::create_dir_all(&dir).expect("the screenshots folder");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("the screenshot is saved");
+        path
+    }
+
+    /// Runs axe-core on the current page and fails on any violation.
+    pub async fn assert_accessible(&self) {
+        let axe = std::fs::read_to_string(axe_path()).expect("axe-core is installed (run scripts/setup)");
+        self.client
+            .execute(&format!("{axe}\nreturn true;"), Vec::new())
+            .await
+            .expect("axe-core loads");
+        let report = self
+            .client
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                axe.run(document).then(
+                    result => done(result.violations.map(v => ({
+                        id: v.id, impact: v.impact, help: v.help,
+                        nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))
+                    }))),
+                    error => done([{ id: "axe-error", help: String(error) }]));"#,
+                Vec::new(),
+            )
+            .await
+            .expect("axe-core runs");
+        let violations = report.as_array().cloned().unwrap_or_default();
+        assert!(
+            violations.is_empty(),
+            "accessibility violations on {}:\n{}",
+            self.path().await,
+            serde_json::to_string_pretty(&violations).unwrap_or_default()
+        );
+    }
+
+    /// Ends the session; chromedriver and the browser go with the `Driver`.
+    pub async fn close(self) {
+        let Browser { client, .. } = self;
+        let _ = client.close().await;
+    }
+}
+
+/// The chromedriver process; dropping it kills it and the browser it started,
+/// even when a test fails half-way.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-s", "KILL", "--", &group]).status();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn axe_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("node_modules/axe-core/axe.min.js")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn wait_until_ready(webdriver: &str) {
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if let Ok(response) = client.get(format!("{webdriver}/status")).send().await
+            && response.status().is_success()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("chromedriver did not start at {webdriver}");
+}

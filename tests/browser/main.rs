@@ -1,0 +1,8 @@
+//! What a person does in a browser, in a real headless Chromium driven
+//! through chromedriver. Each test starts its own site and its own browser.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod harness;
+mod reading;

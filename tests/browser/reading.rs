@@ -1,0 +1,66 @@
+use crate::harness::Browser;
+use crate::support::spawn_app_with_demo;
+
+const LEAD: &str = "/world/north-korean-troops-kursk-assaults-zelensky";
+
+#[tokio::test]
+async fn a_reader_opens_the_homepage_follows_the_lead_story_and_sees_the_captions() {
+    let browser = Browser::open(spawn_app_with_demo().await).await;
+
+    browser.visit("/").await;
+    browser.click(".lead__headline a").await;
+
+    assert_eq!(browser.path().await, LEAD);
+    assert_eq!(
+        browser.text("h1").await,
+        "North Korean troops now joining assaults in Kursk, says Zelensky"
+    );
+    let captions = browser.texts("figcaption").await;
+    assert_eq!(captions.len(), 2, "{captions:?}");
+    assert!(
+        captions.iter().all(|c| c.ends_with(')')),
+        "each caption ends with its credit: {captions:?}"
+    );
+    assert!(captions[0].contains("(Broadsheet picture desk)"));
+    let loaded = browser
+        .run("const img = document.querySelector('.article__lead img'); return img.complete && img.naturalWidth > 0;")
+        .await;
+    assert_eq!(loaded, true, "the lead picture loads");
+    let shot = browser.screenshot("lead-article-desktop").await;
+    assert!(std::fs::metadata(&shot).map(|m| m.len() > 10_000).unwrap_or(false));
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_homepage_and_the_article_page_pass_axe_core_without_violations() {
+    let browser = Browser::open(spawn_app_with_demo().await).await;
+
+    for path in ["/", LEAD, "/world", "/author/namita-singh", "/no-such-page"] {
+        browser.visit(path).await;
+        browser.assert_accessible().await;
+    }
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_article_reads_on_a_360_pixel_phone_without_sideways_scrolling() {
+    let browser = Browser::open(spawn_app_with_demo().await).await;
+    browser.resize(360, 780).await;
+
+    for path in ["/", LEAD] {
+        browser.visit(path).await;
+        let fits = browser
+            .run("return document.documentElement.scrollWidth <= window.innerWidth;")
+            .await;
+        assert_eq!(fits, true, "{path} fits a 360 px screen");
+    }
+    let body_size = browser
+        .run("return parseFloat(getComputedStyle(document.querySelector('.article__body p')).fontSize);")
+        .await;
+    assert!(
+        body_size.as_f64().unwrap_or(0.0) >= 16.0,
+        "body text is readable: {body_size}"
+    );
+    browser.screenshot("lead-article-phone").await;
+    browser.close().await;
+}
