@@ -19,31 +19,26 @@ pub async fn show(
     page: PageNumber,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let key = format!("/author/{slug}{}", page.key_suffix());
-    state
-        .pages
-        .serve(key, &headers, async {
-            let author = queries::author_by_slug(&state.db, &slug)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let photo = match author.photo_id {
-                Some(id) => image_view(&state.db, id).await?,
-                None => None,
-            };
-            let path = author.path();
-            let listing = Listing {
-                filter: StoryFilter::Author(author.id),
-                path: &path,
-                kicker: "Author",
-                heading: author.name,
-                intro: author.bio,
-                profile: Some(Profile {
-                    photo,
-                    job_title: author.job_title,
-                }),
-                has_feeds: false,
-            };
-            listing::render(&state, listing, page).await
+    listing::serve(&state, &headers, &format!("/author/{slug}"), page, async {
+        let author = queries::author_by_slug(&state.db, &slug)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let photo = match author.photo_id {
+            Some(id) => image_view(&state.db, id).await?,
+            None => None,
+        };
+        Ok(Listing {
+            filter: StoryFilter::Author(author.id),
+            path: author.path(),
+            kicker: "Author",
+            heading: author.name,
+            intro: author.bio,
+            profile: Some(Profile {
+                photo,
+                job_title: author.job_title,
+            }),
+            has_feeds: false,
         })
-        .await
+    })
+    .await
 }

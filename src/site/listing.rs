@@ -1,7 +1,11 @@
 //! The page shape shared by section, tag and author pages: a heading, an
 //! introduction and a paginated list of stories.
 
+use std::future::Future;
+
 use askama::Template;
+use axum::http::HeaderMap;
+use axum::response::Response;
 
 use crate::articles::{StoryCard, StoryFilter, queries};
 use crate::error::AppResult;
@@ -28,9 +32,10 @@ pub struct Profile {
     pub job_title: String,
 }
 
-pub struct Listing<'a> {
+pub struct Listing {
     pub filter: StoryFilter,
-    pub path: &'a str,
+    /// The listing's own address, e.g. `/world`.
+    pub path: String,
     pub kicker: &'static str,
     pub heading: String,
     pub intro: String,
@@ -39,9 +44,25 @@ pub struct Listing<'a> {
     pub has_feeds: bool,
 }
 
-pub async fn render(state: &AppState, listing: Listing<'_>, page: PageNumber) -> AppResult<Rendered> {
+/// Serves page `page` of a listing at `path`; `describe` looks up what the
+/// listing is (and fails with 404 when there is no such section, tag or author).
+pub async fn serve(
+    state: &AppState,
+    headers: &HeaderMap,
+    path: &str,
+    page: PageNumber,
+    describe: impl Future<Output = AppResult<Listing>>,
+) -> AppResult<Response> {
+    let key = format!("{path}{}", page.key_suffix());
+    state
+        .pages
+        .serve(key, headers, async { render(state, describe.await?, page).await })
+        .await
+}
+
+async fn render(state: &AppState, listing: Listing, page: PageNumber) -> AppResult<Rendered> {
     let total = queries::count(&state.db, listing.filter).await?;
-    let pagination = Pagination::new(listing.path, page, total)?;
+    let pagination = Pagination::new(&listing.path, page, total)?;
     let stories = queries::stories(&state.db, listing.filter, PAGE_SIZE, page.offset()).await?;
     let last_change = queries::last_change(&state.db, listing.filter).await?;
     let title = if page.0 > 1 {
@@ -52,7 +73,7 @@ pub async fn render(state: &AppState, listing: Listing<'_>, page: PageNumber) ->
     let canonical_path = format!("{}{}", listing.path, page.key_suffix());
     let mut layout = Layout::load(state, &title, &listing.intro, &canonical_path).await?;
     if listing.has_feeds {
-        layout = layout.with_feeds(&format!("{} – {}", state.site.name, listing.heading), listing.path);
+        layout = layout.with_feeds(&format!("{} – {}", state.site.name, listing.heading), &listing.path);
     }
     let page = ListingPage {
         layout,

@@ -18,24 +18,19 @@ pub async fn show(
     page: PageNumber,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let key = format!("/{slug}{}", page.key_suffix());
-    state
-        .pages
-        .serve(key, &headers, async {
-            let section = queries::section_by_slug(&state.db, &slug)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let path = format!("/{}", section.slug);
-            let listing = Listing {
-                filter: StoryFilter::Section(section.id),
-                path: &path,
-                kicker: "Section",
-                heading: section.name,
-                intro: section.description,
-                profile: None,
-                has_feeds: true,
-            };
-            listing::render(&state, listing, page).await
+    listing::serve(&state, &headers, &format!("/{slug}"), page, async {
+        let section = queries::section_by_slug(&state.db, &slug)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok(Listing {
+            filter: StoryFilter::Section(section.id),
+            path: format!("/{}", section.slug),
+            kicker: "Section",
+            heading: section.name,
+            intro: section.description,
+            profile: None,
+            has_feeds: true,
         })
-        .await
+    })
+    .await
 }

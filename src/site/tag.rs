@@ -18,24 +18,19 @@ pub async fn show(
     page: PageNumber,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let key = format!("/tag/{slug}{}", page.key_suffix());
-    state
-        .pages
-        .serve(key, &headers, async {
-            let tag = queries::tag_by_slug(&state.db, &slug)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let path = format!("/tag/{}", tag.slug);
-            let listing = Listing {
-                filter: StoryFilter::Tag(tag.id),
-                path: &path,
-                kicker: "Topic",
-                intro: format!("The latest news and analysis on {}.", tag.name),
-                heading: tag.name,
-                profile: None,
-                has_feeds: false,
-            };
-            listing::render(&state, listing, page).await
+    listing::serve(&state, &headers, &format!("/tag/{slug}"), page, async {
+        let tag = queries::tag_by_slug(&state.db, &slug)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok(Listing {
+            filter: StoryFilter::Tag(tag.id),
+            path: format!("/tag/{}", tag.slug),
+            kicker: "Topic",
+            intro: format!("The latest news and analysis on {}.", tag.name),
+            heading: tag.name,
+            profile: None,
+            has_feeds: false,
         })
-        .await
+    })
+    .await
 }
