@@ -5,7 +5,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::accounts::Role;
+use crate::accounts::staff::{self, NewStaff};
+use crate::audit::{self, Actor, Target};
 use crate::config::{self, Settings};
+use crate::error::AppError;
 use crate::startup::{self, Application};
 use crate::{demo, telemetry};
 
@@ -35,6 +39,25 @@ enum Command {
     Demo,
     /// Print the settings in effect (secrets hidden), then exit.
     Settings,
+    /// Manage newsroom staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a staff account. The password is asked for twice at a terminal,
+    /// or read from the first line of standard input when that is a pipe.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// Name shown in the newsroom (defaults to the part of the email before @).
+        #[arg(long)]
+        name: Option<String>,
+        /// admin, editor, writer or moderator.
+        #[arg(long, default_value = "writer")]
+        role: String,
+    },
 }
 
 pub fn run() -> ExitCode {
@@ -63,6 +86,36 @@ pub fn run() -> ExitCode {
                 } else {
                     println!("The database already has articles; the demo content was not loaded.");
                 }
+                Ok(())
+            }
+            Command::User(UserCommand::Add { email, name, role }) => {
+                let role: Role = role
+                    .parse()
+                    .map_err(|e: AppError| anyhow::anyhow!("{}", e.report().detail))?;
+                let password = read_password()?;
+                let state = startup::prepare(settings).await?;
+                let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_owned());
+                let new = NewStaff {
+                    email: &email,
+                    name: &name,
+                    role,
+                    password: &password,
+                };
+                let member = staff::create(&state.db, new)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.report().detail))?;
+                audit::record(
+                    &state.db,
+                    &Actor::system("Command line"),
+                    "created staff account",
+                    Target::new("staff", member.id, &member.email),
+                    role.as_str(),
+                )
+                .await?;
+                println!(
+                    "Created {} ({}) as {}. Sign in at /newsroom/login.",
+                    member.name, member.email, role
+                );
                 Ok(())
             }
             Command::Settings => {
@@ -123,6 +176,23 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Asks twice at a terminal; reads one line from a pipe.
+fn read_password() -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let second = rpassword::prompt_password("Password again: ")?;
+        anyhow::ensure!(first == second, "the two passwords differ");
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let password = line.trim_end_matches(['\n', '\r']).to_owned();
+        anyhow::ensure!(!password.is_empty(), "no password on standard input");
+        Ok(password)
+    }
 }
 
 /// One line on standard error, no backtrace, and a failing exit code.

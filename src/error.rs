@@ -16,6 +16,16 @@ pub enum AppError {
     Invalid { field: String, message: String },
     #[error("{0}")]
     Conflict(String),
+    #[error("sign-in required")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after_secs: u64 },
     #[error("the work took longer than the request timeout")]
     Timeout,
     #[error(transparent)]
@@ -50,6 +60,11 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -68,6 +83,11 @@ impl AppError {
                 ("Please check what you entered", message.clone(), Some(field.clone()))
             }
             AppError::Conflict(message) => ("Conflict", message.clone(), None),
+            AppError::Unauthorized => ("Please sign in", "You need to sign in to do that.".to_owned(), None),
+            AppError::Forbidden(message) => ("Not allowed", message.clone(), None),
+            AppError::TooLarge(message) => ("Too large", message.clone(), None),
+            AppError::UnsupportedMediaType(message) => ("Unsupported file", message.clone(), None),
+            AppError::TooManyRequests { message, .. } => ("Too many attempts", message.clone(), None),
             AppError::Timeout => (
                 "Please try again",
                 "This page took too long to prepare. Please try again in a moment.".to_owned(),
@@ -97,6 +117,20 @@ impl IntoResponse for AppError {
         }
         let report = self.report();
         let mut response = report.status.into_response();
+        match &self {
+            AppError::TooManyRequests { retry_after_secs, .. } => {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, (*retry_after_secs).into());
+            }
+            AppError::Unauthorized => {
+                response.headers_mut().insert(
+                    axum::http::header::WWW_AUTHENTICATE,
+                    axum::http::HeaderValue::from_static("Bearer"),
+                );
+            }
+            _ => {}
+        }
         response.extensions_mut().insert(report);
         response
     }

@@ -14,11 +14,12 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::csrf::{CsrfLayer, ProtectionError};
 use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::{articles, feeds, media, site, web};
+use crate::{api, articles, feeds, media, newsroom, site, web};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -26,10 +27,13 @@ pub fn router(state: AppState) -> Router {
         .merge(articles::router())
         .merge(feeds::router())
         .merge(media::router(&state.settings.media.dir))
+        .merge(newsroom::router())
+        .merge(api::router())
         .route("/static/{file}", get(web::assets::serve))
         .fallback(not_found)
         // Innermost first: a panic becomes an error report, which is then drawn as a page.
         .layer(CatchPanicLayer::custom(panic_to_error))
+        .layer(CsrfLayer::new().with_rejection_response(cross_site_refused as fn(ProtectionError) -> Response))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             web::errors::render_errors,
@@ -41,6 +45,14 @@ pub fn router(state: AppState) -> Router {
 
 async fn not_found() -> AppError {
     AppError::NotFound
+}
+
+/// Forms posted from another site are refused (checked by `Sec-Fetch-Site` and `Origin`).
+fn cross_site_refused(_: ProtectionError) -> Response {
+    AppError::Forbidden(
+        "This form was sent from another website, so it was refused. Go back and send it from this site.".into(),
+    )
+    .into_response()
 }
 
 fn panic_to_error(cause: Box<dyn Any + Send + 'static>) -> Response {

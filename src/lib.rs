@@ -6,7 +6,10 @@
 //! `config`, `db`, `domain` (value types), `error`, `events`, `web`
 //! (page cache, layout, error pages), `http` (the merged router), `startup`.
 
+pub mod accounts;
+pub mod api;
 pub mod articles;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -17,6 +20,7 @@ pub mod events;
 pub mod feeds;
 pub mod http;
 pub mod media;
+pub mod newsroom;
 pub mod site;
 pub mod startup;
 pub mod state;

@@ -27,6 +27,7 @@ impl Application {
         if state.settings.demo.load_when_empty {
             demo::load_if_empty(&state).await.context("loading the demo content")?;
         }
+        crate::articles::scheduler::spawn(state.clone());
         let bind = &state.settings.server.bind;
         let listener = TcpListener::bind(bind)
             .await
@@ -47,6 +48,7 @@ impl Application {
     /// Serves until `shutdown` completes, then lets requests in flight finish.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let router = http::router(self.state.clone());
+        let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)
             .await

@@ -1,14 +1,21 @@
-//! Articles: how they are stored, read, rendered and shown on their own page.
+//! Articles: how they are stored, written, versioned, scheduled, read,
+//! rendered and shown on their own page.
 
 pub mod body;
+pub mod content;
 mod jsonld;
 pub mod model;
-mod page;
+pub mod notes;
+pub mod page;
 pub mod queries;
+pub mod revisions;
+pub mod scheduler;
 pub mod view;
+pub mod workflow;
 pub mod write;
 
-pub use model::{Article, Headline, Status, Story, StoryFilter};
+pub use content::{ArticleContent, Placed};
+pub use model::{Article, CommentsMode, Headline, Status, Story, StoryFilter};
 pub use view::StoryCard;
 
 use axum::Router;

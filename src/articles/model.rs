@@ -15,6 +15,22 @@ pub enum Status {
 }
 
 impl Status {
+    pub fn parse(s: &str) -> Option<Self> {
+        [Status::Draft, Status::Review, Status::Scheduled, Status::Published]
+            .into_iter()
+            .find(|st| st.as_str() == s)
+    }
+
+    /// How the newsroom names the state.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Draft => "Draft",
+            Status::Review => "In review",
+            Status::Scheduled => "Scheduled",
+            Status::Published => "Published",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Draft => "draft",
@@ -26,8 +42,48 @@ impl Status {
 }
 
 /// A headline: one line of 1 to 200 characters.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Headline(String);
+
+impl TryFrom<String> for Headline {
+    type Error = AppError;
+    fn try_from(value: String) -> Result<Self, AppError> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Headline> for String {
+    fn from(h: Headline) -> String {
+        h.0
+    }
+}
+
+/// Whether readers may comment, and whether comments wait for a moderator.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CommentsMode {
+    #[default]
+    Open,
+    Closed,
+    Premoderated,
+}
+
+impl CommentsMode {
+    pub const ALL: [CommentsMode; 3] = [CommentsMode::Open, CommentsMode::Premoderated, CommentsMode::Closed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommentsMode::Open => "open",
+            CommentsMode::Closed => "closed",
+            CommentsMode::Premoderated => "premoderated",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
 
 impl Headline {
     pub const MAX_CHARS: usize = 200;
@@ -71,10 +127,23 @@ pub struct Article {
     pub footnote: String,
     pub section_id: SectionId,
     pub featured: bool,
+    pub comments: String,
     pub published_at: Option<Timestamp>,
     pub updated_at: Timestamp,
     pub version: i64,
+    pub ever_published: bool,
+    pub created_by: Option<uuid::Uuid>,
 }
+
+impl Article {
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Draft)
+    }
+}
+
+/// The columns of [`Article`], for queries that load one.
+pub const ARTICLE_COLUMNS: &str = "id, slug, kind, status, headline, standfirst, body, footnote, section_id, featured, \
+    comments, published_at, updated_at, version, ever_published, created_by";
 
 /// A published article as it appears in lists: enough for a story card.
 #[derive(Clone, Debug, sqlx::FromRow)]

@@ -5,12 +5,14 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
+use crate::domain::Timestamp;
 use crate::error::{AppError, AppResult};
 use crate::site;
 use crate::state::AppState;
 use crate::web::{Layout, Rendered, ScriptJson};
 
 use super::jsonld;
+use super::notes;
 use super::queries;
 use super::view::{ArticleParts, ArticleView, BodyPart};
 
@@ -21,6 +23,8 @@ struct ArticlePage {
     article: ArticleView,
     social: Social,
     json_ld: ScriptJson,
+    /// Drawn for the newsroom, not for readers.
+    preview: bool,
 }
 
 /// Open Graph and Twitter card values that are not already in the view.
@@ -57,12 +61,26 @@ async fn render(state: &AppState, section: &str, slug: &str) -> AppResult<Render
         tags: queries::tags_of(db, id).await?,
         figures: queries::figures_of(db, id).await?,
         related: queries::related_of(db, id).await?,
+        notes: notes::of(db, id).await?,
         section_slug: home.slug,
         section_name: home.name,
         article,
     };
     let view = ArticleView::new(&state.site, parts);
-    let canonical = state.site.url(&path);
+    let html = draw(state, view, &path, modified, false).await?;
+    Ok(Rendered::html(html).last_modified(Some(modified)).of_article(id))
+}
+
+/// Draws the public article page. The newsroom's preview uses this too, so
+/// a preview is the page readers will see.
+pub async fn draw(
+    state: &AppState,
+    view: ArticleView,
+    path: &str,
+    modified: Timestamp,
+    preview: bool,
+) -> AppResult<String> {
+    let canonical = state.site.url(path);
     let mut images: Vec<String> = view.lead.iter().map(|f| state.site.url(&f.image.largest)).collect();
     images.extend(view.body.iter().filter_map(|part| match part {
         BodyPart::Figure(f) => Some(state.site.url(&f.image.largest)),
@@ -77,14 +95,17 @@ async fn render(state: &AppState, section: &str, slug: &str) -> AppResult<Render
         modified: modified.rfc3339(),
         locale: state.site.language.replace('-', "_"),
     };
-    let layout = Layout::load(state, &view.headline, &view.standfirst, &path).await?;
+    let mut layout = Layout::load(state, &view.headline, &view.standfirst, path).await?;
+    if preview {
+        layout.noindex = true;
+        layout.canonical = None;
+    }
     let page = ArticlePage {
         layout,
         article: view,
         social,
         json_ld,
+        preview,
     };
-    Ok(Rendered::html(page.render()?)
-        .last_modified(Some(modified))
-        .of_article(id))
+    Ok(page.render()?)
 }

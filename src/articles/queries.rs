@@ -5,7 +5,7 @@ use crate::domain::{ArticleId, Timestamp};
 use crate::media::Figure;
 use crate::site::Author;
 
-use super::model::{Article, Story, StoryFilter};
+use super::model::{ARTICLE_COLUMNS, Article, Story, StoryFilter};
 
 /// Columns of a story card: the article, its section and its first picture.
 const STORY_SELECT: &str = "SELECT a.id, a.slug, a.headline, a.standfirst, a.published_at, a.updated_at,
@@ -61,6 +61,14 @@ pub async fn count(db: &Db, filter: StoryFilter) -> Result<i64, sqlx::Error> {
     bind_filter(sql(text), filter).fetch_count(db).await
 }
 
+/// One published story by id.
+pub async fn story_by_id(db: &Db, id: ArticleId) -> Result<Option<Story>, sqlx::Error> {
+    sql(format!("{STORY_SELECT} WHERE a.status = 'published' AND a.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
 /// The homepage's lead: the newest featured story, else the newest story.
 pub async fn lead(db: &Db) -> Result<Option<Story>, sqlx::Error> {
     sql(format!(
@@ -86,14 +94,20 @@ pub async fn latest_per_section(db: &Db, per_section: i64) -> Result<Vec<Story>,
 
 /// A published article by its slug.
 pub async fn published_by_slug(db: &Db, slug: &str) -> Result<Option<Article>, sqlx::Error> {
-    sql(
-        "SELECT id, slug, kind, status, headline, standfirst, body, footnote, section_id, featured,
-            published_at, updated_at, version
-         FROM articles WHERE slug = $1 AND status = 'published'",
-    )
+    sql(format!(
+        "SELECT {ARTICLE_COLUMNS} FROM articles WHERE slug = $1 AND status = 'published'"
+    ))
     .bind(slug)
     .fetch_optional(db)
     .await
+}
+
+/// Any article, whatever its state (for the newsroom).
+pub async fn by_id(db: &Db, id: ArticleId) -> Result<Option<Article>, sqlx::Error> {
+    sql(format!("SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
 }
 
 /// The byline, in order.

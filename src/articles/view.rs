@@ -8,6 +8,7 @@ use crate::web::{SafeHtml, TimeView};
 
 use super::body;
 use super::model::{Article, Story};
+use super::notes::Note;
 use super::queries::{RelatedStory, TagLink};
 
 /// A story in a list: homepage, section, tag and author pages, related links.
@@ -74,6 +75,15 @@ pub struct ArticleView {
     pub body: Vec<BodyPart>,
     pub footnote: String,
     pub tags: Vec<TagLink>,
+    /// Corrections and updates, oldest first.
+    pub notes: Vec<NoteView>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NoteView {
+    pub label: &'static str,
+    pub body: String,
+    pub time: TimeView,
 }
 
 /// Changes within this many seconds of publication are not shown as updates.
@@ -87,6 +97,7 @@ pub struct ArticleParts {
     pub tags: Vec<TagLink>,
     pub figures: Vec<Figure>,
     pub related: Vec<RelatedStory>,
+    pub notes: Vec<Note>,
 }
 
 impl ArticleView {
@@ -99,6 +110,7 @@ impl ArticleView {
             tags,
             figures,
             related,
+            notes,
         } = parts;
         let published_at = article.published_at.unwrap_or(article.updated_at);
         let updated = (article.updated_at.as_seconds() - published_at.as_seconds() > UPDATE_GRACE_SECS)
@@ -123,6 +135,14 @@ impl ArticleView {
             body,
             footnote: article.footnote,
             tags,
+            notes: notes
+                .iter()
+                .map(|n| NoteView {
+                    label: n.label(),
+                    body: n.body.clone(),
+                    time: TimeView::long(site, n.created_at),
+                })
+                .collect(),
         }
     }
 }

@@ -1,112 +1,235 @@
-//! Writing articles. The demo loader uses this today; the newsroom builds on it.
+//! Writing articles: creating them and saving new versions of their content.
+//! Every save is checked against the version the editor started from, so a
+//! concurrent edit is reported as a conflict instead of being overwritten,
+//! and every save is kept as a revision.
 
-use crate::db::{Db, sql};
-use crate::domain::{ArticleId, AuthorId, ImageId, SectionId, Slug, TagId, Timestamp};
+use crate::audit::Actor;
+use crate::db::{Db, Tx, sql};
+use crate::domain::{ArticleId, Timestamp};
 use crate::error::AppError;
 use crate::site::queries::slug_taken;
 
-use super::model::{Headline, Status};
+use super::content::{ArticleContent, Placed};
+use super::model::{ARTICLE_COLUMNS, Article, Status};
+use super::revisions;
 
 pub struct NewArticle {
-    pub slug: Slug,
-    pub headline: Headline,
-    pub standfirst: String,
-    pub body: String,
-    pub footnote: String,
-    pub section: SectionId,
+    pub content: ArticleContent,
     pub status: Status,
     pub published_at: Option<Timestamp>,
     /// The last change readers can see; defaults to the publication time.
     pub updated_at: Option<Timestamp>,
-    pub featured: bool,
-    pub authors: Vec<AuthorId>,
-    pub tags: Vec<TagId>,
-    /// Pictures with the body position each stands at (0 = lead picture).
-    pub images: Vec<(ImageId, i64)>,
 }
 
-pub async fn create(db: &Db, new: NewArticle) -> Result<ArticleId, AppError> {
-    if new.status == Status::Published && new.published_at.is_none() {
+pub async fn create(db: &Db, new: NewArticle, actor: &Actor) -> Result<ArticleId, AppError> {
+    if matches!(new.status, Status::Published | Status::Scheduled) && new.published_at.is_none() {
         return Err(AppError::Invalid {
             field: "published_at".into(),
-            message: "A published article needs its publication time.".into(),
+            message: "A published or scheduled article needs its publication time.".into(),
         });
     }
     let id = ArticleId::new();
     let now = Timestamp::now();
     let updated_at = new.updated_at.or(new.published_at).unwrap_or(now);
+    let c = &new.content;
     let mut tx = db.begin().await?;
     sql(
         "INSERT INTO articles (id, slug, status, headline, standfirst, body, footnote, section_id, featured,
-            published_at, updated_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            comments, published_at, updated_at, created_at, created_by, ever_published)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(id)
-    .bind(&new.slug)
+    .bind(&c.slug)
     .bind(new.status.as_str())
-    .bind(new.headline.as_str())
-    .bind(new.standfirst.trim())
-    .bind(new.body)
-    .bind(new.footnote.trim())
-    .bind(new.section)
-    .bind(new.featured)
+    .bind(c.headline.as_str())
+    .bind(c.standfirst.trim())
+    .bind(c.body.as_str())
+    .bind(c.footnote.trim())
+    .bind(c.section)
+    .bind(c.featured)
+    .bind(c.comments.as_str())
     .bind(new.published_at)
     .bind(updated_at)
     .bind(now)
+    .bind(actor.id)
+    .bind(new.status == Status::Published)
     .execute(&mut tx)
     .await
     .map_err(|e| slug_taken(e, "article"))?;
-    for (position, author) in new.authors.iter().enumerate() {
-        sql("INSERT INTO article_authors (article_id, author_id, position) VALUES ($1, $2, $3)")
-            .bind(id)
-            .bind(*author)
-            .bind(position as i64)
-            .execute(&mut tx)
-            .await?;
-    }
-    for tag in &new.tags {
-        sql("INSERT INTO article_tags (article_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(id)
-            .bind(*tag)
-            .execute(&mut tx)
-            .await?;
-    }
-    for (ordinal, (image, position)) in new.images.iter().enumerate() {
-        sql("INSERT INTO article_images (article_id, image_id, position, ordinal) VALUES ($1, $2, $3, $4)")
-            .bind(id)
-            .bind(*image)
-            .bind(*position)
-            .bind(ordinal as i64)
-            .execute(&mut tx)
-            .await?;
-    }
+    write_children(&mut tx, id, c).await?;
+    revisions::record(&mut tx, id, 1, c, actor).await?;
     tx.commit().await?;
     Ok(id)
 }
 
-/// Replaces the article's related links (each with the body position its box stands at).
-pub async fn set_related(db: &Db, article: ArticleId, related: &[(ArticleId, i64)]) -> Result<(), AppError> {
+/// Why a save did not happen.
+#[derive(Debug)]
+pub enum SaveError {
+    /// Someone saved since `expected_version`: here is what is stored now.
+    Conflict(Box<Article>),
+    Failed(AppError),
+}
+
+impl<E: Into<AppError>> From<E> for SaveError {
+    fn from(err: E) -> Self {
+        SaveError::Failed(err.into())
+    }
+}
+
+/// Saves new content over `expected_version` and returns the new version.
+pub async fn save(
+    db: &Db,
+    id: ArticleId,
+    expected_version: i64,
+    content: &ArticleContent,
+    actor: &Actor,
+) -> Result<i64, SaveError> {
     let mut tx = db.begin().await?;
-    sql("DELETE FROM article_related WHERE article_id = $1")
-        .bind(article)
-        .execute(&mut tx)
+    let current: Article = sql(format!("SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut tx)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if current.version != expected_version {
+        return Err(SaveError::Conflict(Box::new(current)));
+    }
+    if current.ever_published && current.slug != content.slug.as_str() {
+        return Err(SaveError::Failed(AppError::Invalid {
+            field: "slug".into(),
+            message: "The slug cannot change once the article has been published: its address is already out there."
+                .into(),
+        }));
+    }
+    let now = Timestamp::now();
+    // Readers see a change to a live article as an update.
+    let updated_at = if current.status() == Status::Published {
+        now
+    } else {
+        current.updated_at
+    };
+    let version = expected_version + 1;
+    let changed = sql(
+        "UPDATE articles SET slug = $1, headline = $2, standfirst = $3, body = $4, footnote = $5,
+            section_id = $6, featured = $7, comments = $8, updated_at = $9, version = $10
+         WHERE id = $11 AND version = $12",
+    )
+    .bind(&content.slug)
+    .bind(content.headline.as_str())
+    .bind(content.standfirst.trim())
+    .bind(content.body.as_str())
+    .bind(content.footnote.trim())
+    .bind(content.section)
+    .bind(content.featured)
+    .bind(content.comments.as_str())
+    .bind(updated_at)
+    .bind(version)
+    .bind(id)
+    .bind(expected_version)
+    .execute(&mut tx)
+    .await
+    .map_err(|e| slug_taken(e, "article"))?;
+    if changed == 0 {
+        // Another save won the race between our read and this write.
+        let current = super::queries::by_id(db, id).await?.ok_or(AppError::NotFound)?;
+        return Err(SaveError::Conflict(Box::new(current)));
+    }
+    write_children(&mut tx, id, content).await?;
+    revisions::record(&mut tx, id, version, content, actor).await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+/// Replaces byline, tags, pictures and related links with the content's.
+async fn write_children(tx: &mut Tx, id: ArticleId, content: &ArticleContent) -> Result<(), AppError> {
+    for table in ["article_authors", "article_tags", "article_images", "article_related"] {
+        sql(format!("DELETE FROM {table} WHERE article_id = $1"))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for (position, author) in content.authors.iter().enumerate() {
+        sql("INSERT INTO article_authors (article_id, author_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(*author)
+            .bind(position as i64)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for tag in &content.tags {
+        sql("INSERT INTO article_tags (article_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(*tag)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for (ordinal, Placed { item, after }) in content.images.iter().enumerate() {
+        sql(
+            "INSERT INTO article_images (article_id, image_id, position, ordinal) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(*item)
+        .bind(*after)
+        .bind(ordinal as i64)
+        .execute(&mut *tx)
         .await?;
-    for (other, position) in related {
-        if *other == article {
+    }
+    for Placed { item, after } in &content.related {
+        if *item == id {
             return Err(AppError::Invalid {
                 field: "related".into(),
                 message: "An article cannot be related to itself.".into(),
             });
         }
-        sql("INSERT INTO article_related (article_id, related_id, position) VALUES ($1, $2, $3)")
-            .bind(article)
-            .bind(*other)
-            .bind(*position)
-            .execute(&mut tx)
-            .await?;
+        sql(
+            "INSERT INTO article_related (article_id, related_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(*item)
+        .bind(*after)
+        .execute(&mut *tx)
+        .await?;
     }
-    tx.commit().await?;
     Ok(())
+}
+
+/// The stored content of an article, as an editor would start from.
+pub async fn content_of(db: &Db, article: &Article) -> Result<ArticleContent, AppError> {
+    let authors: Vec<(crate::domain::AuthorId,)> =
+        sql("SELECT author_id FROM article_authors WHERE article_id = $1 ORDER BY position")
+            .bind(article.id)
+            .fetch_all(db)
+            .await?;
+    let tags: Vec<(crate::domain::TagId,)> = sql(
+        "SELECT t.id FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = $1 ORDER BY t.name",
+    )
+    .bind(article.id)
+    .fetch_all(db)
+    .await?;
+    let images: Vec<(crate::domain::ImageId, i64)> =
+        sql("SELECT image_id, position FROM article_images WHERE article_id = $1 ORDER BY position, ordinal")
+            .bind(article.id)
+            .fetch_all(db)
+            .await?;
+    let related: Vec<(ArticleId, i64)> =
+        sql("SELECT related_id, position FROM article_related WHERE article_id = $1 ORDER BY position")
+            .bind(article.id)
+            .fetch_all(db)
+            .await?;
+    Ok(ArticleContent {
+        slug: crate::domain::Slug::parse(&article.slug).map_err(|e| AppError::Internal(e.into()))?,
+        headline: super::Headline::parse(&article.headline)?,
+        standfirst: article.standfirst.clone(),
+        body: article.body.clone(),
+        footnote: article.footnote.clone(),
+        section: article.section_id,
+        featured: article.featured,
+        comments: super::CommentsMode::parse(&article.comments).unwrap_or_default(),
+        authors: authors.into_iter().map(|(a,)| a).collect(),
+        tags: tags.into_iter().map(|(t,)| t).collect(),
+        images: images.into_iter().map(|(i, p)| Placed::new(i, p)).collect(),
+        related: related.into_iter().map(|(r, p)| Placed::new(r, p)).collect(),
+    })
 }
 
 /// Any article at all? (The demo content loads only into an empty site.)

@@ -26,11 +26,18 @@ struct Migration {
     source: Source,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "site",
-    source: Source::Both(include_str!("../../migrations/0001_site.sql")),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "site",
+        source: Source::Both(include_str!("../../migrations/0001_site.sql")),
+    },
+    Migration {
+        version: 2,
+        name: "newsroom",
+        source: Source::Both(include_str!("../../migrations/0002_newsroom.sql")),
+    },
+];
 
 /// A lock number private to Broadsheet, so instances starting together on one
 /// PostgreSQL apply migrations one at a time.

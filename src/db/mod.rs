@@ -11,7 +11,7 @@ mod query;
 
 pub use connect::connect;
 pub use migrate::migrate;
-pub use query::{Arg, Conn, Query, Record, sql};
+pub use query::{Arg, Conditions, Conn, Query, Record, contains_pattern, sql};
 
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
 
@@ -42,9 +42,12 @@ impl Db {
         }
     }
 
+    /// Starts a transaction. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a transaction that reads and then writes could
+    /// otherwise fail to upgrade its lock while another writer holds it.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }

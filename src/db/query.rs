@@ -62,6 +62,16 @@ impl From<Uuid> for Arg {
         Arg::Uuid(Some(v))
     }
 }
+impl From<Option<Uuid>> for Arg {
+    fn from(v: Option<Uuid>) -> Self {
+        Arg::Uuid(v)
+    }
+}
+impl From<Option<bool>> for Arg {
+    fn from(v: Option<bool>) -> Self {
+        Arg::Bool(v)
+    }
+}
 impl From<Vec<u8>> for Arg {
     fn from(v: Vec<u8>) -> Self {
         Arg::Bytes(Some(v))
@@ -208,4 +218,62 @@ impl Query {
         let (count,): (i64,) = self.fetch_one(conn).await?;
         Ok(count)
     }
+}
+
+/// `WHERE` clauses assembled from optional filters, numbering the
+/// parameters as they are added. Clauses are fixed SQL from this code base
+/// with `{}` where the value goes; values are always bound.
+#[derive(Default)]
+pub struct Conditions {
+    clauses: Vec<String>,
+    args: Vec<Arg>,
+}
+
+impl Conditions {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A clause without a value, e.g. `a.status = 'published'`.
+    pub fn fixed(&mut self, clause: &str) -> &mut Self {
+        self.clauses.push(clause.to_owned());
+        self
+    }
+
+    /// A clause with one value in place of `{}`.
+    pub fn with(&mut self, clause: &str, arg: impl Into<Arg>) -> &mut Self {
+        self.args.push(arg.into());
+        self.clauses
+            .push(clause.replace("{}", &format!("${}", self.args.len())));
+        self
+    }
+
+    /// The next free parameter number, for LIMIT/OFFSET after the conditions.
+    pub fn next_param(&self) -> usize {
+        self.args.len() + 1
+    }
+
+    /// ` WHERE a AND b`, or nothing.
+    pub fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+
+    /// Binds the conditions' values onto a query whose text used [`Conditions::sql`].
+    pub fn bind_to(&self, mut query: Query) -> Query {
+        for arg in &self.args {
+            query = query.bind(arg.clone());
+        }
+        query
+    }
+}
+
+/// A `LIKE` pattern matching `text` anywhere, with `%` and `_` taken literally
+/// (use with `ESCAPE '\'`).
+pub fn contains_pattern(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{}%", escaped.to_lowercase())
 }

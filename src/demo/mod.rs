@@ -9,8 +9,10 @@ use std::collections::HashMap;
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
+use crate::articles::queries as queries_articles;
 use crate::articles::write::{self, NewArticle};
-use crate::articles::{Headline, Status};
+use crate::articles::{ArticleContent, CommentsMode, Headline, Placed, Status};
+use crate::audit::Actor;
 use crate::domain::{ArticleId, AuthorId, SectionId, Slug, TagId, Timestamp};
 use crate::events::Event;
 use crate::media::{self, ImageText};
@@ -147,6 +149,7 @@ async fn load(state: &AppState) -> anyhow::Result<()> {
         author_ids.insert(a.slug.to_string(), id);
     }
 
+    let loader = Actor::system("Demo loader");
     let mut article_ids: HashMap<String, ArticleId> = HashMap::new();
     let mut related: Vec<(ArticleId, Vec<RelatedEntry>)> = Vec::new();
     let mut tag_ids: HashMap<Slug, TagId> = HashMap::new();
@@ -195,7 +198,7 @@ async fn load(state: &AppState) -> anyhow::Result<()> {
             )
             .await
             .with_context(context)?;
-            images.push((id, picture.after));
+            images.push(Placed::new(id, picture.after));
         }
         let published = Timestamp::parse(&front.published).with_context(context)?;
         let updated = front
@@ -204,41 +207,52 @@ async fn load(state: &AppState) -> anyhow::Result<()> {
             .map(Timestamp::parse)
             .transpose()
             .with_context(context)?;
-        let id = write::create(
-            db,
-            NewArticle {
-                slug: front.slug,
-                headline: Headline::parse(&front.headline).with_context(context)?,
-                standfirst: front.standfirst,
-                body: body.to_owned(),
-                footnote: front.footnote,
-                section,
-                status: Status::Published,
-                published_at: Some(published),
-                updated_at: updated,
-                featured: front.featured,
-                authors,
-                tags,
-                images,
-            },
-        )
-        .await
-        .with_context(context)?;
+        let content = ArticleContent {
+            slug: front.slug,
+            headline: Headline::parse(&front.headline).with_context(context)?,
+            standfirst: front.standfirst,
+            body: body.to_owned(),
+            footnote: front.footnote,
+            section,
+            featured: front.featured,
+            comments: CommentsMode::Open,
+            authors,
+            tags,
+            images,
+            related: Vec::new(),
+        };
+        let new = NewArticle {
+            content,
+            status: Status::Published,
+            published_at: Some(published),
+            updated_at: updated,
+        };
+        let id = write::create(db, new, &loader).await.with_context(context)?;
         article_ids.insert(slug, id);
         related.push((id, front.related));
     }
 
+    // Related links need every article to exist, so they are a second save.
     for (article, links) in related {
-        let links = links
+        if links.is_empty() {
+            continue;
+        }
+        let stored = queries_articles::by_id(db, article)
+            .await?
+            .context("a demo article vanished")?;
+        let mut content = write::content_of(db, &stored).await?;
+        content.related = links
             .iter()
             .map(|r| {
                 article_ids
                     .get(&r.slug)
-                    .map(|id| (*id, r.after))
+                    .map(|id| Placed::new(*id, r.after))
                     .with_context(|| format!("unknown related article {}", r.slug))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        write::set_related(db, article, &links).await?;
+        write::save(db, article, stored.version, &content, &loader)
+            .await
+            .map_err(|e| anyhow::anyhow!("linking related demo articles: {e:?}"))?;
     }
     tracing::info!(articles = article_ids.len(), "loaded the demo content");
     Ok(())

@@ -5,7 +5,7 @@ mod store;
 mod view;
 
 pub use store::{ImageText, WIDTHS, store, store_picture};
-pub use view::{Figure, FigureView, ImageView, image_view};
+pub use view::{Figure, FigureView, ImageView, image_view, words_of};
 
 use std::path::Path;
 

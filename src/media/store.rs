@@ -6,7 +6,7 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use image::{DynamicImage, ImageReader, Limits, RgbImage, imageops::FilterType};
+use image::{DynamicImage, ImageFormat, ImageReader, Limits, RgbImage, imageops::FilterType};
 
 use crate::db::{Db, sql};
 use crate::domain::{ImageId, Timestamp};
@@ -94,39 +94,38 @@ fn resize_and_save(picture: &RgbImage, folder: &Path) -> Result<(u32, u32, Vec<u
     Ok((width, height, widths))
 }
 
+/// Decodes by content, refusing what is not a picture (415), what is damaged
+/// (400) and what would take too much memory to open (413).
 fn decode(bytes: &[u8]) -> Result<DynamicImage, AppError> {
-    let unusable = |message: String| AppError::Invalid {
-        field: "image".into(),
-        message,
+    let reader = || {
+        ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| AppError::BadRequest(format!("The file could not be read: {e}")))
     };
-    let mut reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| unusable(format!("The file could not be read: {e}")))?;
-    if reader.format().is_none() {
-        return Err(unusable("The file is not a JPEG or PNG picture.".into()));
+    let probe = reader()?;
+    if !matches!(
+        probe.format(),
+        Some(ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP)
+    ) {
+        return Err(AppError::UnsupportedMediaType(
+            "The file is not a picture we can use: upload a JPEG, PNG or WebP image.".into(),
+        ));
     }
+    let damaged = |e: image::ImageError| AppError::BadRequest(format!("The picture is damaged or incomplete ({e})."));
+    let (w, h) = probe.into_dimensions().map_err(damaged)?;
+    if w > MAX_DIMENSION || h > MAX_DIMENSION || u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(AppError::TooLarge(format!(
+            "The picture is {w}×{h} pixels; the most we accept is {MAX_DIMENSION} pixels a side and {} million pixels in all.",
+            MAX_PIXELS / 1_000_000
+        )));
+    }
+    let mut reader = reader()?;
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_DIMENSION);
     limits.max_image_height = Some(MAX_DIMENSION);
     limits.max_alloc = Some(MAX_PIXELS * 4);
     reader.limits(limits);
-    let (w, h) = reader
-        .into_dimensions()
-        .map_err(|e| unusable(format!("The picture is too large or damaged: {e}")))?;
-    if u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err(unusable(format!(
-            "The picture has {w}×{h} pixels; the most we accept is {MAX_PIXELS} pixels."
-        )));
-    }
-    let mut reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| unusable(format!("The file could not be read: {e}")))?;
-    let mut limits = Limits::default();
-    limits.max_alloc = Some(MAX_PIXELS * 4);
-    reader.limits(limits);
-    reader
-        .decode()
-        .map_err(|e| unusable(format!("The picture could not be decoded: {e}")))
+    reader.decode().map_err(damaged)
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

@@ -92,3 +92,11 @@ pub async fn image_view(db: &crate::db::Db, id: ImageId) -> Result<Option<ImageV
         .await?;
     Ok(row.map(|r| ImageView::new(r.id, &r.alt, r.width, r.height, &r.widths)))
 }
+
+/// A picture's alt text and caption, for the newsroom's lists.
+pub async fn words_of(db: &crate::db::Db, id: ImageId) -> Result<Option<(String, String)>, sqlx::Error> {
+    crate::db::sql("SELECT alt, caption FROM images WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}

@@ -136,3 +136,14 @@ pub async fn section_by_id(db: &Db, id: SectionId) -> Result<Section, sqlx::Erro
         .fetch_one(db)
         .await
 }
+
+/// Every author, by name (for bylines in the newsroom).
+pub async fn authors(db: &Db) -> Result<Vec<Author>, sqlx::Error> {
+    sql("SELECT id, slug, name, job_title, bio, photo_id FROM authors ORDER BY name")
+        .fetch_all(db)
+        .await
+}
+
+pub async fn tags(db: &Db) -> Result<Vec<Tag>, sqlx::Error> {
+    sql("SELECT id, slug, name FROM tags ORDER BY name").fetch_all(db).await
+}

@@ -2,12 +2,15 @@
 //! error pages, security headers, paging, assets and safe HTML.
 
 pub mod assets;
+pub mod client;
 pub mod errors;
+pub mod form;
 pub mod html;
 pub mod layout;
 pub mod page_cache;
 pub mod paging;
 pub mod security;
+pub mod stash;
 
 pub use html::{SafeHtml, ScriptJson};
 pub use layout::Layout;
@@ -37,4 +40,16 @@ impl TimeView {
             text: site.short_date(ts),
         }
     }
+}
+
+/// Percent-encodes a value for a query string.
+pub fn urlencode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }

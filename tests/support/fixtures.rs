@@ -2,7 +2,8 @@
 //! loader (and later the newsroom) uses.
 
 use broadsheet::articles::write::{self, NewArticle};
-use broadsheet::articles::{Headline, Status};
+use broadsheet::articles::{ArticleContent, CommentsMode, Headline, Placed, Status, queries as article_queries};
+use broadsheet::audit::Actor;
 use broadsheet::domain::{ArticleId, AuthorId, ImageId, SectionId, Slug, TagId, Timestamp};
 use broadsheet::events::Event;
 use broadsheet::media::{self, ImageText};
@@ -20,6 +21,7 @@ pub struct ArticleSpec {
     pub authors: Vec<AuthorId>,
     pub tags: Vec<TagId>,
     pub images: Vec<(ImageId, i64)>,
+    pub related: Vec<(ArticleId, i64)>,
     pub status: Status,
     pub published_at: Option<Timestamp>,
     pub updated_at: Option<Timestamp>,
@@ -39,6 +41,7 @@ impl ArticleSpec {
             authors: Vec::new(),
             tags: Vec::new(),
             images: Vec::new(),
+            related: Vec::new(),
             status: Status::Published,
             published_at: Some(at("2024-12-16T06:04:00Z")),
             updated_at: None,
@@ -105,34 +108,50 @@ impl TestApp {
 
     /// Writes an article and tells the site its content changed, as publishing does.
     pub async fn publish(&self, spec: ArticleSpec) -> ArticleId {
-        let id = write::create(
-            &self.state.db,
-            NewArticle {
-                slug: Slug::parse(&spec.slug).expect("a slug"),
-                headline: Headline::parse(&spec.headline).expect("a headline"),
-                standfirst: spec.standfirst.into(),
-                body: spec.body,
-                footnote: spec.footnote.into(),
-                section: spec.section,
-                status: spec.status,
-                published_at: spec.published_at,
-                updated_at: spec.updated_at,
-                featured: spec.featured,
-                authors: spec.authors,
-                tags: spec.tags,
-                images: spec.images,
-            },
-        )
-        .await
-        .expect("the article is written");
+        let content = ArticleContent {
+            slug: Slug::parse(&spec.slug).expect("a slug"),
+            headline: Headline::parse(&spec.headline).expect("a headline"),
+            standfirst: spec.standfirst.into(),
+            body: spec.body,
+            footnote: spec.footnote.into(),
+            section: spec.section,
+            featured: spec.featured,
+            comments: CommentsMode::Open,
+            authors: spec.authors,
+            tags: spec.tags,
+            images: spec.images.into_iter().map(|(i, p)| Placed::new(i, p)).collect(),
+            related: spec.related.into_iter().map(|(r, p)| Placed::new(r, p)).collect(),
+        };
+        let new = NewArticle {
+            content,
+            status: spec.status,
+            published_at: spec.published_at,
+            updated_at: spec.updated_at,
+        };
+        let id = write::create(&self.state.db, new, &Actor::system("Test"))
+            .await
+            .expect("the article is written");
         self.changed().await;
         id
     }
 
+    /// Sets an article's related links through a normal save.
     pub async fn relate(&self, article: ArticleId, related: &[(ArticleId, i64)]) {
-        write::set_related(&self.state.db, article, related)
+        let stored = article_queries::by_id(&self.state.db, article)
             .await
-            .expect("related links are set");
+            .unwrap()
+            .expect("the article");
+        let mut content = write::content_of(&self.state.db, &stored).await.unwrap();
+        content.related = related.iter().map(|(r, p)| Placed::new(*r, *p)).collect();
+        write::save(
+            &self.state.db,
+            article,
+            stored.version,
+            &content,
+            &Actor::system("Test"),
+        )
+        .await
+        .expect("related links are saved");
         self.changed().await;
     }
 

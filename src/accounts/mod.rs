@@ -1,0 +1,13 @@
+//! Accounts: who someone is and how they prove it. Staff (the newsroom) now;
+//! readers join them with the commenting forum. Passwords are argon2id hashes;
+//! a signed-in browser holds a random session token whose hash is stored.
+
+pub mod extract;
+pub mod password;
+pub mod secrets;
+pub mod sessions;
+pub mod staff;
+pub mod throttle;
+
+pub use extract::{CurrentStaff, MaybeStaff, Permission};
+pub use staff::{Role, Staff};

@@ -1,0 +1,64 @@
+//! Passwords: argon2id with a random salt, hashed off the async threads.
+
+use anyhow::Context;
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+
+use crate::error::AppError;
+
+pub const MIN_LEN: usize = 10;
+pub const MAX_LEN: usize = 256;
+
+/// Refuses passwords too short to resist guessing (or absurdly long).
+pub fn check(password: &str) -> Result<(), AppError> {
+    let chars = password.chars().count();
+    let invalid = |message: String| AppError::Invalid {
+        field: "password".into(),
+        message,
+    };
+    if chars < MIN_LEN {
+        return Err(invalid(format!("Use at least {MIN_LEN} characters for your password.")));
+    }
+    if chars > MAX_LEN {
+        return Err(invalid(format!("A password can be at most {MAX_LEN} characters.")));
+    }
+    Ok(())
+}
+
+pub async fn hash(password: &str) -> anyhow::Result<String> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
+    })
+    .await
+    .context("the hashing task stopped")?
+}
+
+pub async fn verify(password: &str, stored: &str) -> bool {
+    let password = password.to_owned();
+    let stored = stored.to_owned();
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&stored)
+            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_hash_verifies_its_password_only() {
+        let stored = hash("correct horse battery").await.unwrap();
+        assert!(stored.starts_with("$argon2id$"));
+        assert!(verify("correct horse battery", &stored).await);
+        assert!(!verify("wrong horse battery", &stored).await);
+    }
+}

@@ -1,0 +1,31 @@
+//! The worker that publishes scheduled articles when their time comes.
+
+use std::time::Duration;
+
+use crate::events::Event;
+use crate::state::AppState;
+
+const TICK: Duration = Duration::from_secs(1);
+
+/// Runs for the life of the process.
+pub fn spawn(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match super::workflow::publish_due(&state.db).await {
+                Ok(published) if !published.is_empty() => {
+                    for (id, headline) in &published {
+                        tracing::info!(%id, headline, "published a scheduled article");
+                    }
+                    if let Err(err) = state.content_changed(Event::ContentChanged).await {
+                        tracing::warn!(error = format!("{err:#}"), "could not announce scheduled publication");
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = %err, "the scheduler could not check for due articles"),
+            }
+        }
+    });
+}

@@ -1,0 +1,143 @@
+//! An article's life: draft → in review → scheduled or published, and back
+//! to draft when unpublished. Scheduled articles are published by
+//! [`publish_due`], which the scheduler worker calls every second; the article
+//! row itself is the durable record, so a restart loses nothing.
+
+use crate::audit::{self, Actor, Target};
+use crate::db::{Backend, Db, sql};
+use crate::domain::{ArticleId, Timestamp};
+use crate::error::AppError;
+
+use super::model::{ARTICLE_COLUMNS, Article, Status};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transition {
+    Submit,
+    Schedule(Timestamp),
+    Publish,
+    Unpublish,
+}
+
+impl Transition {
+    fn name(self) -> &'static str {
+        match self {
+            Transition::Submit => "submitted for review",
+            Transition::Schedule(_) => "scheduled",
+            Transition::Publish => "published",
+            Transition::Unpublish => "unpublished",
+        }
+    }
+}
+
+/// Moves an article to its next state, or explains why it cannot go there.
+pub async fn apply(db: &Db, id: ArticleId, transition: Transition, actor: &Actor) -> Result<Article, AppError> {
+    let mut tx = db.begin().await?;
+    let article: Article = sql(format!("SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut tx)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = Timestamp::now();
+    let from = article.status();
+    let refuse = |why: &str| {
+        Err(AppError::Conflict(format!(
+            "This article is {}: {why}",
+            from.label().to_lowercase()
+        )))
+    };
+    let (status, published_at, updated_at, detail) = match transition {
+        Transition::Submit => match from {
+            Status::Draft => (Status::Review, article.published_at, article.updated_at, String::new()),
+            _ => return refuse("only drafts can be submitted for review."),
+        },
+        Transition::Schedule(at) => {
+            if at <= now {
+                return Err(AppError::Invalid {
+                    field: "publish_at".into(),
+                    message: "Choose a time in the future to schedule the article.".into(),
+                });
+            }
+            if article.ever_published {
+                return refuse("it has been published before; publish it again instead.");
+            }
+            (
+                Status::Scheduled,
+                Some(at),
+                article.updated_at,
+                format!("for {}", at.rfc3339()),
+            )
+        }
+        Transition::Publish => match from {
+            Status::Published => return refuse("it is already public."),
+            // A republished article keeps its first publication time and shows the change as an update.
+            _ if article.ever_published => (
+                Status::Published,
+                article.published_at.or(Some(now)),
+                now,
+                String::new(),
+            ),
+            _ => (Status::Published, Some(now), now, String::new()),
+        },
+        Transition::Unpublish => match from {
+            Status::Published | Status::Scheduled => {
+                (Status::Draft, article.published_at, article.updated_at, String::new())
+            }
+            _ => return refuse("it is not public or scheduled."),
+        },
+    };
+    sql("UPDATE articles SET status = $1, published_at = $2, updated_at = $3,
+            ever_published = (ever_published OR $4) WHERE id = $5")
+    .bind(status.as_str())
+    .bind(published_at)
+    .bind(updated_at)
+    .bind(status == Status::Published)
+    .bind(id)
+    .execute(&mut tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        transition.name(),
+        Target::new("article", id, &article.headline),
+        &detail,
+    )
+    .await?;
+    tx.commit().await?;
+    super::queries::by_id(db, id).await?.ok_or(AppError::NotFound)
+}
+
+/// Publishes every scheduled article whose time has come and returns them.
+/// Each is published exactly once, even with several instances polling.
+pub async fn publish_due(db: &Db) -> Result<Vec<(ArticleId, String)>, AppError> {
+    let now = Timestamp::now();
+    // PostgreSQL: skip rows another instance is publishing right now. SQLite has
+    // one writer at a time, so the plain subquery is already exclusive there.
+    let lock = match db.backend() {
+        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let mut tx = db.begin().await?;
+    let due: Vec<(ArticleId, String)> = sql(format!(
+        "UPDATE articles SET status = 'published', ever_published = TRUE, updated_at = published_at
+         WHERE id IN (SELECT id FROM articles WHERE status = 'scheduled' AND published_at <= $1
+                      ORDER BY published_at LIMIT 100 {lock})
+           AND status = 'scheduled'
+         RETURNING id, headline"
+    ))
+    .bind(now)
+    .fetch_all(&mut tx)
+    .await?;
+    let scheduler = Actor::system("Scheduler");
+    for (id, headline) in &due {
+        audit::record(
+            &mut tx,
+            &scheduler,
+            "published",
+            Target::new("article", id, headline),
+            "at its scheduled time",
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(due)
+}

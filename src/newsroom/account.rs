@@ -1,0 +1,84 @@
+//! My account: the browsers I am signed in on, and ending those sessions.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::accounts::CurrentStaff;
+use crate::accounts::sessions::{self, Kind};
+use crate::error::AppResult;
+use crate::state::AppState;
+use crate::web::form::FormFields;
+
+use super::layout::{NewsroomLayout, notice_for};
+
+#[derive(Template)]
+#[template(path = "newsroom/account.html")]
+struct AccountPage {
+    layout: NewsroomLayout,
+    email: String,
+    sessions: Vec<SessionRow>,
+}
+
+struct SessionRow {
+    id: String,
+    this_browser: bool,
+    browser: String,
+    ip: String,
+    started: String,
+    last_seen: String,
+}
+
+#[derive(Deserialize)]
+pub struct Done {
+    #[serde(default)]
+    done: String,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    who: CurrentStaff,
+    Query(done): Query<Done>,
+) -> AppResult<Html<String>> {
+    let sessions = sessions::list(&state.db, Kind::Staff, who.staff.id)
+        .await?
+        .into_iter()
+        .map(|s| SessionRow {
+            this_browser: s.token_hash == who.session,
+            browser: if s.user_agent.is_empty() {
+                "Unknown browser".into()
+            } else {
+                s.user_agent.clone()
+            },
+            ip: s.ip.clone(),
+            started: state.site.long_time(s.created_at),
+            last_seen: state.site.long_time(s.last_seen_at),
+            id: s.token_hash,
+        })
+        .collect();
+    let layout =
+        NewsroomLayout::new(&state, &who, "My account", "/newsroom/account").with_notice(notice_for(&done.done));
+    Ok(Html(
+        AccountPage {
+            layout,
+            email: who.staff.email.clone(),
+            sessions,
+        }
+        .render()?,
+    ))
+}
+
+/// Ends one of my sessions (`session` = its id), or every other one (`others`).
+pub async fn end_session(State(state): State<AppState>, who: CurrentStaff, form: FormFields) -> AppResult<Response> {
+    if form.has("others") {
+        for s in sessions::list(&state.db, Kind::Staff, who.staff.id).await? {
+            if s.token_hash != who.session {
+                sessions::end(&state.db, who.staff.id, &s.token_hash).await?;
+            }
+        }
+    } else {
+        sessions::end(&state.db, who.staff.id, form.get("session")).await?;
+    }
+    Ok(Redirect::to("/newsroom/account?done=ended").into_response())
+}

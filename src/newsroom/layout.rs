@@ -1,0 +1,91 @@
+//! The newsroom's frame: who is signed in, what their role lets them reach.
+
+use crate::accounts::{CurrentStaff, Permission};
+use crate::state::AppState;
+
+#[derive(Clone, Debug)]
+pub struct NewsroomLayout {
+    pub title: String,
+    pub site_name: String,
+    pub staff_name: String,
+    pub role: String,
+    pub nav: Vec<NavItem>,
+    pub css: String,
+    pub js: String,
+    pub favicon: String,
+    /// A one-line confirmation after an action ("Saved.").
+    pub notice: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NavItem {
+    pub label: &'static str,
+    pub url: &'static str,
+    pub current: bool,
+}
+
+impl NewsroomLayout {
+    pub fn new(state: &AppState, staff: &CurrentStaff, title: &str, path: &str) -> Self {
+        let mut nav = vec![("Articles", "/newsroom", Permission::WriteArticles)];
+        nav.extend([
+            ("New article", "/newsroom/articles/new", Permission::WriteArticles),
+            ("Pictures", "/newsroom/images", Permission::WriteArticles),
+            ("Tags", "/newsroom/tags", Permission::ManageTaxonomy),
+            ("Authors", "/newsroom/authors", Permission::ManageTaxonomy),
+            ("Sections", "/newsroom/sections", Permission::Administer),
+            ("Staff", "/newsroom/staff", Permission::Administer),
+            ("API keys", "/newsroom/api-keys", Permission::Administer),
+            ("Audit log", "/newsroom/audit", Permission::Administer),
+        ]);
+        let nav = nav
+            .into_iter()
+            .filter(|(_, _, permission)| staff.can(*permission))
+            .map(|(label, url, _)| NavItem {
+                label,
+                url,
+                current: path == url || (url != "/newsroom" && path.starts_with(url)),
+            })
+            .chain([NavItem {
+                label: "My account",
+                url: "/newsroom/account",
+                current: path.starts_with("/newsroom/account"),
+            }])
+            .collect();
+        Self {
+            title: format!("{title} – Newsroom – {}", state.site.name),
+            site_name: state.site.name.clone(),
+            staff_name: staff.staff.name.clone(),
+            role: staff.staff.role.to_string(),
+            nav,
+            css: state.assets.url("newsroom.css"),
+            js: state.assets.url("newsroom.js"),
+            favicon: state.assets.url("favicon.svg"),
+            notice: None,
+        }
+    }
+
+    pub fn with_notice(mut self, notice: Option<&str>) -> Self {
+        self.notice = notice.map(str::to_owned);
+        self
+    }
+}
+
+/// Short codes carried in `?done=` after a redirect, and what they tell the user.
+pub fn notice_for(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "saved" => "Saved.",
+        "created" => "Created.",
+        "submitted" => "Submitted for review.",
+        "scheduled" => "Scheduled.",
+        "published" => "Published. It is on the site now.",
+        "unpublished" => "Unpublished. It is no longer on the site.",
+        "noted" => "The note is on the article.",
+        "restored" => "The old version is restored as a new revision.",
+        "uploaded" => "The picture is stored.",
+        "invited" => "Invitation created.",
+        "updated" => "Updated.",
+        "ended" => "The session has ended.",
+        "revoked" => "Revoked.",
+        _ => return None,
+    })
+}

@@ -1,0 +1,157 @@
+//! Sections (admins): the site's top-level navigation.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::accounts::{CurrentStaff, Permission};
+use crate::audit::{self, Actor, Target};
+use crate::db::sql;
+use crate::domain::{SectionId, Slug, Timestamp};
+use crate::error::{AppError, AppResult};
+use crate::events::Event;
+use crate::site::Section;
+use crate::site::queries::{self, NewSection};
+use crate::state::AppState;
+use crate::web::form::FormFields;
+
+use super::layout::{NewsroomLayout, notice_for};
+
+#[derive(Template)]
+#[template(path = "newsroom/sections.html")]
+struct SectionsPage {
+    layout: NewsroomLayout,
+    sections: Vec<Section>,
+    form: FormFields,
+    error: Option<(String, String)>,
+}
+
+#[derive(Deserialize)]
+pub struct Done {
+    #[serde(default)]
+    done: String,
+}
+
+async fn page(
+    state: &AppState,
+    who: &CurrentStaff,
+    form: FormFields,
+    error: Option<(String, String)>,
+    notice: Option<&str>,
+) -> AppResult<String> {
+    let layout = NewsroomLayout::new(state, who, "Sections", "/newsroom/sections").with_notice(notice);
+    Ok(SectionsPage {
+        layout,
+        sections: queries::sections(&state.db).await?,
+        form,
+        error,
+    }
+    .render()?)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    who: CurrentStaff,
+    Query(done): Query<Done>,
+) -> AppResult<Html<String>> {
+    who.require(Permission::Administer)?;
+    Ok(Html(
+        page(&state, &who, FormFields::default(), None, notice_for(&done.done)).await?,
+    ))
+}
+
+pub async fn create(State(state): State<AppState>, who: CurrentStaff, form: FormFields) -> AppResult<Response> {
+    who.require(Permission::Administer)?;
+    let name = form.get("name").trim();
+    let slug_text = if form.get("slug").trim().is_empty() {
+        Slug::suggest(name).map(|s| s.to_string()).unwrap_or_default()
+    } else {
+        form.get("slug").trim().to_owned()
+    };
+    let outcome = match (name.is_empty(), Slug::parse(&slug_text)) {
+        (true, _) => Err(AppError::Invalid {
+            field: "name".into(),
+            message: "Give the section a name.".into(),
+        }),
+        (false, Err(e)) => Err(AppError::Invalid {
+            field: "slug".into(),
+            message: e.to_string(),
+        }),
+        (false, Ok(slug)) => {
+            let position = queries::sections(&state.db).await?.len() as i64;
+            queries::create_section(
+                &state.db,
+                NewSection {
+                    slug,
+                    name,
+                    description: form.get("description").trim(),
+                    position,
+                },
+            )
+            .await
+        }
+    };
+    match outcome {
+        Ok(id) => {
+            audit::record(
+                &state.db,
+                &Actor::from(&who.staff),
+                "created a section",
+                Target::new("section", id, name),
+                "",
+            )
+            .await?;
+            state.content_changed(Event::ContentChanged).await?;
+            Ok(Redirect::to("/newsroom/sections?done=created").into_response())
+        }
+        Err(AppError::Invalid { field, message }) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Html(page(&state, &who, form, Some((field, message)), None).await?),
+        )
+            .into_response()),
+        Err(other) => Err(other),
+    }
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    who: CurrentStaff,
+    Path(id): Path<SectionId>,
+    form: FormFields,
+) -> AppResult<Response> {
+    who.require(Permission::Administer)?;
+    let name = form.get("name").trim();
+    if name.is_empty() {
+        return Err(AppError::Invalid {
+            field: "name".into(),
+            message: "A section needs a name.".into(),
+        });
+    }
+    let position: i64 = form.get("position").trim().parse().map_err(|_| AppError::Invalid {
+        field: "position".into(),
+        message: "The position is a whole number (0 comes first).".into(),
+    })?;
+    let changed = sql("UPDATE sections SET name = $1, description = $2, position = $3, updated_at = $4 WHERE id = $5")
+        .bind(name)
+        .bind(form.get("description").trim())
+        .bind(position)
+        .bind(Timestamp::now())
+        .bind(id)
+        .execute(&state.db)
+        .await?;
+    if changed == 0 {
+        return Err(AppError::NotFound);
+    }
+    audit::record(
+        &state.db,
+        &Actor::from(&who.staff),
+        "updated a section",
+        Target::new("section", id, name),
+        "",
+    )
+    .await?;
+    state.content_changed(Event::ContentChanged).await?;
+    Ok(Redirect::to("/newsroom/sections?done=updated").into_response())
+}

@@ -1,0 +1,302 @@
+//! Staff (admins): who works in the newsroom, their roles, and invitations.
+//! An invitation is a link with a secret token; the person sets their own
+//! password when they accept it.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::accounts::extract::{STAFF_COOKIE, STAFF_COOKIE_PATH};
+use crate::accounts::sessions::{self, Kind};
+use crate::accounts::staff::{self, NewStaff, Role, normalise_email};
+use crate::accounts::{CurrentStaff, Permission, secrets};
+use crate::audit::{self, Actor, Target};
+use crate::db::sql;
+use crate::domain::{AuthorId, Timestamp};
+use crate::error::{AppError, AppResult};
+use crate::site::queries as site_queries;
+use crate::state::AppState;
+use crate::web::client::Client;
+use crate::web::form::FormFields;
+
+use super::layout::{NewsroomLayout, notice_for};
+use super::login::secure;
+
+const INVITE_DAYS: i64 = 7;
+
+#[derive(Template)]
+#[template(path = "newsroom/staff.html")]
+struct StaffPage {
+    layout: NewsroomLayout,
+    people: Vec<Person>,
+    roles: Vec<&'static str>,
+    authors: Vec<(String, String)>,
+    invite_link: Option<String>,
+    form: FormFields,
+    error: Option<String>,
+}
+
+struct Person {
+    id: uuid::Uuid,
+    name: String,
+    email: String,
+    role: String,
+    author: String,
+    disabled: bool,
+    is_me: bool,
+}
+
+#[derive(Template)]
+#[template(path = "newsroom/accept.html")]
+struct AcceptPage {
+    title: String,
+    css: String,
+    token: String,
+    name: String,
+    email: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct StaffQuery {
+    #[serde(default)]
+    done: String,
+}
+
+async fn page(
+    state: &AppState,
+    who: &CurrentStaff,
+    form: FormFields,
+    invite_link: Option<String>,
+    error: Option<String>,
+    notice: Option<&str>,
+) -> AppResult<String> {
+    let people = staff::all(&state.db)
+        .await?
+        .into_iter()
+        .map(|s| Person {
+            is_me: s.id == who.staff.id,
+            disabled: s.disabled_at.is_some(),
+            author: s.author_id.map(|a| a.to_string()).unwrap_or_default(),
+            id: s.id,
+            name: s.name,
+            email: s.email,
+            role: s.role,
+        })
+        .collect();
+    let authors = site_queries::authors(&state.db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id.to_string(), a.name))
+        .collect();
+    let layout = NewsroomLayout::new(state, who, "Staff", "/newsroom/staff").with_notice(notice);
+    Ok(StaffPage {
+        layout,
+        people,
+        roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
+        authors,
+        invite_link,
+        form,
+        error,
+    }
+    .render()?)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    who: CurrentStaff,
+    Query(query): Query<StaffQuery>,
+) -> AppResult<Html<String>> {
+    who.require(Permission::Administer)?;
+    Ok(Html(
+        page(&state, &who, FormFields::default(), None, None, notice_for(&query.done)).await?,
+    ))
+}
+
+pub async fn invite(State(state): State<AppState>, who: CurrentStaff, form: FormFields) -> AppResult<Response> {
+    who.require(Permission::Administer)?;
+    let checked = (|| {
+        let email = normalise_email(form.get("email"))?;
+        let role: Role = form.get("role").parse()?;
+        let name = form.get("name").trim().to_owned();
+        if name.is_empty() {
+            return Err(AppError::Invalid {
+                field: "name".into(),
+                message: "Give the person's name.".into(),
+            });
+        }
+        Ok((email, role, name))
+    })();
+    let (email, role, name) = match checked {
+        Ok(ok) => ok,
+        Err(err) => {
+            let message = err.report().detail;
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Html(page(&state, &who, form, None, Some(message), None).await?),
+            )
+                .into_response());
+        }
+    };
+    let token = secrets::token();
+    let now = Timestamp::now();
+    sql("INSERT INTO staff_invites (token_hash, email, name, role, invited_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(secrets::hash(&token))
+        .bind(&email)
+        .bind(&name)
+        .bind(role.as_str())
+        .bind(who.staff.id)
+        .bind(now)
+        .bind(now.plus_seconds(INVITE_DAYS * 24 * 3600))
+        .execute(&state.db)
+        .await?;
+    audit::record(
+        &state.db,
+        &Actor::from(&who.staff),
+        "invited",
+        Target::new("staff", &email, &name),
+        role.as_str(),
+    )
+    .await?;
+    let link = state.site.url(&format!("/newsroom/invite/{token}"));
+    tracing::info!(email, %link, "staff invitation created");
+    let notice = Some("Invitation created. Send this link to them; it works once, for 7 days.");
+    Ok(Html(page(&state, &who, FormFields::default(), Some(link), None, notice).await?).into_response())
+}
+
+/// Changes someone's role, byline profile or whether they can sign in.
+pub async fn update(
+    State(state): State<AppState>,
+    who: CurrentStaff,
+    Path(id): Path<uuid::Uuid>,
+    form: FormFields,
+) -> AppResult<Response> {
+    who.require(Permission::Administer)?;
+    let person = staff::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let role: Role = form.get("role").parse()?;
+    let disabled = form.get("disabled") == "on";
+    if id == who.staff.id && (role != Role::Admin || disabled) {
+        return Err(AppError::Conflict(
+            "You cannot take away your own admin role or lock yourself out.".into(),
+        ));
+    }
+    let author: Option<AuthorId> = form.get("author").parse().ok();
+    staff::set_role(&state.db, id, role).await?;
+    staff::set_author(&state.db, id, author).await?;
+    staff::set_disabled(&state.db, id, disabled).await?;
+    if disabled {
+        sessions::end_all(&state.db, Kind::Staff, id).await?;
+    }
+    let detail = format!("role {role}{}", if disabled { ", sign-in disabled" } else { "" });
+    audit::record(
+        &state.db,
+        &Actor::from(&who.staff),
+        "updated staff member",
+        Target::new("staff", id, &person.name),
+        &detail,
+    )
+    .await?;
+    Ok(Redirect::to("/newsroom/staff?done=updated").into_response())
+}
+
+#[derive(sqlx::FromRow)]
+struct Invite {
+    email: String,
+    name: String,
+    role: String,
+}
+
+async fn open_invite(state: &AppState, token: &str) -> AppResult<Invite> {
+    let invite: Option<Invite> = sql(
+        "SELECT email, name, role FROM staff_invites WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2",
+    )
+    .bind(secrets::hash(token))
+    .bind(Timestamp::now())
+    .fetch_optional(&state.db)
+    .await?;
+    invite.ok_or_else(|| {
+        AppError::Conflict("This invitation has been used or has expired. Ask an admin for a new one.".into())
+    })
+}
+
+fn accept_page(state: &AppState, token: &str, invite: &Invite, error: Option<String>) -> AppResult<String> {
+    Ok(AcceptPage {
+        title: format!("Join the newsroom – {}", state.site.name),
+        css: state.assets.url("newsroom.css"),
+        token: token.to_owned(),
+        name: invite.name.clone(),
+        email: invite.email.clone(),
+        error,
+    }
+    .render()?)
+}
+
+pub async fn accept_form(State(state): State<AppState>, Path(token): Path<String>) -> AppResult<Html<String>> {
+    let invite = open_invite(&state, &token).await?;
+    Ok(Html(accept_page(&state, &token, &invite, None)?))
+}
+
+pub async fn accept(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    client: Client,
+    form: FormFields,
+) -> AppResult<Response> {
+    let invite = open_invite(&state, &token).await?;
+    let role: Role = invite.role.parse()?;
+    let name = if form.get("name").trim().is_empty() {
+        invite.name.clone()
+    } else {
+        form.get("name").trim().to_owned()
+    };
+    let new = NewStaff {
+        email: &invite.email,
+        name: &name,
+        role,
+        password: form.get("password"),
+    };
+    let mut tx = state.db.begin().await?;
+    let claimed = sql("UPDATE staff_invites SET accepted_at = $1 WHERE token_hash = $2 AND accepted_at IS NULL")
+        .bind(Timestamp::now())
+        .bind(secrets::hash(&token))
+        .execute(&mut tx)
+        .await?;
+    if claimed == 0 {
+        return Err(AppError::Conflict("This invitation has just been used.".into()));
+    }
+    let member = match staff::create(&mut tx, new).await {
+        Ok(member) => member,
+        Err(err) => {
+            let message = err.report().detail;
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Html(accept_page(&state, &token, &invite, Some(message))?),
+            )
+                .into_response());
+        }
+    };
+    audit::record(
+        &mut tx,
+        &Actor::from(&member),
+        "accepted an invitation",
+        Target::new("staff", member.id, &member.email),
+        role.as_str(),
+    )
+    .await?;
+    tx.commit().await?;
+    let session = sessions::start(&state.db, Kind::Staff, member.id, &client.user_agent, &client.ip).await?;
+    let mut response = Redirect::to("/newsroom").into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        sessions::cookie(
+            STAFF_COOKIE,
+            &session,
+            STAFF_COOKIE_PATH,
+            sessions::IDLE_LIFETIME_SECS,
+            secure(&state),
+        ),
+    );
+    Ok(response)
+}
