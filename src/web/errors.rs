@@ -29,6 +29,12 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
     } else {
         html_page(&state, report).await
     };
+    // Keep what the error itself set (Retry-After, WWW-Authenticate, …).
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            drawn.headers_mut().entry(name).or_insert_with(|| value.clone());
+        }
+    }
     drawn
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

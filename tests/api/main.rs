@@ -11,4 +11,7 @@ mod errors;
 mod feeds;
 mod listings;
 mod metadata;
+mod newsroom_access;
+mod newsroom_api;
+mod newsroom_editing;
 mod startup;

@@ -182,3 +182,54 @@ async fn migrate_and_demo_commands_prepare_a_database_that_serve_then_uses() {
         .unwrap();
     assert!(count >= 20, "the demo articles are in the database: {count}");
 }
+
+#[tokio::test]
+async fn the_first_admin_is_created_from_the_command_line_with_the_password_on_standard_input() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _database) = test_database(&dir);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_broadsheet"))
+        .args([
+            "user",
+            "add",
+            "--email",
+            "chief@news.example",
+            "--name",
+            "Chief Editor",
+            "--role",
+            "admin",
+        ])
+        .env("DATABASE_URL", &url)
+        .env("BROADSHEET_MEDIA__DIR", dir.path().join("media"))
+        .env("RUST_LOG", "warn")
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a long enough password\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Created Chief Editor (chief@news.example) as admin"));
+
+    let settings = settings_for(&dir, url, false);
+    let state = broadsheet::startup::prepare(settings).await.unwrap();
+    let row = broadsheet::accounts::staff::by_email(&state.db, "chief@news.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.role, "admin");
+    assert!(broadsheet::accounts::password::verify("a long enough password", &row.password_hash).await);
+
+    let again = broadsheet(
+        &["user", "add", "--email", "chief@news.example", "--role", "admin"],
+        &[("DATABASE_URL", "sqlite:///nonexistent/dir/x.db")],
+    );
+    assert!(!again.status.success());
+}

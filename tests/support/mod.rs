@@ -8,6 +8,7 @@
 #![allow(dead_code, reason = "each test binary uses a different part of the harness")]
 
 pub mod fixtures;
+pub mod newsroom;
 
 use std::path::PathBuf;
 
