@@ -34,6 +34,16 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../static/site.js"),
     ),
     (
+        "newsroom.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../static/newsroom.css"),
+    ),
+    (
+        "newsroom.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/newsroom.js"),
+    ),
+    (
         "favicon.svg",
         "image/svg+xml",
         include_bytes!("../../static/favicon.svg"),
@@ -66,7 +76,10 @@ impl Assets {
             .iter()
             .find(|a| a.name == name)
             .map(|a| format!("/static/{}", a.fingerprinted))
-            .unwrap_or_else(|| format!("/static/{name}"))
+            .unwrap_or_else(|| {
+                debug_assert!(false, "no embedded asset named {name}");
+                format!("/static/{name}")
+            })
     }
 }
 

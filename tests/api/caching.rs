@@ -100,6 +100,28 @@ async fn an_edit_shows_at_once_and_a_new_story_reaches_every_list_at_once() {
 }
 
 #[tokio::test]
+async fn every_stylesheet_and_script_a_page_links_is_served() {
+    let app = spawn_app().await;
+    for page in ["/", "/newsroom/login"] {
+        let html = app.page(page).await;
+        let links: Vec<&str> = html
+            .split(|c| c == '"')
+            .filter(|part| part.starts_with("/static/"))
+            .collect();
+        assert!(!links.is_empty(), "{page} links its assets");
+        for link in links {
+            let response = app.get(link).await;
+            assert_eq!(response.status(), 200, "{link} on {page}");
+            assert_eq!(
+                response.headers()["cache-control"],
+                "public, max-age=31536000, immutable",
+                "{link} is fingerprinted"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn static_assets_are_fingerprinted_and_cached_for_a_year() {
     let app = spawn_app().await;
     let home = app.page("/").await;

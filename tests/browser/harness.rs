@@ -18,12 +18,12 @@ pub struct Browser {
     client: Client,
     _driver: Driver,
     _profile: tempfile::TempDir,
-    pub app: TestApp,
+    base: String,
 }
 
 impl Browser {
     /// Starts chromedriver and a fresh headless Chromium pointed at `app`.
-    pub async fn open(app: TestApp) -> Self {
+    pub async fn open(app: &TestApp) -> Self {
         let chromium = std::env::var("BROADSHEET_CHROMIUM").unwrap_or_else(|_| CHROMIUM.into());
         let chromedriver = std::env::var("BROADSHEET_CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.into());
         let port = free_port();
@@ -71,12 +71,15 @@ impl Browser {
             client,
             _driver: driver,
             _profile: profile,
-            app,
+            base: app.address.clone(),
         }
     }
 
     pub async fn visit(&self, path: &str) {
-        self.client.goto(&self.app.url(path)).await.expect("the page opens");
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .expect("the page opens");
     }
 
     pub async fn path(&self) -> String {
@@ -88,7 +91,24 @@ impl Browser {
             .to_owned()
     }
 
+    /// Clicks a link or button that loads a page, and waits for the new page.
     pub async fn click(&self, css: &str) {
+        self.run("window.__broadsheetOldPage = true; return true;").await;
+        self.click_in_place(css).await;
+        for _ in 0..200 {
+            let loaded = self
+                .run("return window.__broadsheetOldPage === undefined && document.readyState === 'complete';")
+                .await;
+            if loaded == true {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("clicking {css} did not load a page within 10 seconds");
+    }
+
+    /// Clicks something that changes the current page without loading another.
+    pub async fn click_in_place(&self, css: &str) {
         self.client
             .find(Locator::Css(css))
             .await
@@ -96,6 +116,89 @@ impl Browser {
             .click()
             .await
             .unwrap_or_else(|e| panic!("{css} can be clicked: {e}"));
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) {
+        let field = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} is on the page: {e}"));
+        field.clear().await.expect("the field clears");
+        field.send_keys(text).await.expect("typing works");
+    }
+
+    pub async fn choose(&self, css: &str, value: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} is on the page: {e}"))
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("{value} can be chosen in {css}: {e}"));
+    }
+
+    /// Chooses a file for a file input.
+    pub async fn attach(&self, css: &str, file: &std::path::Path) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} is on the page: {e}"))
+            .send_keys(&file.display().to_string())
+            .await
+            .expect("the file is chosen");
+    }
+
+    /// Sets a field's value directly (for inputs whose typing depends on the browser's locale).
+    pub async fn set_value(&self, css: &str, value: &str) {
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).value = arguments[1];",
+                vec![Value::String(css.into()), Value::String(value.into())],
+            )
+            .await
+            .expect("the value is set");
+    }
+
+    pub async fn has(&self, css: &str) -> bool {
+        !self
+            .client
+            .find_all(Locator::Css(css))
+            .await
+            .expect("a search")
+            .is_empty()
+    }
+
+    /// The value of a form field.
+    pub async fn value(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} is on the page: {e}"))
+            .prop("value")
+            .await
+            .expect("a value")
+            .unwrap_or_default()
+    }
+
+    /// Signs a staff member in through the newsroom's sign-in page.
+    pub async fn sign_in(&self, email: &str, password: &str) {
+        self.visit("/newsroom/login").await;
+        self.fill("#email", email).await;
+        self.fill("#password", password).await;
+        self.click("button[type=submit]").await;
+        self.wait_for_path("/newsroom").await;
+    }
+
+    /// Waits (up to five seconds) until the browser is at `path`.
+    pub async fn wait_for_path(&self, path: &str) {
+        for _ in 0..100 {
+            if self.path().await == path {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(self.path().await, path, "the browser did not arrive");
     }
 
     pub async fn text(&self, css: &str) -> String {

@@ -5,7 +5,8 @@ const LEAD: &str = "/world/north-korean-troops-kursk-assaults-zelensky";
 
 #[tokio::test]
 async fn a_reader_opens_the_homepage_follows_the_lead_story_and_sees_the_captions() {
-    let browser = Browser::open(spawn_app_with_demo().await).await;
+    let app = spawn_app_with_demo().await;
+    let browser = Browser::open(&app).await;
 
     browser.visit("/").await;
     browser.click(".lead__headline a").await;
@@ -33,7 +34,8 @@ async fn a_reader_opens_the_homepage_follows_the_lead_story_and_sees_the_caption
 
 #[tokio::test]
 async fn the_homepage_and_the_article_page_pass_axe_core_without_violations() {
-    let browser = Browser::open(spawn_app_with_demo().await).await;
+    let app = spawn_app_with_demo().await;
+    let browser = Browser::open(&app).await;
 
     for path in ["/", LEAD, "/world", "/author/namita-singh", "/no-such-page"] {
         browser.visit(path).await;
@@ -44,7 +46,8 @@ async fn the_homepage_and_the_article_page_pass_axe_core_without_violations() {
 
 #[tokio::test]
 async fn the_article_reads_on_a_360_pixel_phone_without_sideways_scrolling() {
-    let browser = Browser::open(spawn_app_with_demo().await).await;
+    let app = spawn_app_with_demo().await;
+    let browser = Browser::open(&app).await;
     browser.resize(360, 780).await;
 
     for path in ["/", LEAD] {

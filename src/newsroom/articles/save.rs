@@ -189,7 +189,7 @@ async fn submit(state: &AppState, who: MaybeStaff, id: Option<ArticleId>, multip
     .await?;
 
     let (transition, done) = match action {
-        Action::Save => (None, verb),
+        Action::Save => (None, "saved"),
         Action::Submit => (Some(Transition::Submit), "submitted"),
         Action::Schedule => (schedule_at.map(Transition::Schedule), "scheduled"),
         Action::Publish => (Some(Transition::Publish), "published"),
