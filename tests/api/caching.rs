@@ -105,7 +105,7 @@ async fn every_stylesheet_and_script_a_page_links_is_served() {
     for page in ["/", "/newsroom/login"] {
         let html = app.page(page).await;
         let links: Vec<&str> = html
-            .split(|c| c == '"')
+            .split('"')
             .filter(|part| part.starts_with("/static/"))
             .collect();
         assert!(!links.is_empty(), "{page} links its assets");
