@@ -104,10 +104,7 @@ async fn every_stylesheet_and_script_a_page_links_is_served() {
     let app = spawn_app().await;
     for page in ["/", "/newsroom/login"] {
         let html = app.page(page).await;
-        let links: Vec<&str> = html
-            .split('"')
-            .filter(|part| part.starts_with("/static/"))
-            .collect();
+        let links: Vec<&str> = html.split('"').filter(|part| part.starts_with("/static/")).collect();
         assert!(!links.is_empty(), "{page} links its assets");
         for link in links {
             let response = app.get(link).await;

@@ -672,3 +672,151 @@ fn crc32(bytes: &[u8]) -> u32 {
     }
     !crc
 }
+
+#[tokio::test]
+async fn location_and_other_metadata_are_stripped_from_uploaded_pictures() {
+    let app = spawn_app().await;
+    let (_, editor) = app.signed_in(Role::Editor).await;
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+        .encode_image(&image::RgbImage::from_pixel(800, 600, image::Rgb([40, 90, 160])))
+        .unwrap();
+    // An EXIF block with a GPS position, right after the start-of-image marker.
+    let payload = b"Exif\0\0GPSLatitude 50.4501 N GPSLongitude 30.5234 E";
+    let mut segment = vec![0xFF, 0xE1];
+    segment.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+    segment.extend_from_slice(payload);
+    jpeg.splice(2..2, segment);
+
+    let response = editor
+        .post_multipart("/newsroom/images", &[("alt", "A blue card")], Some(("picture", jpeg)))
+        .await;
+    assert_eq!(response.status(), 303);
+
+    let (id,): (broadsheet::domain::ImageId,) = sql("SELECT id FROM images").fetch_one(&app.state.db).await.unwrap();
+    for width in [320, 640, 800] {
+        let stored = std::fs::read(app.media_dir().join(id.to_string()).join(format!("{width}.jpg"))).unwrap();
+        let text = String::from_utf8_lossy(&stored);
+        assert!(
+            !text.contains("Exif") && !text.contains("GPSLatitude"),
+            "{width}.jpg carries no metadata"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_schedule_kept_while_the_server_was_down_is_published_when_it_starts_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _database) = crate::support::test_database(&dir);
+    {
+        // The site is down: the schedule is written straight to the database.
+        let state = broadsheet::startup::prepare(crate::support::settings_for(&dir, url.clone(), false))
+            .await
+            .unwrap();
+        let section = broadsheet::site::queries::create_section(
+            &state.db,
+            broadsheet::site::queries::NewSection {
+                slug: broadsheet::domain::Slug::parse("world").unwrap(),
+                name: "World",
+                description: "",
+                position: 0,
+            },
+        )
+        .await
+        .unwrap();
+        let content = broadsheet::articles::ArticleContent {
+            slug: broadsheet::domain::Slug::parse("while-you-were-away").unwrap(),
+            headline: broadsheet::articles::Headline::parse("While you were away").unwrap(),
+            standfirst: String::new(),
+            body: "Body.".into(),
+            footnote: String::new(),
+            section,
+            featured: false,
+            comments: Default::default(),
+            authors: vec![],
+            tags: vec![],
+            images: vec![],
+            related: vec![],
+        };
+        let new = broadsheet::articles::write::NewArticle {
+            content,
+            status: broadsheet::articles::Status::Scheduled,
+            published_at: Some(broadsheet::domain::Timestamp::now().plus_seconds(1)),
+            updated_at: None,
+        };
+        broadsheet::articles::write::create(&state.db, new, &broadsheet::audit::Actor::system("Test"))
+            .await
+            .unwrap();
+        state.db.close().await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let app = broadsheet::Application::build(crate::support::settings_for(&dir, url, false))
+        .await
+        .unwrap();
+    let state = app.state();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until(std::future::pending()));
+    let mut published = false;
+    for _ in 0..50 {
+        if reqwest::get(format!("{address}/world/while-you-were-away"))
+            .await
+            .unwrap()
+            .status()
+            == 200
+        {
+            published = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(published, "published soon after the restart");
+    let log = broadsheet::audit::recent(&state.db, None, 10, 0).await.unwrap();
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.action == "published" && e.actor_name == "Scheduler")
+            .count(),
+        1,
+        "published once"
+    );
+}
+
+#[tokio::test]
+async fn admins_add_sections_and_editors_manage_author_profiles_with_photos() {
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in(Role::Admin).await;
+    let (_, editor) = app.signed_in(Role::Editor).await;
+
+    let created = admin
+        .post(
+            "/newsroom/sections",
+            &[("name", "Long Reads"), ("description", "Stories worth the time.")],
+        )
+        .await;
+    assert_eq!(created.status(), 303);
+    assert!(
+        app.page("/").await.contains("href=\"/long-reads\""),
+        "the new section is in the navigation at once"
+    );
+    let reserved = admin
+        .post("/newsroom/sections", &[("name", "Newsroom"), ("slug", "newsroom")])
+        .await;
+    assert_eq!(reserved.status(), 422);
+    assert!(reserved.text().await.unwrap().contains("is used by the site itself"));
+
+    let response = editor
+        .post_multipart(
+            "/newsroom/authors",
+            &[
+                ("name", "Ada Byline"),
+                ("job_title", "Science correspondent"),
+                ("bio", "Covers physics."),
+            ],
+            Some(("photo", png(600, 600))),
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let page = app.page("/author/ada-byline").await;
+    assert!(page.contains("Science correspondent") && page.contains("Covers physics."));
+    assert!(page.contains("alt=\"Portrait of Ada Byline\""));
+}

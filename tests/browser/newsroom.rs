@@ -144,6 +144,11 @@ async fn a_writer_cannot_publish_but_can_submit_for_review() {
 
     browser.visit("/newsroom/articles/new").await;
     browser.fill("#field-headline", "Writer's first draft").await;
+    assert_eq!(
+        browser.value("#field-slug").await,
+        "writers-first-draft",
+        "a slug is suggested as the headline is typed"
+    );
     browser.choose("#field-section", &world.to_string()).await;
     assert!(
         !browser.has("button[value=publish]").await,
