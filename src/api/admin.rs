@@ -372,9 +372,8 @@ pub async fn upload_image(
         credit: form.get("credit"),
     };
     let id = media::store(&state.db, &state.settings.media.dir, &upload.bytes, text).await?;
-    audit::record(
+    who.audit(
         &state.db,
-        &Actor::from(&who.staff),
         "uploaded a picture",
         Target::new("image", id, form.get("alt")),
         "through the Admin API",

@@ -3,7 +3,6 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use serde::Deserialize;
 
 use crate::accounts::CurrentStaff;
 use crate::accounts::sessions::{self, Kind};
@@ -11,7 +10,7 @@ use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::form::FormFields;
 
-use super::layout::{NewsroomLayout, notice_for};
+use super::layout::{Done, NewsroomLayout};
 
 #[derive(Template)]
 #[template(path = "newsroom/account.html")]
@@ -28,12 +27,6 @@ struct SessionRow {
     ip: String,
     started: String,
     last_seen: String,
-}
-
-#[derive(Deserialize)]
-pub struct Done {
-    #[serde(default)]
-    done: String,
 }
 
 pub async fn show(
@@ -57,8 +50,7 @@ pub async fn show(
             id: s.token_hash,
         })
         .collect();
-    let layout =
-        NewsroomLayout::new(&state, &who, "My account", "/newsroom/account").with_notice(notice_for(&done.done));
+    let layout = NewsroomLayout::new(&state, &who, "My account", "/newsroom/account").with_notice(done.notice());
     Ok(Html(
         AccountPage {
             layout,

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::accounts::{CurrentStaff, Permission, secrets};
-use crate::audit::{self, Actor, Target};
+use crate::audit::Target;
 use crate::db::sql;
 use crate::domain::Timestamp;
 use crate::error::{AppError, AppResult};
@@ -102,9 +102,8 @@ pub async fn create_content_key(
         .bind(Timestamp::now())
         .execute(&state.db)
         .await?;
-    audit::record(
+    who.audit(
         &state.db,
-        &Actor::from(&who.staff),
         "created a Content API key",
         Target::new("api_key", id, &name),
         "",
@@ -124,9 +123,8 @@ pub async fn revoke_content_key(
         .bind(id)
         .execute(&state.db)
         .await?;
-    audit::record(
+    who.audit(
         &state.db,
-        &Actor::from(&who.staff),
         "revoked a Content API key",
         Target::new("api_key", id, ""),
         "",
@@ -155,9 +153,8 @@ pub async fn create_token(
         .bind(Timestamp::now())
         .execute(&state.db)
         .await?;
-    audit::record(
+    who.audit(
         &state.db,
-        &Actor::from(&who.staff),
         "created an Admin API token",
         Target::new("api_token", id, &name),
         "",
@@ -177,9 +174,8 @@ pub async fn revoke_token(
         .bind(who.staff.id)
         .execute(&state.db)
         .await?;
-    audit::record(
+    who.audit(
         &state.db,
-        &Actor::from(&who.staff),
         "revoked an Admin API token",
         Target::new("api_token", id, ""),
         "",

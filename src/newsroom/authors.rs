@@ -5,10 +5,9 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use serde::Deserialize;
 
 use crate::accounts::{CurrentStaff, Permission};
-use crate::audit::{self, Actor, Target};
+use crate::audit::Target;
 use crate::db::sql;
 use crate::domain::{AuthorId, ImageId, Slug, Timestamp};
 use crate::error::{AppError, AppResult};
@@ -19,7 +18,7 @@ use crate::state::AppState;
 use crate::web::form::{FormFields, MultipartForm};
 
 use super::articles::save::MAX_PICTURE_BYTES;
-use super::layout::{NewsroomLayout, notice_for};
+use super::layout::{Done, NewsroomLayout};
 
 #[derive(Template)]
 #[template(path = "newsroom/authors.html")]
@@ -37,12 +36,6 @@ struct Row {
     job_title: String,
     bio: String,
     photo: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct Done {
-    #[serde(default)]
-    done: String,
 }
 
 async fn page(
@@ -81,7 +74,7 @@ pub async fn show(
 ) -> AppResult<Html<String>> {
     who.require(Permission::ManageTaxonomy)?;
     Ok(Html(
-        page(&state, &who, FormFields::default(), None, notice_for(&done.done)).await?,
+        page(&state, &who, FormFields::default(), None, done.notice()).await?,
     ))
 }
 
@@ -153,9 +146,8 @@ pub async fn create(State(state): State<AppState>, who: CurrentStaff, multipart:
     .await;
     match outcome {
         Ok(id) => {
-            audit::record(
+            who.audit(
                 &state.db,
-                &Actor::from(&who.staff),
                 "created an author",
                 Target::new("author", id, form.get("name")),
                 "",
@@ -199,14 +191,8 @@ pub async fn update(
     if changed == 0 {
         return Err(AppError::NotFound);
     }
-    audit::record(
-        &state.db,
-        &Actor::from(&who.staff),
-        "updated an author",
-        Target::new("author", id, name),
-        "",
-    )
-    .await?;
+    who.audit(&state.db, "updated an author", Target::new("author", id, name), "")
+        .await?;
     state.content_changed(Event::ContentChanged).await?;
     Ok(Redirect::to("/newsroom/authors?done=updated").into_response())
 }

@@ -4,10 +4,9 @@ use askama::Template;
 use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use serde::Deserialize;
 
 use crate::accounts::{CurrentStaff, Permission};
-use crate::audit::{self, Actor, Target};
+use crate::audit::Target;
 use crate::db::sql;
 use crate::domain::{ImageId, Timestamp};
 use crate::error::{AppError, AppResult};
@@ -16,7 +15,7 @@ use crate::state::AppState;
 use crate::web::form::{FormFields, MultipartForm};
 
 use super::articles::save::MAX_PICTURE_BYTES;
-use super::layout::{NewsroomLayout, notice_for};
+use super::layout::{Done, NewsroomLayout};
 
 #[derive(Template)]
 #[template(path = "newsroom/images.html")]
@@ -46,12 +45,6 @@ struct Row {
     height: i64,
     #[allow(dead_code, reason = "selected for ordering")]
     created_at: Timestamp,
-}
-
-#[derive(Deserialize)]
-pub struct Done {
-    #[serde(default)]
-    done: String,
 }
 
 async fn page(
@@ -92,7 +85,7 @@ pub async fn show(
 ) -> AppResult<Html<String>> {
     who.require(Permission::WriteArticles)?;
     Ok(Html(
-        page(&state, &who, FormFields::default(), None, notice_for(&done.done)).await?,
+        page(&state, &who, FormFields::default(), None, done.notice()).await?,
     ))
 }
 
@@ -117,9 +110,8 @@ pub async fn upload(State(state): State<AppState>, who: CurrentStaff, multipart:
     };
     match outcome {
         Ok(id) => {
-            audit::record(
+            who.audit(
                 &state.db,
-                &Actor::from(&who.staff),
                 "uploaded a picture",
                 Target::new("image", id, form.get("alt")),
                 "",

@@ -70,6 +70,19 @@ impl NewsroomLayout {
     }
 }
 
+/// The `?done=` code a page was redirected with after an action.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Done {
+    #[serde(default)]
+    pub done: String,
+}
+
+impl Done {
+    pub fn notice(&self) -> Option<&'static str> {
+        notice_for(&self.done)
+    }
+}
+
 /// Short codes carried in `?done=` after a redirect, and what they tell the user.
 pub fn notice_for(code: &str) -> Option<&'static str> {
     Some(match code {

@@ -133,9 +133,8 @@ pub async fn submit(State(state): State<AppState>, client: Client, form: FormFie
 
 pub async fn logout(State(state): State<AppState>, who: CurrentStaff) -> AppResult<Response> {
     sessions::end(&state.db, who.staff.id, &who.session).await?;
-    audit::record(
+    who.audit(
         &state.db,
-        &Actor::from(&who.staff),
         "signed out",
         Target::new("staff", who.staff.id, &who.staff.email),
         "",

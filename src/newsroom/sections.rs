@@ -4,10 +4,9 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use serde::Deserialize;
 
 use crate::accounts::{CurrentStaff, Permission};
-use crate::audit::{self, Actor, Target};
+use crate::audit::Target;
 use crate::db::sql;
 use crate::domain::{SectionId, Slug, Timestamp};
 use crate::error::{AppError, AppResult};
@@ -17,7 +16,7 @@ use crate::site::queries::{self, NewSection};
 use crate::state::AppState;
 use crate::web::form::FormFields;
 
-use super::layout::{NewsroomLayout, notice_for};
+use super::layout::{Done, NewsroomLayout};
 
 #[derive(Template)]
 #[template(path = "newsroom/sections.html")]
@@ -26,12 +25,6 @@ struct SectionsPage {
     sections: Vec<Section>,
     form: FormFields,
     error: Option<(String, String)>,
-}
-
-#[derive(Deserialize)]
-pub struct Done {
-    #[serde(default)]
-    done: String,
 }
 
 async fn page(
@@ -58,7 +51,7 @@ pub async fn show(
 ) -> AppResult<Html<String>> {
     who.require(Permission::Administer)?;
     Ok(Html(
-        page(&state, &who, FormFields::default(), None, notice_for(&done.done)).await?,
+        page(&state, &who, FormFields::default(), None, done.notice()).await?,
     ))
 }
 
@@ -95,14 +88,8 @@ pub async fn create(State(state): State<AppState>, who: CurrentStaff, form: Form
     };
     match outcome {
         Ok(id) => {
-            audit::record(
-                &state.db,
-                &Actor::from(&who.staff),
-                "created a section",
-                Target::new("section", id, name),
-                "",
-            )
-            .await?;
+            who.audit(&state.db, "created a section", Target::new("section", id, name), "")
+                .await?;
             state.content_changed(Event::ContentChanged).await?;
             Ok(Redirect::to("/newsroom/sections?done=created").into_response())
         }
@@ -144,14 +131,8 @@ pub async fn update(
     if changed == 0 {
         return Err(AppError::NotFound);
     }
-    audit::record(
-        &state.db,
-        &Actor::from(&who.staff),
-        "updated a section",
-        Target::new("section", id, name),
-        "",
-    )
-    .await?;
+    who.audit(&state.db, "updated a section", Target::new("section", id, name), "")
+        .await?;
     state.content_changed(Event::ContentChanged).await?;
     Ok(Redirect::to("/newsroom/sections?done=updated").into_response())
 }

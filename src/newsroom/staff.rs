@@ -152,14 +152,8 @@ pub async fn invite(State(state): State<AppState>, who: CurrentStaff, form: Form
         .bind(now.plus_seconds(INVITE_DAYS * 24 * 3600))
         .execute(&state.db)
         .await?;
-    audit::record(
-        &state.db,
-        &Actor::from(&who.staff),
-        "invited",
-        Target::new("staff", &email, &name),
-        role.as_str(),
-    )
-    .await?;
+    who.audit(&state.db, "invited", Target::new("staff", &email, &name), role.as_str())
+        .await?;
     let link = state.site.url(&format!("/newsroom/invite/{token}"));
     tracing::info!(email, %link, "staff invitation created");
     let notice = Some("Invitation created. Send this link to them; it works once, for 7 days.");
@@ -190,9 +184,8 @@ pub async fn update(
         sessions::end_all(&state.db, Kind::Staff, id).await?;
     }
     let detail = format!("role {role}{}", if disabled { ", sign-in disabled" } else { "" });
-    audit::record(
+    who.audit(
         &state.db,
-        &Actor::from(&who.staff),
         "updated staff member",
         Target::new("staff", id, &person.name),
         &detail,

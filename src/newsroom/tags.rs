@@ -3,10 +3,9 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use serde::Deserialize;
 
 use crate::accounts::{CurrentStaff, Permission};
-use crate::audit::{self, Actor, Target};
+use crate::audit::Target;
 use crate::db::sql;
 use crate::domain::TagId;
 use crate::error::{AppError, AppResult};
@@ -16,7 +15,7 @@ use crate::site::queries;
 use crate::state::AppState;
 use crate::web::form::FormFields;
 
-use super::layout::{NewsroomLayout, notice_for};
+use super::layout::{Done, NewsroomLayout};
 
 #[derive(Template)]
 #[template(path = "newsroom/tags.html")]
@@ -25,19 +24,13 @@ struct TagsPage {
     tags: Vec<Tag>,
 }
 
-#[derive(Deserialize)]
-pub struct Done {
-    #[serde(default)]
-    done: String,
-}
-
 pub async fn show(
     State(state): State<AppState>,
     who: CurrentStaff,
     Query(done): Query<Done>,
 ) -> AppResult<Html<String>> {
     who.require(Permission::ManageTaxonomy)?;
-    let layout = NewsroomLayout::new(&state, &who, "Tags", "/newsroom/tags").with_notice(notice_for(&done.done));
+    let layout = NewsroomLayout::new(&state, &who, "Tags", "/newsroom/tags").with_notice(done.notice());
     Ok(Html(
         TagsPage {
             layout,
@@ -69,14 +62,8 @@ pub async fn rename(
     if changed == 0 {
         return Err(AppError::NotFound);
     }
-    audit::record(
-        &state.db,
-        &Actor::from(&who.staff),
-        "renamed a tag",
-        Target::new("tag", id, name),
-        "",
-    )
-    .await?;
+    who.audit(&state.db, "renamed a tag", Target::new("tag", id, name), "")
+        .await?;
     state.content_changed(Event::ContentChanged).await?;
     Ok(Redirect::to("/newsroom/tags?done=updated").into_response())
 }
