@@ -23,6 +23,53 @@ pub struct Settings {
     pub cache: CacheSettings,
     pub log: LogSettings,
     pub demo: DemoSettings,
+    pub mail: MailSettings,
+    pub community: CommunitySettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailSettings {
+    /// Empty: messages go to `outbox_dir`.
+    pub smtp_url: Secret<String>,
+    pub from: String,
+    pub outbox_dir: PathBuf,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            smtp_url: Secret::new(String::new()),
+            from: "The Broadsheet <newsroom@localhost>".into(),
+            outbox_dir: PathBuf::from("data/outbox"),
+        }
+    }
+}
+
+/// What happens to a reader's comments when they delete their account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnAccountDelete {
+    /// Comments stay, shown as by "a deleted reader".
+    Anonymise,
+    /// Comments are removed (replies to them stay).
+    Remove,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommunitySettings {
+    pub on_account_delete: OnAccountDelete,
+    pub edit_window_secs: i64,
+}
+
+impl Default for CommunitySettings {
+    fn default() -> Self {
+        Self {
+            on_account_delete: OnAccountDelete::Anonymise,
+            edit_window_secs: 15 * 60,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -247,6 +294,11 @@ pub const SETTINGS_HELP: &[(&str, &str)] = &[
         "demo.load_when_empty",
         "load the demo content when the database has no articles",
     ),
+    ("mail.smtp_url", "smtp://user:password@host:587 or smtps://…; empty writes mail to mail.outbox_dir"),
+    ("mail.from", "sender of the site's email"),
+    ("mail.outbox_dir", "folder for email when no SMTP server is configured"),
+    ("community.on_account_delete", "anonymise or remove a deleted reader's comments"),
+    ("community.edit_window_secs", "how long readers may edit a comment after posting"),
 ];
 
 /// The settings table shown by `--help`.

@@ -23,6 +23,20 @@ pub enum Event {
     ContentChanged,
     /// Only this article's own page changed.
     ArticleChanged { article: ArticleId },
+    /// A comment appeared, changed or went away on an article.
+    Comment {
+        article: ArticleId,
+        comment: uuid::Uuid,
+        change: CommentChange,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommentChange {
+    Posted,
+    Edited,
+    Removed,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

@@ -28,6 +28,8 @@ impl Application {
             demo::load_if_empty(&state).await.context("loading the demo content")?;
         }
         crate::articles::scheduler::spawn(state.clone());
+        crate::jobs::spawn_worker(state.clone());
+        crate::comments::live::spawn(state.clone());
         let bind = &state.settings.server.bind;
         let listener = TcpListener::bind(bind)
             .await
@@ -61,6 +63,8 @@ impl Application {
 /// Everything but the listener: the database (migrated), the event bus and
 /// the caches. Commands that do not serve (`migrate`, `demo`) use this too.
 pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
+    // One TLS implementation for the whole process (SMTP, push services, Stripe).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let db: Db = db::connect(&settings.database).await?;
     db::migrate(&db).await.context("migrating the database")?;
     std::fs::create_dir_all(&settings.media.dir).map_err(|e| {
@@ -77,6 +81,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         std::time::Duration::from_secs(settings.server.request_timeout_secs),
     ));
     pages.follow(&events);
+    let mailer = crate::mail::Mailer::from_settings(&settings.mail)?;
     Ok(AppState::new(Services {
         db,
         site,
@@ -84,5 +89,8 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         pages,
         assets: Assets::embedded(),
         events,
+        mailer,
+        live: crate::comments::live::Hub::default(),
+        wake: crate::jobs::Wake::default(),
     }))
 }

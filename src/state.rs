@@ -21,6 +21,11 @@ pub struct Services {
     pub pages: Arc<PageCache>,
     pub assets: Assets,
     pub events: Bus,
+    pub mailer: crate::mail::Mailer,
+    /// Open live-comment streams on this instance.
+    pub live: crate::comments::live::Hub,
+    /// Wakes this instance's job worker.
+    pub wake: crate::jobs::Wake,
 }
 
 impl AppState {

@@ -3,11 +3,15 @@
 //! a signed-in browser holds a random session token whose hash is stored.
 
 pub mod extract;
+pub mod pages;
 pub mod password;
+pub mod reader_extract;
+pub mod readers;
 pub mod secrets;
 pub mod sessions;
 pub mod staff;
 pub mod throttle;
+pub mod tokens;
 
 pub use extract::{CurrentStaff, MaybeStaff, Permission};
 pub use staff::{Role, Staff};

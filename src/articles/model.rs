@@ -133,6 +133,8 @@ pub struct Article {
     pub version: i64,
     pub ever_published: bool,
     pub created_by: Option<uuid::Uuid>,
+    /// Visible comments.
+    pub comment_count: i64,
 }
 
 impl Article {
@@ -143,7 +145,7 @@ impl Article {
 
 /// The columns of [`Article`], for queries that load one.
 pub const ARTICLE_COLUMNS: &str = "id, slug, kind, status, headline, standfirst, body, footnote, section_id, featured, \
-    comments, published_at, updated_at, version, ever_published, created_by";
+    comments, published_at, updated_at, version, ever_published, created_by, comment_count";
 
 /// A published article as it appears in lists: enough for a story card.
 #[derive(Clone, Debug, sqlx::FromRow)]

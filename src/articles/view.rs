@@ -77,6 +77,10 @@ pub struct ArticleView {
     pub tags: Vec<TagLink>,
     /// Corrections and updates, oldest first.
     pub notes: Vec<NoteView>,
+    /// The forum for this article, and how many comments it holds.
+    pub comments_url: String,
+    pub comment_count: i64,
+    pub comments_open: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -113,6 +117,9 @@ impl ArticleView {
             notes,
         } = parts;
         let published_at = article.published_at.unwrap_or(article.updated_at);
+        let comments_url = format!("/{section_slug}/{}/comments", article.slug);
+        let comment_count = article.comment_count;
+        let comments_open = article.comments != "closed";
         let updated = (article.updated_at.as_seconds() - published_at.as_seconds() > UPDATE_GRACE_SECS)
             .then(|| TimeView::long(site, article.updated_at));
         let (lead, body) = compose(site, body::blocks(&article.body), &figures, &related);
@@ -143,6 +150,9 @@ impl ArticleView {
                     time: TimeView::long(site, n.created_at),
                 })
                 .collect(),
+            comments_url,
+            comment_count,
+            comments_open,
         }
     }
 }

@@ -37,6 +37,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "newsroom",
         source: Source::Both(include_str!("../../migrations/0002_newsroom.sql")),
     },
+    Migration {
+        version: 3,
+        name: "community",
+        source: Source::Both(include_str!("../../migrations/0003_community.sql")),
+    },
 ];
 
 /// A lock number private to Broadsheet, so instances starting together on one

@@ -135,6 +135,8 @@ impl PageCache {
         match event {
             Event::ContentChanged => self.purge(|_| true),
             Event::ArticleChanged { article } => self.purge(|page| page.article == Some(*article)),
+            // Comment counts on article pages are refreshed in batches by comments::live.
+            Event::Comment { .. } => {}
         }
     }
 

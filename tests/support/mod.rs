@@ -59,6 +59,7 @@ pub fn settings_for(dir: &TempDir, database_url: String, demo: bool) -> Settings
     settings.media.dir = dir.path().join("media");
     settings.demo.load_when_empty = demo;
     settings.site.base_url = BASE_URL.into();
+    settings.mail.outbox_dir = dir.path().join("outbox");
     settings
 }
 

@@ -104,6 +104,7 @@ async fn view_of(
         version: 0,
         ever_published: false,
         created_by: None,
+        comment_count: 0,
     };
     let path = format!("/{}/{}", section.slug, content.slug);
     let parts = ArticleParts {

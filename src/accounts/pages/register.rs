@@ -1,0 +1,96 @@
+//! Registering: the reader is signed in at once and sent back to the page
+//! they were on; a verification email follows.
+
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::accounts::readers::{self, NewReader};
+use crate::accounts::reader_extract::{CurrentReader, safe_return, sign_in_cookie};
+use crate::accounts::sessions::{self, Kind};
+use crate::accounts::tokens::{self, Purpose};
+use crate::domain::Timestamp;
+use crate::error::{AppError, AppResult};
+use crate::mail::{self, Email};
+use crate::state::AppState;
+use crate::web::client::Client;
+use crate::web::form::FormFields;
+
+use super::page::{AccountPage, Form};
+
+/// New accounts one network address may open per hour.
+const PER_ADDRESS_PER_HOUR: i64 = 5;
+
+#[derive(Deserialize)]
+pub struct Back {
+    #[serde(default)]
+    return_to: String,
+}
+
+pub async fn form(State(state): State<AppState>, who: Option<CurrentReader>, Query(back): Query<Back>) -> AppResult<Response> {
+    if who.is_some() {
+        return Ok(Redirect::to(&safe_return(&back.return_to)).into_response());
+    }
+    let page = AccountPage::new(&state, "Join the conversation", Form::Register)
+        .await?
+        .message("Register to comment, follow other readers and see their replies. Your name is shown with your comments; your email never is.")
+        .returning_to(&back.return_to);
+    Ok(Html(askama::Template::render(&page)?).into_response())
+}
+
+pub async fn submit(State(state): State<AppState>, client: Client, form: FormFields) -> AppResult<Response> {
+    let return_to = safe_return(form.get("return_to"));
+    let redraw = |status: StatusCode, field: &str, message: String| {
+        let state = state.clone();
+        let mut kept = form.clone();
+        kept.set("password", "");
+        let return_to = return_to.clone();
+        let field = field.to_owned();
+        async move {
+            let page = AccountPage::new(&state, "Join the conversation", Form::Register)
+                .await?
+                .error(&field, message)
+                .fields(kept)
+                .returning_to(&return_to);
+            Ok::<Response, AppError>((status, Html(askama::Template::render(&page)?)).into_response())
+        }
+    };
+    let now = Timestamp::now();
+    let recent = readers::recent_from(&state.db, &client.ip, now.plus_seconds(-3600)).await?;
+    if recent >= PER_ADDRESS_PER_HOUR && !client.ip.is_empty() {
+        let mut response = redraw(
+            StatusCode::TOO_MANY_REQUESTS,
+            "email",
+            "Too many accounts have been opened from your network in the last hour. Please try again in an hour.".into(),
+        )
+        .await?;
+        response.headers_mut().insert(header::RETRY_AFTER, 3600u64.into());
+        return Ok(response);
+    }
+    let mut tx = state.db.begin().await?;
+    let new = NewReader {
+        email: form.get("email"),
+        display_name: form.get("display_name"),
+        password: form.get("password"),
+        ip: &client.ip,
+    };
+    let reader = match readers::create(&mut tx, new).await {
+        Ok(reader) => reader,
+        Err(AppError::Invalid { field, message }) => return redraw(StatusCode::UNPROCESSABLE_ENTITY, &field, message).await,
+        Err(err) => return Err(err),
+    };
+    let issued = tokens::issue(&mut tx, Purpose::Verify, Some(reader.id), &reader.email).await?;
+    let link = state.site.url(&format!("/account/verify/{}", issued.token));
+    let text = format!(
+        "Hello {},\n\nThank you for registering with {}. Please confirm this is your email address by opening this link:\n\n{link}\n\nIf you did not register, ignore this message.\n",
+        reader.display_name, state.site.name
+    );
+    mail::queue(&mut tx, &Email { to: reader.email.clone(), subject: format!("Confirm your email for {}", state.site.name), text }).await?;
+    tx.commit().await?;
+    state.wake.now();
+    let token = sessions::start(&state.db, Kind::Reader, reader.id, &client.user_agent, &client.ip).await?;
+    let mut response = Redirect::to(&return_to).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, sign_in_cookie(&state, &token));
+    Ok(response)
+}

@@ -1,0 +1,108 @@
+//! Filters that hold a comment for a moderator before anyone sees it:
+//! banned and suspect words, too many links, new accounts. The lists and
+//! limits are site settings moderators edit in the newsroom.
+
+use serde::{Deserialize, Serialize};
+
+use crate::db::{Db, sql};
+use crate::domain::Timestamp;
+
+use super::text::link_count;
+
+pub const SETTINGS_KEY: &str = "comment_filters";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Filters {
+    /// Words that always hold a comment.
+    pub banned_words: Vec<String>,
+    /// Words that hold a comment for a second look.
+    pub suspect_words: Vec<String>,
+    /// More links than this holds a comment.
+    pub max_links: usize,
+    /// Comments from accounts younger than this many hours are held.
+    pub new_account_hours: i64,
+    /// Comments one reader may post per minute before being asked to wait.
+    pub per_minute: i64,
+}
+
+impl Default for Filters {
+    fn default() -> Self {
+        Self {
+            banned_words: Vec::new(),
+            suspect_words: Vec::new(),
+            max_links: 2,
+            new_account_hours: 0,
+            per_minute: 5,
+        }
+    }
+}
+
+impl Filters {
+    pub async fn load(db: &Db) -> Result<Self, sqlx::Error> {
+        let row: Option<(String,)> = sql("SELECT value FROM site_settings WHERE key = $1")
+            .bind(SETTINGS_KEY)
+            .fetch_optional(db)
+            .await?;
+        Ok(row.and_then(|(json,)| serde_json::from_str(&json).ok()).unwrap_or_default())
+    }
+
+    pub async fn save(&self, db: &Db) -> anyhow::Result<()> {
+        sql("INSERT INTO site_settings (key, value, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
+        .bind(SETTINGS_KEY)
+        .bind(serde_json::to_string(self)?)
+        .bind(Timestamp::now())
+        .execute(db)
+        .await?;
+        Ok(())
+    }
+
+    /// Why this comment should wait for a moderator, if it should.
+    pub fn hold_reason(&self, body: &str, account_created: Timestamp, now: Timestamp) -> Option<String> {
+        let words: Vec<String> = body
+            .split(|c: char| !c.is_alphanumeric() && c != '\'')
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        let has = |list: &[String]| list.iter().find(|bad| words.iter().any(|w| w == &bad.to_lowercase())).cloned();
+        if let Some(word) = has(&self.banned_words) {
+            return Some(format!("banned word \"{word}\""));
+        }
+        if let Some(word) = has(&self.suspect_words) {
+            return Some(format!("suspect word \"{word}\""));
+        }
+        let links = link_count(body);
+        if links > self.max_links {
+            return Some(format!("{links} links (more than {})", self.max_links));
+        }
+        if self.new_account_hours > 0 && now.as_seconds() - account_created.as_seconds() < self.new_account_hours * 3600 {
+            return Some(format!("account younger than {} hours", self.new_account_hours));
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_links_and_new_accounts_hold_comments() {
+        let filters = Filters {
+            banned_words: vec!["scam".into()],
+            suspect_words: vec!["crypto".into()],
+            max_links: 1,
+            new_account_hours: 24,
+            per_minute: 5,
+        };
+        let old = Timestamp::parse("2020-01-01T00:00:00Z").unwrap();
+        let now = Timestamp::now();
+        assert_eq!(filters.hold_reason("A fine comment", old, now), None);
+        assert_eq!(filters.hold_reason("What a SCAM.", old, now).as_deref(), Some("banned word \"scam\""));
+        assert_eq!(filters.hold_reason("buy Crypto now", old, now).as_deref(), Some("suspect word \"crypto\""));
+        assert!(filters.hold_reason("http://a.b http://c.d", old, now).unwrap().contains("2 links"));
+        assert!(filters.hold_reason("Hello", now, now).unwrap().contains("younger than 24 hours"));
+        assert_eq!(filters.hold_reason("scampi are tasty", old, now), None, "whole words only");
+    }
+}

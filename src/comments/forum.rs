@@ -1,0 +1,323 @@
+//! The forum: an article's comments page (`/{section}/{slug}/comments`), a
+//! single comment's thread page (`/comments/{id}`), and posting to either.
+//! These pages depend on who is reading, so they are drawn per request.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Json, Redirect, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::reader_extract::CurrentReader;
+use crate::articles::{Article, CommentsMode, queries as articles};
+use crate::domain::ArticleId;
+use crate::error::{AppError, AppResult};
+use crate::site;
+use crate::state::AppState;
+use crate::web::form::FormFields;
+use crate::web::{Layout, stash, urlencode};
+
+use super::model::{Comment, CommentId, MAX_CHARS, SHOWN_DEPTH};
+use super::queries::{self, Sort};
+use super::view::{self, Token, Viewer};
+use super::write::{self, NewComment};
+
+const THREADS_PER_PAGE: i64 = 30;
+
+#[derive(Template)]
+#[template(path = "comments/forum.html")]
+struct ForumPage {
+    layout: Layout,
+    headline: String,
+    article_url: String,
+    article_id: ArticleId,
+    forum_url: String,
+    count_label: String,
+    sort: &'static str,
+    sorts: Vec<(&'static str, &'static str, bool)>,
+    tokens: Vec<Token>,
+    /// On a thread page: the comment it is about.
+    focus: Option<CommentId>,
+    signed_in: Option<String>,
+    mode: &'static str,
+    draft: Draft,
+    return_to: String,
+    previous: Option<String>,
+    next: Option<String>,
+    max_chars: usize,
+}
+
+/// What the comment box holds when the page is drawn again after a refusal.
+#[derive(Clone, Debug, Default)]
+pub struct Draft {
+    pub body: String,
+    pub parent: String,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ForumQuery {
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    page: Option<u32>,
+    #[serde(default)]
+    restore: String,
+    #[serde(default)]
+    posted: String,
+}
+
+fn forum_path(section: &str, slug: &str) -> String {
+    format!("/{section}/{slug}/comments")
+}
+
+async fn article_at(state: &AppState, slug: &str) -> AppResult<(Article, site::Section)> {
+    let article = articles::published_by_slug(&state.db, slug).await?.ok_or(AppError::NotFound)?;
+    let section = site::queries::section_by_id(&state.db, article.section_id).await?;
+    Ok((article, section))
+}
+
+fn mode_of(article: &Article) -> &'static str {
+    CommentsMode::parse(&article.comments).unwrap_or_default().as_str()
+}
+
+async fn viewer_state(state: &AppState, who: &Option<CurrentReader>, comments: &[&Comment]) -> AppResult<Viewer> {
+    let mut viewer = Viewer::default();
+    if let Some(who) = who {
+        viewer.reader = Some(who.reader.id);
+        let ids: Vec<CommentId> = comments.iter().map(|c| c.id).collect();
+        viewer.liked = queries::liked_by(&state.db, who.reader.id, &ids).await?.into_iter().collect();
+    }
+    Ok(viewer)
+}
+
+/// Lays out roots and what is below them, and counts what is hidden deeper.
+async fn tokens(state: &AppState, who: &Option<CurrentReader>, roots: &[Comment]) -> AppResult<Vec<Token>> {
+    let reader = who.as_ref().map(|w| w.reader.id);
+    let below = queries::below(&state.db, roots, reader).await?;
+    let all: Vec<&Comment> = roots.iter().chain(below.iter()).collect();
+    let edge: Vec<&Comment> = all
+        .iter()
+        .copied()
+        .filter(|c| {
+            let root_depth = roots.iter().find(|r| r.root_id == c.root_id && c.path.starts_with(&r.path)).map(|r| r.depth).unwrap_or(0);
+            c.depth == root_depth + SHOWN_DEPTH
+        })
+        .collect();
+    let deeper = queries::replies_beyond(&state.db, &edge).await?;
+    let viewer = viewer_state(state, who, &all).await?;
+    Ok(view::thread(&state.site, roots, &below, &viewer, &deeper))
+}
+
+async fn draw_forum(state: &AppState, who: &Option<CurrentReader>, slug: &str, query: &ForumQuery, draft: Draft) -> AppResult<String> {
+    let (article, section) = article_at(state, slug).await?;
+    let sort = Sort::parse(&query.sort);
+    let page = query.page.unwrap_or(1).max(1);
+    let viewer = who.as_ref().map(|w| w.reader.id);
+    let roots = queries::roots(&state.db, article.id, sort, viewer, THREADS_PER_PAGE, (i64::from(page) - 1) * THREADS_PER_PAGE).await?;
+    let total_roots = queries::root_count(&state.db, article.id).await?;
+    let tokens = tokens(state, who, &roots).await?;
+    let path = forum_path(&section.slug, &article.slug);
+    let link = |p: u32| format!("{path}?sort={}&page={p}", sort.as_str());
+    let mut layout = Layout::load(state, &format!("Comments: {}", article.headline), "", &path).await?;
+    layout.noindex = true;
+    Ok(ForumPage {
+        layout,
+        headline: article.headline.clone(),
+        article_url: format!("/{}/{}", section.slug, article.slug),
+        article_id: article.id,
+        count_label: view::count_label(article.comment_count),
+        sort: sort.as_str(),
+        sorts: [Sort::Newest, Sort::Oldest, Sort::MostLiked]
+            .into_iter()
+            .map(|s| {
+                let label = match s {
+                    Sort::Newest => "Newest",
+                    Sort::Oldest => "Oldest",
+                    Sort::MostLiked => "Most liked",
+                };
+                (s.as_str(), label, s == sort)
+            })
+            .collect(),
+        tokens,
+        focus: None,
+        signed_in: who.as_ref().map(|w| w.reader.display_name.clone()),
+        mode: mode_of(&article),
+        draft,
+        return_to: path.clone(),
+        previous: (page > 1).then(|| link(page - 1)),
+        next: (i64::from(page) * THREADS_PER_PAGE < total_roots).then(|| link(page + 1)),
+        forum_url: path,
+        max_chars: MAX_CHARS,
+    }
+    .render()?)
+}
+
+async fn draw_thread(state: &AppState, who: &Option<CurrentReader>, id: CommentId, draft: Draft) -> AppResult<String> {
+    let comment = queries::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let article = articles::by_id(&state.db, comment.article_id).await?.ok_or(AppError::NotFound)?;
+    if article.status() != crate::articles::Status::Published {
+        return Err(AppError::NotFound);
+    }
+    let section = site::queries::section_by_id(&state.db, article.section_id).await?;
+    let shown = match comment.status() {
+        super::model::Status::Visible | super::model::Status::Removed => true,
+        super::model::Status::Held => who.as_ref().is_some_and(|w| comment.reader_id == Some(w.reader.id)),
+        super::model::Status::Rejected => false,
+    };
+    if !shown {
+        return Err(AppError::NotFound);
+    }
+    let tokens = tokens(state, who, std::slice::from_ref(&comment)).await?;
+    let forum = forum_path(&section.slug, &article.slug);
+    let mut layout = Layout::load(state, &format!("{}'s comment on {}", comment.author(), article.headline), "", &forum).await?;
+    layout.noindex = true;
+    let mut draft = draft;
+    if draft.parent.is_empty() {
+        draft.parent = id.to_string();
+    }
+    Ok(ForumPage {
+        layout,
+        headline: article.headline.clone(),
+        article_url: format!("/{}/{}", section.slug, article.slug),
+        article_id: article.id,
+        count_label: view::count_label(article.comment_count),
+        sort: "oldest",
+        sorts: Vec::new(),
+        tokens,
+        focus: Some(id),
+        signed_in: who.as_ref().map(|w| w.reader.display_name.clone()),
+        mode: mode_of(&article),
+        draft,
+        return_to: format!("/comments/{id}"),
+        previous: None,
+        next: None,
+        forum_url: forum,
+        max_chars: MAX_CHARS,
+    }
+    .render()?)
+}
+
+pub async fn forum(
+    State(state): State<AppState>,
+    who: Option<CurrentReader>,
+    Path((section, slug)): Path<(String, String)>,
+    Query(query): Query<ForumQuery>,
+) -> AppResult<Response> {
+    let (article, home) = article_at(&state, &slug).await?;
+    if home.slug != section {
+        return Ok(Redirect::permanent(&forum_path(&home.slug, &article.slug)).into_response());
+    }
+    let path = forum_path(&home.slug, &article.slug);
+    let mut draft = restored(&state, &path, &query.restore).await?;
+    if query.posted == "held" {
+        draft.notice = Some("Thank you. Your comment will appear once a moderator has looked at it.".into());
+    }
+    Ok(Html(draw_forum(&state, &who, &slug, &query, draft).await?).into_response())
+}
+
+pub async fn thread(
+    State(state): State<AppState>,
+    who: Option<CurrentReader>,
+    Path(id): Path<CommentId>,
+    Query(query): Query<ForumQuery>,
+) -> AppResult<Html<String>> {
+    let draft = restored(&state, &format!("/comments/{id}"), &query.restore).await?;
+    Ok(Html(draw_thread(&state, &who, id, draft).await?))
+}
+
+/// A comment kept while its writer signed in.
+async fn restored(state: &AppState, path: &str, token: &str) -> AppResult<Draft> {
+    if token.is_empty() {
+        return Ok(Draft::default());
+    }
+    Ok(match stash::take(&state.db, path, token).await? {
+        Some(fields) => Draft {
+            body: fields.get("body").to_owned(),
+            parent: fields.get("parent").to_owned(),
+            error: None,
+            notice: Some("You are signed in. Your comment is below, ready to post.".into()),
+        },
+        None => Draft::default(),
+    })
+}
+
+#[derive(Serialize)]
+struct PostedJson {
+    id: CommentId,
+    held: bool,
+    html: String,
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"))
+}
+
+/// `POST /comments`: a new comment or reply. Without a session the text is kept
+/// for after signing in; when refused, the page comes back with the text in the box.
+pub async fn post(State(state): State<AppState>, who: Option<CurrentReader>, headers: HeaderMap, form: FormFields) -> AppResult<Response> {
+    let return_to = form.get("return_to");
+    let back = if return_to.starts_with("/comments/") || return_to.ends_with("/comments") { return_to.to_owned() } else { "/".to_owned() };
+    let article: ArticleId = form.get("article").parse().map_err(|_| AppError::BadRequest("The comment form is missing its article.".into()))?;
+    let Some(who) = who else {
+        if wants_json(&headers) {
+            return Err(AppError::Unauthorized);
+        }
+        let mut kept = FormFields::default();
+        kept.push("body", form.get("body"));
+        kept.push("parent", form.get("parent"));
+        let token = stash::keep(&state.db, &back, &kept).await?;
+        let next = format!("{back}?restore={token}#comment-form");
+        return Ok(Redirect::to(&format!("/account/login?return_to={}", urlencode(&next))).into_response());
+    };
+    let parent = match form.get("parent") {
+        "" => None,
+        id => Some(id.parse::<CommentId>().map_err(|_| AppError::BadRequest("The reply form names no comment.".into()))?),
+    };
+    let outcome = write::post(&state, &who.reader, NewComment { article, parent, body: form.get("body") }).await;
+    match outcome {
+        Ok(posted) => {
+            if wants_json(&headers) {
+                let comment = queries::by_id(&state.db, posted.id).await?.ok_or(AppError::NotFound)?;
+                let html = view::single(&state.site, &comment)?;
+                return Ok(Json(PostedJson { id: posted.id, held: posted.held, html }).into_response());
+            }
+            let target = if posted.held { format!("{back}?posted=held#comment-form") } else { format!("{back}#comment-{}", posted.id) };
+            Ok(Redirect::to(&target).into_response())
+        }
+        Err(err) if wants_json(&headers) => Err(err),
+        Err(err) => {
+            let status = err.status();
+            let draft = Draft {
+                body: form.get("body").to_owned(),
+                parent: form.get("parent").to_owned(),
+                error: Some(err.report().detail),
+                notice: None,
+            };
+            let html = if back.starts_with("/comments/") {
+                let id: CommentId = back.trim_start_matches("/comments/").parse().map_err(|_| AppError::NotFound)?;
+                draw_thread(&state, &Some(who), id, draft).await?
+            } else {
+                let article = articles::by_id(&state.db, article).await?.ok_or(AppError::NotFound)?;
+                draw_forum(&state, &Some(who), &article.slug, &ForumQuery::default(), draft).await?
+            };
+            let mut response = (status, Html(html)).into_response();
+            if let AppError::TooManyRequests { retry_after_secs, .. } = err {
+                response.headers_mut().insert(header::RETRY_AFTER, retry_after_secs.into());
+            }
+            Ok(response)
+        }
+    }
+}
+
+/// Where a comment lives on its article's forum page.
+pub async fn forum_anchor(state: &AppState, comment: &Comment) -> AppResult<String> {
+    let article = articles::by_id(&state.db, comment.article_id).await?.ok_or(AppError::NotFound)?;
+    let section = site::queries::section_by_id(&state.db, article.section_id).await?;
+    Ok(format!("{}#comment-{}", forum_path(&section.slug, &article.slug), comment.id))
+}
+
+pub(crate) fn status_page(status: StatusCode, html: String) -> Response {
+    (status, Html(html)).into_response()
+}

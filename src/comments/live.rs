@@ -1,0 +1,166 @@
+//! Live comments: every open forum page holds a server-sent-events stream
+//! for its article. A comment change is announced on the event bus (so it
+//! reaches every instance), drawn once per instance, and sent to that
+//! instance's open pages. Article pages show the comment count in their
+//! cached HTML; those pages are refreshed in batches, at most every few
+//! seconds, so a busy thread does not keep re-rendering the article.
+
+use std::collections::{HashMap, HashSet};
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use futures_util::Stream;
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use crate::domain::ArticleId;
+use crate::events::{CommentChange, Event};
+use crate::state::AppState;
+
+use super::queries;
+use super::view;
+
+/// How often article pages with changed comment counts are refreshed.
+const COUNT_REFRESH: Duration = Duration::from_secs(3);
+
+/// What an open page is sent.
+#[derive(Debug)]
+pub struct Message {
+    pub kind: &'static str,
+    pub data: String,
+}
+
+#[derive(Default)]
+pub struct Hub {
+    channels: Mutex<HashMap<ArticleId, broadcast::Sender<Arc<Message>>>>,
+    recounted: Mutex<HashSet<ArticleId>>,
+}
+
+impl Hub {
+    pub fn subscribe(&self, article: ArticleId) -> broadcast::Receiver<Arc<Message>> {
+        let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        channels.entry(article).or_insert_with(|| broadcast::channel(256).0).subscribe()
+    }
+
+    /// The channel of an article someone is watching on this instance.
+    fn watched(&self, article: ArticleId) -> Option<broadcast::Sender<Arc<Message>>> {
+        let channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        channels.get(&article).filter(|s| s.receiver_count() > 0).cloned()
+    }
+
+    /// Open streams on this instance (for metrics and the benchmark).
+    pub fn connections(&self) -> usize {
+        let channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        channels.values().map(|s| s.receiver_count()).sum()
+    }
+
+    fn forget_unwatched(&self) {
+        let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        channels.retain(|_, s| s.receiver_count() > 0);
+    }
+}
+
+#[derive(Serialize)]
+struct Change {
+    change: CommentChange,
+    id: uuid::Uuid,
+    parent: Option<uuid::Uuid>,
+    depth: i64,
+    html: String,
+    count: i64,
+}
+
+/// Follows comment events for the life of the process.
+pub fn spawn(state: AppState) {
+    let mut events = state.events.subscribe();
+    let listener = state.clone();
+    tokio::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(Event::Comment { article, comment, change }) => {
+                    mark_recounted(&listener, article);
+                    if let Some(channel) = listener.live.watched(article) {
+                        match message(&listener, article, comment, change).await {
+                            Ok(message) => {
+                                let _ = channel.send(Arc::new(message));
+                            }
+                            Err(err) => tracing::warn!(error = %err, "could not draw a live comment"),
+                        }
+                    }
+                }
+                Ok(Event::ArticleChanged { article }) => {
+                    if let Some(channel) = listener.live.watched(article) {
+                        let _ = channel.send(Arc::new(Message { kind: "resync", data: "{}".into() }));
+                    }
+                }
+                Ok(_) => {}
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(COUNT_REFRESH);
+        loop {
+            tick.tick().await;
+            let articles: Vec<ArticleId> = {
+                let mut recounted = state.live.recounted.lock().unwrap_or_else(|e| e.into_inner());
+                recounted.drain().collect()
+            };
+            for article in articles {
+                state.pages.apply(&Event::ArticleChanged { article });
+            }
+            state.live.forget_unwatched();
+        }
+    });
+}
+
+fn mark_recounted(state: &AppState, article: ArticleId) {
+    state.live.recounted.lock().unwrap_or_else(|e| e.into_inner()).insert(article);
+}
+
+async fn message(state: &AppState, article: ArticleId, comment: uuid::Uuid, change: CommentChange) -> anyhow::Result<Message> {
+    let (count,): (i64,) = crate::db::sql("SELECT comment_count FROM articles WHERE id = $1")
+        .bind(article)
+        .fetch_one(&state.db)
+        .await?;
+    let found = queries::by_id(&state.db, comment).await?;
+    let (html, parent, depth) = match (&found, change) {
+        (Some(c), CommentChange::Posted | CommentChange::Edited) => (view::single(&state.site, c)?, c.parent_id, c.depth),
+        (Some(c), CommentChange::Removed) => (String::new(), c.parent_id, c.depth),
+        (None, _) => (String::new(), None, 0),
+    };
+    let data = serde_json::to_string(&Change { change, id: comment, parent, depth, html, count })?;
+    Ok(Message { kind: "comment", data })
+}
+
+/// Tells open pages of an article to reload its comments (after bulk changes).
+pub async fn announce_article(state: &AppState, article: ArticleId) {
+    if let Err(err) = state.content_changed(Event::ArticleChanged { article }).await {
+        tracing::warn!(error = format!("{err:#}"), "could not announce a comment change");
+    }
+}
+
+/// `GET /live/comments/{article}`: the event stream an open forum page listens to.
+pub async fn stream(State(state): State<AppState>, Path(article): Path<ArticleId>) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    let receiver = state.live.subscribe(article);
+    let events = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        loop {
+            match receiver.recv().await {
+                Ok(message) => {
+                    let event = SseEvent::default().event(message.kind).data(&message.data);
+                    return Some((Ok(event), receiver));
+                }
+                // Too slow to keep up: the page reloads the comments instead.
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    return Some((Ok(SseEvent::default().event("resync").data("{}")), receiver));
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}

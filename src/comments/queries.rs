@@ -1,0 +1,168 @@
+//! Reading comments: a page of threads for an article in one query for the
+//! roots and one for everything under them (by the materialised path).
+
+use crate::db::{Db, sql};
+use crate::domain::ArticleId;
+
+use super::model::{COMMENT_SELECT, Comment, CommentExport, CommentId, SHOWN_DEPTH};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sort {
+    Newest,
+    Oldest,
+    MostLiked,
+}
+
+impl Sort {
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "oldest" => Sort::Oldest,
+            "liked" => Sort::MostLiked,
+            _ => Sort::Newest,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Newest => "newest",
+            Sort::Oldest => "oldest",
+            Sort::MostLiked => "liked",
+        }
+    }
+
+    fn order(self) -> &'static str {
+        match self {
+            Sort::Newest => "c.created_at DESC, c.id DESC",
+            Sort::Oldest => "c.created_at, c.id",
+            Sort::MostLiked => "c.likes DESC, c.created_at DESC, c.id DESC",
+        }
+    }
+}
+
+/// What a reader may see: visible and removed (as placeholders), and their own held comments.
+fn shown(viewer: Option<uuid::Uuid>) -> (&'static str, Option<uuid::Uuid>) {
+    match viewer {
+        Some(id) => ("(c.status IN ('visible', 'removed') OR (c.status = 'held' AND c.reader_id = $V))", Some(id)),
+        None => ("c.status IN ('visible', 'removed')", None),
+    }
+}
+
+/// Top-level comments of an article: featured first, then in the chosen order.
+pub async fn roots(db: &Db, article: ArticleId, sort: Sort, viewer: Option<uuid::Uuid>, limit: i64, offset: i64) -> Result<Vec<Comment>, sqlx::Error> {
+    let (visible, viewer) = shown(viewer);
+    let text = format!(
+        "{COMMENT_SELECT} WHERE c.article_id = $1 AND c.parent_id IS NULL AND {} ORDER BY c.featured DESC, {} LIMIT $2 OFFSET $3",
+        visible.replace("$V", "$4"),
+        sort.order()
+    );
+    let query = sql(text).bind(article).bind(limit).bind(offset);
+    let query = match viewer {
+        Some(id) => query.bind(id),
+        None => query,
+    };
+    query.fetch_all(db).await
+}
+
+pub async fn root_count(db: &Db, article: ArticleId) -> Result<i64, sqlx::Error> {
+    sql("SELECT COUNT(*) FROM comments WHERE article_id = $1 AND parent_id IS NULL AND status IN ('visible', 'removed')")
+        .bind(article)
+        .fetch_count(db)
+        .await
+}
+
+/// Everything under `roots` down to `root.depth + SHOWN_DEPTH`, in thread order.
+pub async fn below(db: &Db, roots: &[Comment], viewer: Option<uuid::Uuid>) -> Result<Vec<Comment>, sqlx::Error> {
+    if roots.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (visible, viewer) = shown(viewer);
+    let mut query_text = format!("{COMMENT_SELECT} WHERE (");
+    let mut n = 0;
+    let mut clauses = Vec::new();
+    // root_id narrows to the thread through its index; the path prefix to the branch.
+    for _ in roots {
+        clauses.push(format!("(c.root_id = ${} AND c.path LIKE ${} AND c.depth <= ${})", n + 1, n + 2, n + 3));
+        n += 3;
+    }
+    query_text.push_str(&clauses.join(" OR "));
+    query_text.push_str(&format!(") AND {} ORDER BY c.path", visible.replace("$V", &format!("${}", n + 1))));
+    let mut query = sql(query_text);
+    for root in roots {
+        query = query.bind(root.root_id).bind(format!("{}/%", root.path)).bind(root.depth + SHOWN_DEPTH);
+    }
+    if let Some(id) = viewer {
+        query = query.bind(id);
+    }
+    query.fetch_all(db).await
+}
+
+/// Visible replies to each comment drawn at the depth limit, for "continue this thread".
+pub async fn replies_beyond(db: &Db, edge: &[&Comment]) -> Result<std::collections::HashMap<CommentId, i64>, sqlx::Error> {
+    let mut counts = std::collections::HashMap::new();
+    if edge.is_empty() {
+        return Ok(counts);
+    }
+    let placeholders: Vec<String> = (1..=edge.len()).map(|n| format!("${n}")).collect();
+    let mut query = sql(format!(
+        "SELECT parent_id, COUNT(*) FROM comments WHERE parent_id IN ({}) AND status = 'visible' GROUP BY parent_id",
+        placeholders.join(", ")
+    ));
+    for comment in edge {
+        query = query.bind(comment.id);
+    }
+    let rows: Vec<(CommentId, i64)> = query.fetch_all(db).await?;
+    counts.extend(rows);
+    Ok(counts)
+}
+
+pub async fn by_id(db: &Db, id: CommentId) -> Result<Option<Comment>, sqlx::Error> {
+    sql(format!("{COMMENT_SELECT} WHERE c.id = $1")).bind(id).fetch_optional(db).await
+}
+
+/// Which of these comments the reader has liked.
+pub async fn liked_by(db: &Db, reader: uuid::Uuid, comments: &[CommentId]) -> Result<Vec<CommentId>, sqlx::Error> {
+    if comments.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (2..comments.len() + 2).map(|n| format!("${n}")).collect();
+    let mut query = sql(format!(
+        "SELECT comment_id FROM comment_likes WHERE reader_id = $1 AND comment_id IN ({})",
+        placeholders.join(", ")
+    ))
+    .bind(reader);
+    for id in comments {
+        query = query.bind(*id);
+    }
+    let rows: Vec<(CommentId,)> = query.fetch_all(db).await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// A reader's visible comments, newest first, with the article each is on.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ReaderComment {
+    pub id: CommentId,
+    pub body: String,
+    pub created_at: crate::domain::Timestamp,
+    pub headline: String,
+    pub slug: String,
+    pub section_slug: String,
+}
+
+pub async fn by_reader(db: &Db, reader: uuid::Uuid, limit: i64) -> Result<Vec<ReaderComment>, sqlx::Error> {
+    sql("SELECT c.id, c.body, c.created_at, a.headline, a.slug, s.slug AS section_slug
+         FROM comments c JOIN articles a ON a.id = c.article_id JOIN sections s ON s.id = a.section_id
+         WHERE c.reader_id = $1 AND c.status = 'visible' AND a.status = 'published'
+         ORDER BY c.created_at DESC LIMIT $2")
+    .bind(reader)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn export_for(db: &Db, reader: uuid::Uuid) -> Result<Vec<CommentExport>, sqlx::Error> {
+    sql("SELECT c.id, a.headline AS article_headline, c.body, c.status, c.created_at, c.edited_at
+         FROM comments c JOIN articles a ON a.id = c.article_id WHERE c.reader_id = $1 ORDER BY c.created_at")
+    .bind(reader)
+    .fetch_all(db)
+    .await
+}

@@ -1,0 +1,355 @@
+//! Changing comments: posting (with the filters, rate limit and
+//! notifications), editing, removing, liking, reporting, and moderators'
+//! decisions. Each keeps the article's visible-comment count in step in the
+//! same transaction, and announces the change to every open page.
+
+use crate::accounts::readers::Reader;
+use crate::articles::{CommentsMode, Status as ArticleStatus};
+use crate::config::OnAccountDelete;
+use crate::db::{Conn, Tx, is_unique_violation, sql};
+use crate::domain::{ArticleId, Timestamp};
+use crate::error::AppError;
+use crate::events::{CommentChange, Event};
+use crate::state::AppState;
+
+use super::filters::Filters;
+use super::model::{Comment, CommentId, MAX_CHARS, MAX_DEPTH, Status};
+use super::queries;
+
+pub struct NewComment<'a> {
+    pub article: ArticleId,
+    pub parent: Option<CommentId>,
+    pub body: &'a str,
+}
+
+/// The posted comment, and whether it waits for a moderator.
+pub struct Posted {
+    pub id: CommentId,
+    pub held: bool,
+}
+
+fn check_body(body: &str) -> Result<String, AppError> {
+    let body = body.trim().replace("\r\n", "\n");
+    let chars = body.chars().count();
+    if chars == 0 {
+        return Err(AppError::Invalid { field: "body".into(), message: "Write something before posting.".into() });
+    }
+    if chars > MAX_CHARS {
+        return Err(AppError::Invalid {
+            field: "body".into(),
+            message: format!("A comment can be at most {MAX_CHARS} characters; yours has {chars}. Shorten it and post again."),
+        });
+    }
+    Ok(body)
+}
+
+/// Changes the article's visible-comment count by `delta`.
+async fn count<'c>(conn: impl Into<Conn<'c>>, article: ArticleId, delta: i64) -> Result<(), sqlx::Error> {
+    sql("UPDATE articles SET comment_count = comment_count + $1 WHERE id = $2")
+        .bind(delta)
+        .bind(article)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Tells the parent's author and the author's followers about a visible comment.
+async fn notify(tx: &mut Tx, comment: CommentId, author: uuid::Uuid, parent_author: Option<uuid::Uuid>) -> Result<(), sqlx::Error> {
+    let now = Timestamp::now();
+    let parent_author = parent_author.filter(|p| *p != author);
+    if let Some(parent_author) = parent_author {
+        sql("INSERT INTO notifications (reader_id, kind, comment_id, created_at) VALUES ($1, 'reply', $2, $3)
+             ON CONFLICT DO NOTHING")
+        .bind(parent_author)
+        .bind(comment)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    // One statement for every follower, however many (the replied-to reader already has theirs).
+    sql("INSERT INTO notifications (reader_id, kind, comment_id, created_at)
+         SELECT follower_id, 'followed', $1, $2 FROM follows WHERE followed_id = $3 AND follower_id <> $4
+         ON CONFLICT DO NOTHING")
+    .bind(comment)
+    .bind(now)
+    .bind(author)
+    .bind(parent_author.unwrap_or(author))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn post(state: &AppState, reader: &Reader, new: NewComment<'_>) -> Result<Posted, AppError> {
+    let db = &state.db;
+    let now = Timestamp::now();
+    if let Some(reason) = reader.barred(now) {
+        return Err(AppError::Forbidden(reason));
+    }
+    let body = check_body(new.body)?;
+    let article = crate::articles::queries::by_id(db, new.article).await?.ok_or(AppError::NotFound)?;
+    if article.status() != ArticleStatus::Published {
+        return Err(AppError::NotFound);
+    }
+    let mode = CommentsMode::parse(&article.comments).unwrap_or_default();
+    if mode == CommentsMode::Closed {
+        return Err(AppError::Forbidden("Comments on this article are closed.".into()));
+    }
+    let filters = Filters::load(db).await?;
+    let recent = sql("SELECT COUNT(*), MIN(created_at) FROM comments WHERE reader_id = $1 AND created_at > $2");
+    let (posted, oldest): (i64, Option<Timestamp>) = recent.bind(reader.id).bind(now.plus_seconds(-60)).fetch_one(db).await?;
+    if posted >= filters.per_minute {
+        let wait = oldest.map(|t| 60 - (now.as_seconds() - t.as_seconds())).unwrap_or(60).max(1);
+        return Err(AppError::TooManyRequests {
+            message: format!("You are posting quickly. Please wait {wait} seconds before posting again."),
+            retry_after_secs: wait as u64,
+        });
+    }
+    let parent = match new.parent {
+        None => None,
+        Some(id) => {
+            let parent = queries::by_id(db, id).await?.filter(|p| p.article_id == new.article).ok_or_else(|| AppError::Invalid {
+                field: "parent".into(),
+                message: "The comment you are replying to is not on this article.".into(),
+            })?;
+            if parent.status() != Status::Visible {
+                return Err(AppError::Conflict(
+                    "The comment you are replying to has been removed, so it cannot take replies.".into(),
+                ));
+            }
+            if parent.depth + 1 > MAX_DEPTH {
+                return Err(AppError::Conflict("This thread is as deep as it can go: reply further up.".into()));
+            }
+            Some(parent)
+        }
+    };
+    let hold = match mode {
+        CommentsMode::Premoderated => Some("pre-moderated article".to_owned()),
+        _ => filters.hold_reason(&body, reader.created_at, now),
+    };
+    let id = uuid::Uuid::now_v7();
+    let segment = id.simple().to_string();
+    let (root, path, depth) = match &parent {
+        Some(p) => (p.root_id, format!("{}/{segment}", p.path), p.depth + 1),
+        None => (id, segment, 0),
+    };
+    let status = if hold.is_some() { Status::Held } else { Status::Visible };
+    let mut tx = db.begin().await?;
+    sql("INSERT INTO comments (id, article_id, reader_id, parent_id, root_id, path, depth, body, status, held_reason, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+    .bind(id)
+    .bind(new.article)
+    .bind(reader.id)
+    .bind(parent.as_ref().map(|p| p.id))
+    .bind(root)
+    .bind(path)
+    .bind(depth)
+    .bind(body)
+    .bind(status.as_str())
+    .bind(hold.clone().unwrap_or_default())
+    .bind(now)
+    .execute(&mut tx)
+    .await?;
+    if status == Status::Visible {
+        count(&mut tx, new.article, 1).await?;
+        notify(&mut tx, id, reader.id, parent.as_ref().and_then(|p| p.reader_id)).await?;
+    }
+    tx.commit().await?;
+    if status == Status::Visible {
+        announce(state, new.article, id, CommentChange::Posted).await;
+    }
+    Ok(Posted { id, held: hold.is_some() })
+}
+
+pub async fn announce(state: &AppState, article: ArticleId, comment: CommentId, change: CommentChange) {
+    let event = Event::Comment { article, comment, change };
+    if let Err(err) = state.events.publish(event).await {
+        tracing::warn!(error = format!("{err:#}"), "could not announce a comment change");
+    }
+}
+
+/// The comment, if it is this reader's.
+async fn own(state: &AppState, reader: &Reader, id: CommentId) -> Result<Comment, AppError> {
+    let comment = queries::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    if comment.reader_id != Some(reader.id) {
+        return Err(AppError::Forbidden("You can only change your own comments.".into()));
+    }
+    Ok(comment)
+}
+
+/// Edits within the site's window; the filters look at the new text too.
+pub async fn edit(state: &AppState, reader: &Reader, id: CommentId, body: &str) -> Result<Comment, AppError> {
+    let comment = own(state, reader, id).await?;
+    let now = Timestamp::now();
+    let window = state.settings.community.edit_window_secs;
+    if now.as_seconds() - comment.created_at.as_seconds() > window {
+        return Err(AppError::Conflict(format!(
+            "Comments can be edited for {} minutes after posting; this one can no longer be changed.",
+            window / 60
+        )));
+    }
+    if !matches!(comment.status(), Status::Visible | Status::Held) {
+        return Err(AppError::Conflict("This comment has been removed and can no longer be edited.".into()));
+    }
+    let body = check_body(body)?;
+    let hold = Filters::load(&state.db).await?.hold_reason(&body, reader.created_at, now);
+    let now_held = comment.status() == Status::Held || hold.is_some();
+    let mut tx = state.db.begin().await?;
+    sql("UPDATE comments SET body = $1, edited_at = $2, status = $3, held_reason = CASE WHEN $4 = '' THEN held_reason ELSE $4 END WHERE id = $5")
+        .bind(body)
+        .bind(now)
+        .bind(if now_held { "held" } else { "visible" })
+        .bind(hold.unwrap_or_default())
+        .bind(id)
+        .execute(&mut tx)
+        .await?;
+    if comment.status() == Status::Visible && now_held {
+        count(&mut tx, comment.article_id, -1).await?;
+    }
+    tx.commit().await?;
+    let change = if now_held { CommentChange::Removed } else { CommentChange::Edited };
+    if comment.status() == Status::Visible {
+        announce(state, comment.article_id, id, change).await;
+    }
+    queries::by_id(&state.db, id).await?.ok_or(AppError::NotFound)
+}
+
+/// The author removes their comment; replies to it stay, under a placeholder.
+pub async fn remove(state: &AppState, reader: &Reader, id: CommentId) -> Result<Comment, AppError> {
+    let comment = own(state, reader, id).await?;
+    set_status(state, &comment, Status::Removed, "").await?;
+    Ok(comment)
+}
+
+/// Moves a comment to a new status, keeping counts and open pages in step.
+pub async fn set_status(state: &AppState, comment: &Comment, status: Status, decided_by: &str) -> Result<(), AppError> {
+    let was = comment.status();
+    if was == status {
+        return Ok(());
+    }
+    let mut tx = state.db.begin().await?;
+    sql("UPDATE comments SET status = $1, decided_at = $2, decided_by = $3 WHERE id = $4")
+        .bind(status.as_str())
+        .bind(Timestamp::now())
+        .bind(decided_by)
+        .bind(comment.id)
+        .execute(&mut tx)
+        .await?;
+    sql("UPDATE comment_reports SET resolved_at = $1 WHERE comment_id = $2 AND resolved_at IS NULL")
+        .bind(Timestamp::now())
+        .bind(comment.id)
+        .execute(&mut tx)
+        .await?;
+    match (was == Status::Visible, status == Status::Visible) {
+        (true, false) => count(&mut tx, comment.article_id, -1).await?,
+        (false, true) => {
+            count(&mut tx, comment.article_id, 1).await?;
+            if let Some(author) = comment.reader_id {
+                let parent_author = match comment.parent_id {
+                    Some(parent) => queries::by_id(&state.db, parent).await?.and_then(|p| p.reader_id),
+                    None => None,
+                };
+                notify(&mut tx, comment.id, author, parent_author).await?;
+            }
+        }
+        _ => {}
+    }
+    tx.commit().await?;
+    let change = if status == Status::Visible { CommentChange::Posted } else { CommentChange::Removed };
+    announce(state, comment.article_id, comment.id, change).await;
+    Ok(())
+}
+
+pub async fn set_featured(state: &AppState, comment: &Comment, featured: bool) -> Result<(), AppError> {
+    sql("UPDATE comments SET featured = $1 WHERE id = $2").bind(featured).bind(comment.id).execute(&state.db).await?;
+    announce(state, comment.article_id, comment.id, CommentChange::Edited).await;
+    Ok(())
+}
+
+/// Likes or unlikes; returns the new count.
+pub async fn toggle_like(state: &AppState, reader: &Reader, id: CommentId) -> Result<(bool, i64), AppError> {
+    let comment = queries::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    if comment.status() != Status::Visible {
+        return Err(AppError::Conflict("This comment can no longer be liked.".into()));
+    }
+    if comment.reader_id == Some(reader.id) {
+        return Err(AppError::Conflict("You cannot like your own comment.".into()));
+    }
+    let mut tx = state.db.begin().await?;
+    let removed = sql("DELETE FROM comment_likes WHERE comment_id = $1 AND reader_id = $2")
+        .bind(id)
+        .bind(reader.id)
+        .execute(&mut tx)
+        .await?;
+    let liked = removed == 0;
+    if liked {
+        sql("INSERT INTO comment_likes (comment_id, reader_id, created_at) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(reader.id)
+            .bind(Timestamp::now())
+            .execute(&mut tx)
+            .await?;
+    }
+    let (likes,): (i64,) = sql("UPDATE comments SET likes = likes + $1 WHERE id = $2 RETURNING likes")
+        .bind(if liked { 1i64 } else { -1 })
+        .bind(id)
+        .fetch_one(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok((liked, likes))
+}
+
+pub const REPORT_REASONS: &[(&str, &str)] = &[
+    ("abuse", "Personal abuse or harassment"),
+    ("hate", "Hate speech"),
+    ("spam", "Spam or advertising"),
+    ("off-topic", "Off topic"),
+    ("misinformation", "False or misleading information"),
+    ("other", "Something else"),
+];
+
+pub async fn report(state: &AppState, reader: &Reader, id: CommentId, reason: &str, detail: &str) -> Result<(), AppError> {
+    let label = REPORT_REASONS.iter().find(|(key, _)| *key == reason).map(|(_, label)| *label).ok_or_else(|| AppError::Invalid {
+        field: "reason".into(),
+        message: "Choose why you are reporting this comment.".into(),
+    })?;
+    let comment = queries::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let already = sql("SELECT COUNT(*) FROM comment_reports WHERE comment_id = $1 AND reader_id = $2")
+        .bind(comment.id)
+        .bind(reader.id)
+        .fetch_count(&state.db)
+        .await?;
+    if already > 0 {
+        return Err(AppError::Conflict("You have already reported this comment; a moderator will look at it.".into()));
+    }
+    let detail: String = detail.trim().chars().take(500).collect();
+    let reason = if detail.is_empty() { label.to_owned() } else { format!("{label}: {detail}") };
+    sql("INSERT INTO comment_reports (id, comment_id, reader_id, reason, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(uuid::Uuid::now_v7())
+        .bind(comment.id)
+        .bind(reader.id)
+        .bind(reason)
+        .bind(Timestamp::now())
+        .execute(&state.db)
+        .await
+        .map_err(|e| if is_unique_violation(&e) { AppError::Conflict("Already reported.".into()) } else { e.into() })?;
+    Ok(())
+}
+
+/// A deleted account's comments: anonymised or removed. Returns the articles touched.
+pub async fn on_reader_deleted(tx: &mut Tx, reader: uuid::Uuid, mode: OnAccountDelete) -> Result<Vec<ArticleId>, AppError> {
+    let articles: Vec<(ArticleId,)> = sql("SELECT DISTINCT article_id FROM comments WHERE reader_id = $1")
+        .bind(reader)
+        .fetch_all(&mut *tx)
+        .await?;
+    if mode == OnAccountDelete::Remove {
+        sql("UPDATE comments SET status = 'removed' WHERE reader_id = $1").bind(reader).execute(&mut *tx).await?;
+    }
+    sql("UPDATE comments SET reader_id = NULL WHERE reader_id = $1").bind(reader).execute(&mut *tx).await?;
+    for (article,) in &articles {
+        sql("UPDATE articles SET comment_count = (SELECT COUNT(*) FROM comments WHERE article_id = $1 AND status = 'visible') WHERE id = $1")
+            .bind(*article)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(articles.into_iter().map(|(a,)| a).collect())
+}

@@ -1,0 +1,98 @@
+//! Email: queued as a job in the same transaction as the change that sends
+//! it, then delivered by SMTP when `mail.smtp_url` is set, or written to the
+//! outbox folder (and its link logged) when it is not.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use lettre::message::{Mailbox, SinglePart, header};
+use lettre::transport::file::AsyncFileTransport;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde::{Deserialize, Serialize};
+
+use crate::config::MailSettings;
+use crate::db::Conn;
+use crate::state::AppState;
+
+pub const JOB: &str = "email";
+
+/// One plain-text message.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+/// Queues an email; it is sent once the surrounding transaction commits.
+pub async fn queue<'c>(conn: impl Into<Conn<'c>>, email: &Email) -> anyhow::Result<()> {
+    crate::jobs::enqueue(conn, JOB, email, None).await?;
+    Ok(())
+}
+
+pub enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Outbox(AsyncFileTransport<Tokio1Executor>, PathBuf),
+}
+
+pub struct Mailer {
+    transport: Transport,
+    from: Mailbox,
+}
+
+impl Mailer {
+    pub fn from_settings(settings: &MailSettings) -> anyhow::Result<Self> {
+        let from: Mailbox = settings
+            .from
+            .parse()
+            .with_context(|| format!("mail.from {:?} is not an email address", settings.from))?;
+        let transport = if settings.smtp_url.expose().is_empty() {
+            std::fs::create_dir_all(&settings.outbox_dir).map_err(|e| {
+                anyhow::anyhow!("cannot create the outbox folder {}: {e}", settings.outbox_dir.display())
+            })?;
+            Transport::Outbox(AsyncFileTransport::new(&settings.outbox_dir), settings.outbox_dir.clone())
+        } else {
+            let smtp = AsyncSmtpTransport::<Tokio1Executor>::from_url(settings.smtp_url.expose())
+                .context("mail.smtp_url is not a valid SMTP URL (smtp://, smtps:// …)")?
+                .build();
+            Transport::Smtp(smtp)
+        };
+        Ok(Self { transport, from })
+    }
+
+    pub async fn send(&self, email: &Email) -> anyhow::Result<()> {
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(email.to.parse().with_context(|| format!("{:?} is not an email address", email.to))?)
+            .subject(&email.subject)
+            .singlepart(
+                SinglePart::builder()
+                    .header(header::ContentType::TEXT_PLAIN)
+                    .header(header::ContentTransferEncoding::Base64)
+                    .body(email.text.clone()),
+            )?;
+        match &self.transport {
+            Transport::Smtp(smtp) => {
+                smtp.send(message).await.context("sending by SMTP")?;
+            }
+            Transport::Outbox(outbox, dir) => {
+                let id = outbox.send(message).await.context("writing to the outbox")?;
+                let link = email.text.split_whitespace().find(|w| w.starts_with("http://") || w.starts_with("https://"));
+                tracing::info!(
+                    to = email.to,
+                    subject = email.subject,
+                    file = %dir.join(format!("{id}.eml")).display(),
+                    link = link.unwrap_or(""),
+                    "email written to the outbox"
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The job that delivers a queued email.
+pub async fn send_queued(state: &AppState, payload: &str) -> anyhow::Result<()> {
+    let email: Email = serde_json::from_str(payload).context("reading a queued email")?;
+    state.mailer.send(&email).await
+}
