@@ -294,11 +294,20 @@ pub const SETTINGS_HELP: &[(&str, &str)] = &[
         "demo.load_when_empty",
         "load the demo content when the database has no articles",
     ),
-    ("mail.smtp_url", "smtp://user:password@host:587 or smtps://…; empty writes mail to mail.outbox_dir"),
+    (
+        "mail.smtp_url",
+        "smtp://user:password@host:587 or smtps://…; empty writes mail to mail.outbox_dir",
+    ),
     ("mail.from", "sender of the site's email"),
     ("mail.outbox_dir", "folder for email when no SMTP server is configured"),
-    ("community.on_account_delete", "anonymise or remove a deleted reader's comments"),
-    ("community.edit_window_secs", "how long readers may edit a comment after posting"),
+    (
+        "community.on_account_delete",
+        "anonymise or remove a deleted reader's comments",
+    ),
+    (
+        "community.edit_window_secs",
+        "how long readers may edit a comment after posting",
+    ),
 ];
 
 /// The settings table shown by `--help`.

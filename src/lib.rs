@@ -23,6 +23,7 @@ pub mod http;
 pub mod jobs;
 pub mod mail;
 pub mod media;
+pub mod moderation;
 pub mod newsroom;
 pub mod site;
 pub mod startup;

@@ -28,3 +28,30 @@
   const summary = document.querySelector(".nr-error-summary");
   if (summary) { summary.focus(); }
 })();
+
+// Moderation queue: j/k move between comments, a/r/f approve, reject, feature.
+(function () {
+  const queue = document.getElementById("queue");
+  if (!queue) return;
+  const items = () => Array.from(queue.querySelectorAll(".nr-queue__item"));
+  const current = () => document.activeElement.closest?.(".nr-queue__item") || null;
+  const move = (step) => {
+    const all = items();
+    const at = all.indexOf(current());
+    const next = all[Math.min(all.length - 1, Math.max(0, at + step))];
+    if (next) next.focus();
+  };
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName)) return;
+    const decisions = { a: "approve", r: "reject", f: "feature" };
+    if (event.key === "j") { move(1); event.preventDefault(); }
+    else if (event.key === "k") { move(-1); event.preventDefault(); }
+    else if (decisions[event.key]) {
+      const item = current() || items()[0];
+      const button = item?.querySelector('button[data-decision="' + decisions[event.key] + '"]');
+      if (button) { event.preventDefault(); button.click(); }
+    }
+  });
+  items()[0]?.focus();
+})();

@@ -37,7 +37,10 @@ impl Reader {
     /// Why this reader may not post right now, if they may not.
     pub fn barred(&self, now: Timestamp) -> Option<String> {
         if self.banned_at.is_some() {
-            return Some(format!("Your account is banned from commenting. Reason: {}", self.sanction_reason));
+            return Some(format!(
+                "Your account is banned from commenting. Reason: {}",
+                self.sanction_reason
+            ));
         }
         match self.suspended_until {
             Some(until) if until > now => Some(format!(
@@ -136,10 +139,12 @@ pub async fn by_id(db: &Db, id: uuid::Uuid) -> Result<Option<Reader>, sqlx::Erro
 }
 
 pub async fn by_email(db: &Db, email: &str) -> Result<Option<Reader>, sqlx::Error> {
-    sql(format!("SELECT {COLUMNS} FROM readers WHERE email = $1 AND deleted_at IS NULL"))
-        .bind(email.trim().to_lowercase())
-        .fetch_optional(db)
-        .await
+    sql(format!(
+        "SELECT {COLUMNS} FROM readers WHERE email = $1 AND deleted_at IS NULL"
+    ))
+    .bind(email.trim().to_lowercase())
+    .fetch_optional(db)
+    .await
 }
 
 /// Registrations from one address in the last hour (to slow down bulk sign-ups).

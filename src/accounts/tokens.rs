@@ -42,14 +42,21 @@ pub struct Issued {
 }
 
 /// A new token for `email` (and the reader, when known).
-pub async fn issue<'c>(conn: impl Into<Conn<'c>>, purpose: Purpose, reader: Option<uuid::Uuid>, email: &str) -> Result<Issued, sqlx::Error> {
+pub async fn issue<'c>(
+    conn: impl Into<Conn<'c>>,
+    purpose: Purpose,
+    reader: Option<uuid::Uuid>,
+    email: &str,
+) -> Result<Issued, sqlx::Error> {
     let token = secrets::token();
     let mut bytes = [0u8; 4];
     getrandom::fill(&mut bytes).expect("the operating system provides randomness");
     let code = format!("{:06}", u32::from_le_bytes(bytes) % 1_000_000);
     let now = Timestamp::now();
-    sql("INSERT INTO reader_tokens (token_hash, purpose, reader_id, email, code_hash, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)")
+    sql(
+        "INSERT INTO reader_tokens (token_hash, purpose, reader_id, email, code_hash, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
     .bind(secrets::hash(&token))
     .bind(purpose.as_str())
     .bind(reader)
@@ -77,7 +84,13 @@ pub async fn redeem(db: &Db, purpose: Purpose, token: &str) -> Result<Option<Red
 pub async fn redeem_code(db: &Db, email: &str, code: &str) -> Result<Option<Redeemed>, sqlx::Error> {
     let email = email.trim().to_lowercase();
     let code: String = code.chars().filter(char::is_ascii_digit).collect();
-    spend(db, Purpose::Login, "code_hash = $3", secrets::hash(&format!("{email}:{code}"))).await
+    spend(
+        db,
+        Purpose::Login,
+        "code_hash = $3",
+        secrets::hash(&format!("{email}:{code}")),
+    )
+    .await
 }
 
 async fn spend(db: &Db, purpose: Purpose, matching: &str, value: String) -> Result<Option<Redeemed>, sqlx::Error> {

@@ -18,7 +18,10 @@ use super::model::{CommentId, MAX_CHARS};
 use super::{queries, view, write};
 
 fn wants_json(headers: &HeaderMap) -> bool {
-    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"))
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"))
 }
 
 #[derive(Serialize)]
@@ -27,7 +30,12 @@ struct Liked {
     likes: i64,
 }
 
-pub async fn like(State(state): State<AppState>, who: CurrentReader, headers: HeaderMap, Path(id): Path<CommentId>) -> AppResult<Response> {
+pub async fn like(
+    State(state): State<AppState>,
+    who: CurrentReader,
+    headers: HeaderMap,
+    Path(id): Path<CommentId>,
+) -> AppResult<Response> {
     let (liked, likes) = write::toggle_like(&state, &who.reader, id).await?;
     if wants_json(&headers) {
         return Ok(Json(Liked { liked, likes }).into_response());
@@ -36,7 +44,12 @@ pub async fn like(State(state): State<AppState>, who: CurrentReader, headers: He
     Ok(Redirect::to(&forum_anchor(&state, &comment).await?).into_response())
 }
 
-pub async fn delete(State(state): State<AppState>, who: CurrentReader, headers: HeaderMap, Path(id): Path<CommentId>) -> AppResult<Response> {
+pub async fn delete(
+    State(state): State<AppState>,
+    who: CurrentReader,
+    headers: HeaderMap,
+    Path(id): Path<CommentId>,
+) -> AppResult<Response> {
     let comment = write::remove(&state, &who.reader, id).await?;
     if wants_json(&headers) {
         return Ok(Json(serde_json::json!({ "removed": id })).into_response());
@@ -59,10 +72,22 @@ async fn edit_page(state: &AppState, id: CommentId, body: String, error: Option<
     let mut layout = Layout::load(state, "Edit your comment", "", "/").await?;
     layout.noindex = true;
     layout.canonical = None;
-    Ok(EditPage { layout, id, body, error, max_chars: MAX_CHARS, minutes: state.settings.community.edit_window_secs / 60 }.render()?)
+    Ok(EditPage {
+        layout,
+        id,
+        body,
+        error,
+        max_chars: MAX_CHARS,
+        minutes: state.settings.community.edit_window_secs / 60,
+    }
+    .render()?)
 }
 
-pub async fn edit_form(State(state): State<AppState>, who: CurrentReader, Path(id): Path<CommentId>) -> AppResult<Html<String>> {
+pub async fn edit_form(
+    State(state): State<AppState>,
+    who: CurrentReader,
+    Path(id): Path<CommentId>,
+) -> AppResult<Html<String>> {
     let comment = queries::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     if comment.reader_id != Some(who.reader.id) {
         return Err(AppError::Forbidden("You can only change your own comments.".into()));
@@ -76,11 +101,21 @@ struct Edited {
     html: String,
 }
 
-pub async fn edit(State(state): State<AppState>, who: CurrentReader, headers: HeaderMap, Path(id): Path<CommentId>, form: FormFields) -> AppResult<Response> {
+pub async fn edit(
+    State(state): State<AppState>,
+    who: CurrentReader,
+    headers: HeaderMap,
+    Path(id): Path<CommentId>,
+    form: FormFields,
+) -> AppResult<Response> {
     match write::edit(&state, &who.reader, id, form.get("body")).await {
         Ok(comment) => {
             if wants_json(&headers) {
-                return Ok(Json(Edited { id, html: view::single(&state.site, &comment)? }).into_response());
+                return Ok(Json(Edited {
+                    id,
+                    html: view::single(&state.site, &comment)?,
+                })
+                .into_response());
             }
             Ok(Redirect::to(&forum_anchor(&state, &comment).await?).into_response())
         }
@@ -121,20 +156,32 @@ async fn report_page(state: &AppState, id: CommentId, error: Option<String>, don
     .render()?)
 }
 
-pub async fn report_form(State(state): State<AppState>, _who: CurrentReader, Path(id): Path<CommentId>) -> AppResult<Html<String>> {
+pub async fn report_form(
+    State(state): State<AppState>,
+    _who: CurrentReader,
+    Path(id): Path<CommentId>,
+) -> AppResult<Html<String>> {
     Ok(Html(report_page(&state, id, None, false).await?))
 }
 
-pub async fn report(State(state): State<AppState>, who: CurrentReader, headers: HeaderMap, Path(id): Path<CommentId>, form: FormFields) -> AppResult<Response> {
+pub async fn report(
+    State(state): State<AppState>,
+    who: CurrentReader,
+    headers: HeaderMap,
+    Path(id): Path<CommentId>,
+    form: FormFields,
+) -> AppResult<Response> {
     match write::report(&state, &who.reader, id, form.get("reason"), form.get("detail")).await {
         Ok(()) if wants_json(&headers) => Ok(Json(serde_json::json!({ "reported": id })).into_response()),
         Ok(()) => Ok(Html(report_page(&state, id, None, true).await?).into_response()),
         Err(err) if wants_json(&headers) => Err(err),
         Err(err @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
             let status = err.status();
-            Ok(status_page(status, report_page(&state, id, Some(err.report().detail), false).await?))
+            Ok(status_page(
+                status,
+                report_page(&state, id, Some(err.report().detail), false).await?,
+            ))
         }
         Err(err) => Err(err),
     }
 }
-

@@ -44,7 +44,9 @@ impl Filters {
             .bind(SETTINGS_KEY)
             .fetch_optional(db)
             .await?;
-        Ok(row.and_then(|(json,)| serde_json::from_str(&json).ok()).unwrap_or_default())
+        Ok(row
+            .and_then(|(json,)| serde_json::from_str(&json).ok())
+            .unwrap_or_default())
     }
 
     pub async fn save(&self, db: &Db) -> anyhow::Result<()> {
@@ -65,7 +67,11 @@ impl Filters {
             .filter(|w| !w.is_empty())
             .map(str::to_lowercase)
             .collect();
-        let has = |list: &[String]| list.iter().find(|bad| words.iter().any(|w| w == &bad.to_lowercase())).cloned();
+        let has = |list: &[String]| {
+            list.iter()
+                .find(|bad| words.iter().any(|w| w == &bad.to_lowercase()))
+                .cloned()
+        };
         if let Some(word) = has(&self.banned_words) {
             return Some(format!("banned word \"{word}\""));
         }
@@ -76,7 +82,8 @@ impl Filters {
         if links > self.max_links {
             return Some(format!("{links} links (more than {})", self.max_links));
         }
-        if self.new_account_hours > 0 && now.as_seconds() - account_created.as_seconds() < self.new_account_hours * 3600 {
+        if self.new_account_hours > 0 && now.as_seconds() - account_created.as_seconds() < self.new_account_hours * 3600
+        {
             return Some(format!("account younger than {} hours", self.new_account_hours));
         }
         None
@@ -99,10 +106,30 @@ mod tests {
         let old = Timestamp::parse("2020-01-01T00:00:00Z").unwrap();
         let now = Timestamp::now();
         assert_eq!(filters.hold_reason("A fine comment", old, now), None);
-        assert_eq!(filters.hold_reason("What a SCAM.", old, now).as_deref(), Some("banned word \"scam\""));
-        assert_eq!(filters.hold_reason("buy Crypto now", old, now).as_deref(), Some("suspect word \"crypto\""));
-        assert!(filters.hold_reason("http://a.b http://c.d", old, now).unwrap().contains("2 links"));
-        assert!(filters.hold_reason("Hello", now, now).unwrap().contains("younger than 24 hours"));
-        assert_eq!(filters.hold_reason("scampi are tasty", old, now), None, "whole words only");
+        assert_eq!(
+            filters.hold_reason("What a SCAM.", old, now).as_deref(),
+            Some("banned word \"scam\"")
+        );
+        assert_eq!(
+            filters.hold_reason("buy Crypto now", old, now).as_deref(),
+            Some("suspect word \"crypto\"")
+        );
+        assert!(
+            filters
+                .hold_reason("http://a.b http://c.d", old, now)
+                .unwrap()
+                .contains("2 links")
+        );
+        assert!(
+            filters
+                .hold_reason("Hello", now, now)
+                .unwrap()
+                .contains("younger than 24 hours")
+        );
+        assert_eq!(
+            filters.hold_reason("scampi are tasty", old, now),
+            None,
+            "whole words only"
+        );
     }
 }

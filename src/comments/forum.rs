@@ -39,6 +39,8 @@ struct ForumPage {
     /// On a thread page: the comment it is about.
     focus: Option<CommentId>,
     signed_in: Option<String>,
+    /// Why the signed-in reader may not post (suspended or banned).
+    barred: Option<String>,
     mode: &'static str,
     draft: Draft,
     return_to: String,
@@ -73,7 +75,9 @@ fn forum_path(section: &str, slug: &str) -> String {
 }
 
 async fn article_at(state: &AppState, slug: &str) -> AppResult<(Article, site::Section)> {
-    let article = articles::published_by_slug(&state.db, slug).await?.ok_or(AppError::NotFound)?;
+    let article = articles::published_by_slug(&state.db, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let section = site::queries::section_by_id(&state.db, article.section_id).await?;
     Ok((article, section))
 }
@@ -87,7 +91,10 @@ async fn viewer_state(state: &AppState, who: &Option<CurrentReader>, comments: &
     if let Some(who) = who {
         viewer.reader = Some(who.reader.id);
         let ids: Vec<CommentId> = comments.iter().map(|c| c.id).collect();
-        viewer.liked = queries::liked_by(&state.db, who.reader.id, &ids).await?.into_iter().collect();
+        viewer.liked = queries::liked_by(&state.db, who.reader.id, &ids)
+            .await?
+            .into_iter()
+            .collect();
     }
     Ok(viewer)
 }
@@ -101,7 +108,11 @@ async fn tokens(state: &AppState, who: &Option<CurrentReader>, roots: &[Comment]
         .iter()
         .copied()
         .filter(|c| {
-            let root_depth = roots.iter().find(|r| r.root_id == c.root_id && c.path.starts_with(&r.path)).map(|r| r.depth).unwrap_or(0);
+            let root_depth = roots
+                .iter()
+                .find(|r| r.root_id == c.root_id && c.path.starts_with(&r.path))
+                .map(|r| r.depth)
+                .unwrap_or(0);
             c.depth == root_depth + SHOWN_DEPTH
         })
         .collect();
@@ -110,12 +121,26 @@ async fn tokens(state: &AppState, who: &Option<CurrentReader>, roots: &[Comment]
     Ok(view::thread(&state.site, roots, &below, &viewer, &deeper))
 }
 
-async fn draw_forum(state: &AppState, who: &Option<CurrentReader>, slug: &str, query: &ForumQuery, draft: Draft) -> AppResult<String> {
+async fn draw_forum(
+    state: &AppState,
+    who: &Option<CurrentReader>,
+    slug: &str,
+    query: &ForumQuery,
+    draft: Draft,
+) -> AppResult<String> {
     let (article, section) = article_at(state, slug).await?;
     let sort = Sort::parse(&query.sort);
     let page = query.page.unwrap_or(1).max(1);
     let viewer = who.as_ref().map(|w| w.reader.id);
-    let roots = queries::roots(&state.db, article.id, sort, viewer, THREADS_PER_PAGE, (i64::from(page) - 1) * THREADS_PER_PAGE).await?;
+    let roots = queries::roots(
+        &state.db,
+        article.id,
+        sort,
+        viewer,
+        THREADS_PER_PAGE,
+        (i64::from(page) - 1) * THREADS_PER_PAGE,
+    )
+    .await?;
     let total_roots = queries::root_count(&state.db, article.id).await?;
     let tokens = tokens(state, who, &roots).await?;
     let path = forum_path(&section.slug, &article.slug);
@@ -143,6 +168,9 @@ async fn draw_forum(state: &AppState, who: &Option<CurrentReader>, slug: &str, q
         tokens,
         focus: None,
         signed_in: who.as_ref().map(|w| w.reader.display_name.clone()),
+        barred: who
+            .as_ref()
+            .and_then(|w| w.reader.barred(crate::domain::Timestamp::now())),
         mode: mode_of(&article),
         draft,
         return_to: path.clone(),
@@ -156,7 +184,9 @@ async fn draw_forum(state: &AppState, who: &Option<CurrentReader>, slug: &str, q
 
 async fn draw_thread(state: &AppState, who: &Option<CurrentReader>, id: CommentId, draft: Draft) -> AppResult<String> {
     let comment = queries::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let article = articles::by_id(&state.db, comment.article_id).await?.ok_or(AppError::NotFound)?;
+    let article = articles::by_id(&state.db, comment.article_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if article.status() != crate::articles::Status::Published {
         return Err(AppError::NotFound);
     }
@@ -171,7 +201,13 @@ async fn draw_thread(state: &AppState, who: &Option<CurrentReader>, id: CommentI
     }
     let tokens = tokens(state, who, std::slice::from_ref(&comment)).await?;
     let forum = forum_path(&section.slug, &article.slug);
-    let mut layout = Layout::load(state, &format!("{}'s comment on {}", comment.author(), article.headline), "", &forum).await?;
+    let mut layout = Layout::load(
+        state,
+        &format!("{}'s comment on {}", comment.author(), article.headline),
+        "",
+        &forum,
+    )
+    .await?;
     layout.noindex = true;
     let mut draft = draft;
     if draft.parent.is_empty() {
@@ -188,6 +224,9 @@ async fn draw_thread(state: &AppState, who: &Option<CurrentReader>, id: CommentI
         tokens,
         focus: Some(id),
         signed_in: who.as_ref().map(|w| w.reader.display_name.clone()),
+        barred: who
+            .as_ref()
+            .and_then(|w| w.reader.barred(crate::domain::Timestamp::now())),
         mode: mode_of(&article),
         draft,
         return_to: format!("/comments/{id}"),
@@ -251,15 +290,30 @@ struct PostedJson {
 }
 
 fn wants_json(headers: &HeaderMap) -> bool {
-    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"))
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"))
 }
 
 /// `POST /comments`: a new comment or reply. Without a session the text is kept
 /// for after signing in; when refused, the page comes back with the text in the box.
-pub async fn post(State(state): State<AppState>, who: Option<CurrentReader>, headers: HeaderMap, form: FormFields) -> AppResult<Response> {
+pub async fn post(
+    State(state): State<AppState>,
+    who: Option<CurrentReader>,
+    headers: HeaderMap,
+    form: FormFields,
+) -> AppResult<Response> {
     let return_to = form.get("return_to");
-    let back = if return_to.starts_with("/comments/") || return_to.ends_with("/comments") { return_to.to_owned() } else { "/".to_owned() };
-    let article: ArticleId = form.get("article").parse().map_err(|_| AppError::BadRequest("The comment form is missing its article.".into()))?;
+    let back = if return_to.starts_with("/comments/") || return_to.ends_with("/comments") {
+        return_to.to_owned()
+    } else {
+        "/".to_owned()
+    };
+    let article: ArticleId = form
+        .get("article")
+        .parse()
+        .map_err(|_| AppError::BadRequest("The comment form is missing its article.".into()))?;
     let Some(who) = who else {
         if wants_json(&headers) {
             return Err(AppError::Unauthorized);
@@ -273,17 +327,38 @@ pub async fn post(State(state): State<AppState>, who: Option<CurrentReader>, hea
     };
     let parent = match form.get("parent") {
         "" => None,
-        id => Some(id.parse::<CommentId>().map_err(|_| AppError::BadRequest("The reply form names no comment.".into()))?),
+        id => Some(
+            id.parse::<CommentId>()
+                .map_err(|_| AppError::BadRequest("The reply form names no comment.".into()))?,
+        ),
     };
-    let outcome = write::post(&state, &who.reader, NewComment { article, parent, body: form.get("body") }).await;
+    let outcome = write::post(
+        &state,
+        &who.reader,
+        NewComment {
+            article,
+            parent,
+            body: form.get("body"),
+        },
+    )
+    .await;
     match outcome {
         Ok(posted) => {
             if wants_json(&headers) {
                 let comment = queries::by_id(&state.db, posted.id).await?.ok_or(AppError::NotFound)?;
                 let html = view::single(&state.site, &comment)?;
-                return Ok(Json(PostedJson { id: posted.id, held: posted.held, html }).into_response());
+                return Ok(Json(PostedJson {
+                    id: posted.id,
+                    held: posted.held,
+                    html,
+                })
+                .into_response());
             }
-            let target = if posted.held { format!("{back}?posted=held#comment-form") } else { format!("{back}#comment-{}", posted.id) };
+            let target = if posted.held {
+                format!("{back}?posted=held#comment-form")
+            } else {
+                format!("{back}#comment-{}", posted.id)
+            };
             Ok(Redirect::to(&target).into_response())
         }
         Err(err) if wants_json(&headers) => Err(err),
@@ -296,7 +371,10 @@ pub async fn post(State(state): State<AppState>, who: Option<CurrentReader>, hea
                 notice: None,
             };
             let html = if back.starts_with("/comments/") {
-                let id: CommentId = back.trim_start_matches("/comments/").parse().map_err(|_| AppError::NotFound)?;
+                let id: CommentId = back
+                    .trim_start_matches("/comments/")
+                    .parse()
+                    .map_err(|_| AppError::NotFound)?;
                 draw_thread(&state, &Some(who), id, draft).await?
             } else {
                 let article = articles::by_id(&state.db, article).await?.ok_or(AppError::NotFound)?;
@@ -304,7 +382,9 @@ pub async fn post(State(state): State<AppState>, who: Option<CurrentReader>, hea
             };
             let mut response = (status, Html(html)).into_response();
             if let AppError::TooManyRequests { retry_after_secs, .. } = err {
-                response.headers_mut().insert(header::RETRY_AFTER, retry_after_secs.into());
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, retry_after_secs.into());
             }
             Ok(response)
         }
@@ -313,9 +393,15 @@ pub async fn post(State(state): State<AppState>, who: Option<CurrentReader>, hea
 
 /// Where a comment lives on its article's forum page.
 pub async fn forum_anchor(state: &AppState, comment: &Comment) -> AppResult<String> {
-    let article = articles::by_id(&state.db, comment.article_id).await?.ok_or(AppError::NotFound)?;
+    let article = articles::by_id(&state.db, comment.article_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let section = site::queries::section_by_id(&state.db, article.section_id).await?;
-    Ok(format!("{}#comment-{}", forum_path(&section.slug, &article.slug), comment.id))
+    Ok(format!(
+        "{}#comment-{}",
+        forum_path(&section.slug, &article.slug),
+        comment.id
+    ))
 }
 
 pub(crate) fn status_page(status: StatusCode, html: String) -> Response {

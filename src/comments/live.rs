@@ -42,7 +42,10 @@ pub struct Hub {
 impl Hub {
     pub fn subscribe(&self, article: ArticleId) -> broadcast::Receiver<Arc<Message>> {
         let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
-        channels.entry(article).or_insert_with(|| broadcast::channel(256).0).subscribe()
+        channels
+            .entry(article)
+            .or_insert_with(|| broadcast::channel(256).0)
+            .subscribe()
     }
 
     /// The channel of an article someone is watching on this instance.
@@ -80,7 +83,11 @@ pub fn spawn(state: AppState) {
     tokio::spawn(async move {
         loop {
             match events.recv().await {
-                Ok(Event::Comment { article, comment, change }) => {
+                Ok(Event::Comment {
+                    article,
+                    comment,
+                    change,
+                }) => {
                     mark_recounted(&listener, article);
                     if let Some(channel) = listener.live.watched(article) {
                         match message(&listener, article, comment, change).await {
@@ -93,7 +100,10 @@ pub fn spawn(state: AppState) {
                 }
                 Ok(Event::ArticleChanged { article }) => {
                     if let Some(channel) = listener.live.watched(article) {
-                        let _ = channel.send(Arc::new(Message { kind: "resync", data: "{}".into() }));
+                        let _ = channel.send(Arc::new(Message {
+                            kind: "resync",
+                            data: "{}".into(),
+                        }));
                     }
                 }
                 Ok(_) => {}
@@ -119,21 +129,40 @@ pub fn spawn(state: AppState) {
 }
 
 fn mark_recounted(state: &AppState, article: ArticleId) {
-    state.live.recounted.lock().unwrap_or_else(|e| e.into_inner()).insert(article);
+    state
+        .live
+        .recounted
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(article);
 }
 
-async fn message(state: &AppState, article: ArticleId, comment: uuid::Uuid, change: CommentChange) -> anyhow::Result<Message> {
+async fn message(
+    state: &AppState,
+    article: ArticleId,
+    comment: uuid::Uuid,
+    change: CommentChange,
+) -> anyhow::Result<Message> {
     let (count,): (i64,) = crate::db::sql("SELECT comment_count FROM articles WHERE id = $1")
         .bind(article)
         .fetch_one(&state.db)
         .await?;
     let found = queries::by_id(&state.db, comment).await?;
     let (html, parent, depth) = match (&found, change) {
-        (Some(c), CommentChange::Posted | CommentChange::Edited) => (view::single(&state.site, c)?, c.parent_id, c.depth),
+        (Some(c), CommentChange::Posted | CommentChange::Edited) => {
+            (view::single(&state.site, c)?, c.parent_id, c.depth)
+        }
         (Some(c), CommentChange::Removed) => (String::new(), c.parent_id, c.depth),
         (None, _) => (String::new(), None, 0),
     };
-    let data = serde_json::to_string(&Change { change, id: comment, parent, depth, html, count })?;
+    let data = serde_json::to_string(&Change {
+        change,
+        id: comment,
+        parent,
+        depth,
+        html,
+        count,
+    })?;
     Ok(Message { kind: "comment", data })
 }
 
@@ -145,22 +174,19 @@ pub async fn announce_article(state: &AppState, article: ArticleId) {
 }
 
 /// `GET /live/comments/{article}`: the event stream an open forum page listens to.
-pub async fn stream(State(state): State<AppState>, Path(article): Path<ArticleId>) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+pub async fn stream(
+    State(state): State<AppState>,
+    Path(article): Path<ArticleId>,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let receiver = state.live.subscribe(article);
     let events = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        loop {
-            match receiver.recv().await {
-                Ok(message) => {
-                    let event = SseEvent::default().event(message.kind).data(&message.data);
-                    return Some((Ok(event), receiver));
-                }
-                // Too slow to keep up: the page reloads the comments instead.
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    return Some((Ok(SseEvent::default().event("resync").data("{}")), receiver));
-                }
-                Err(broadcast::error::RecvError::Closed) => return None,
-            }
-        }
+        let event = match receiver.recv().await {
+            Ok(message) => SseEvent::default().event(message.kind).data(&message.data),
+            // Too slow to keep up: the page reloads the comments instead.
+            Err(broadcast::error::RecvError::Lagged(_)) => SseEvent::default().event("resync").data("{}"),
+            Err(broadcast::error::RecvError::Closed) => return None,
+        };
+        Some((Ok(event), receiver))
     });
     Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

@@ -36,5 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/account/notifications", get(notifications::inbox))
         .route("/account/notifications/read", post(notifications::mark_read))
         // Drawn per reader, so never stored by a browser or CDN.
-        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        ))
 }

@@ -66,7 +66,10 @@ impl Comment {
     }
 
     pub fn author(&self) -> &str {
-        self.author_name.as_deref().filter(|_| self.reader_id.is_some()).unwrap_or("Deleted reader")
+        self.author_name
+            .as_deref()
+            .filter(|_| self.reader_id.is_some())
+            .unwrap_or("Deleted reader")
     }
 }
 

@@ -31,20 +31,41 @@ struct ProfilePage {
     comments: Vec<(String, String, SafeHtml, TimeView)>,
 }
 
-pub async fn show(State(state): State<AppState>, who: Option<CurrentReader>, Path(id): Path<uuid::Uuid>) -> AppResult<Html<String>> {
-    let reader = readers::by_id(&state.db, id).await?.filter(|r| r.deleted_at.is_none()).ok_or(AppError::NotFound)?;
+pub async fn show(
+    State(state): State<AppState>,
+    who: Option<CurrentReader>,
+    Path(id): Path<uuid::Uuid>,
+) -> AppResult<Html<String>> {
+    let reader = readers::by_id(&state.db, id)
+        .await?
+        .filter(|r| r.deleted_at.is_none())
+        .ok_or(AppError::NotFound)?;
     let count = |q: &'static str| sql(q).bind(id).fetch_count(&state.db);
     let followers = count("SELECT COUNT(*) FROM follows WHERE followed_id = $1").await?;
     let following = count("SELECT COUNT(*) FROM follows WHERE follower_id = $1").await?;
     let viewer = who.as_ref().map(|w| w.reader.id);
     let follows = match viewer {
-        Some(me) => sql("SELECT COUNT(*) FROM follows WHERE follower_id = $1 AND followed_id = $2").bind(me).bind(id).fetch_count(&state.db).await? > 0,
+        Some(me) => {
+            sql("SELECT COUNT(*) FROM follows WHERE follower_id = $1 AND followed_id = $2")
+                .bind(me)
+                .bind(id)
+                .fetch_count(&state.db)
+                .await?
+                > 0
+        }
         None => false,
     };
     let comments = queries::by_reader(&state.db, id, 50)
         .await?
         .into_iter()
-        .map(|c| (format!("/{}/{}", c.section_slug, c.slug), c.headline, text::render(&c.body), TimeView::long(&state.site, c.created_at)))
+        .map(|c| {
+            (
+                format!("/{}/{}", c.section_slug, c.slug),
+                c.headline,
+                text::render(&c.body),
+                TimeView::long(&state.site, c.created_at),
+            )
+        })
         .collect();
     let mut layout = Layout::load(&state, &reader.display_name, "", "/").await?;
     layout.noindex = true;
@@ -67,7 +88,10 @@ pub async fn show(State(state): State<AppState>, who: Option<CurrentReader>, Pat
 }
 
 fn answer(headers: &HeaderMap, id: uuid::Uuid, following: bool) -> Response {
-    let json = headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"));
+    let json = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"));
     if json {
         Json(serde_json::json!({ "following": following })).into_response()
     } else {
@@ -75,11 +99,19 @@ fn answer(headers: &HeaderMap, id: uuid::Uuid, following: bool) -> Response {
     }
 }
 
-pub async fn follow(State(state): State<AppState>, who: CurrentReader, headers: HeaderMap, Path(id): Path<uuid::Uuid>) -> AppResult<Response> {
+pub async fn follow(
+    State(state): State<AppState>,
+    who: CurrentReader,
+    headers: HeaderMap,
+    Path(id): Path<uuid::Uuid>,
+) -> AppResult<Response> {
     if id == who.reader.id {
         return Err(AppError::Conflict("You cannot follow yourself.".into()));
     }
-    readers::by_id(&state.db, id).await?.filter(|r| r.deleted_at.is_none()).ok_or(AppError::NotFound)?;
+    readers::by_id(&state.db, id)
+        .await?
+        .filter(|r| r.deleted_at.is_none())
+        .ok_or(AppError::NotFound)?;
     sql("INSERT INTO follows (follower_id, followed_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
         .bind(who.reader.id)
         .bind(id)
@@ -89,7 +121,12 @@ pub async fn follow(State(state): State<AppState>, who: CurrentReader, headers: 
     Ok(answer(&headers, id, true))
 }
 
-pub async fn unfollow(State(state): State<AppState>, who: CurrentReader, headers: HeaderMap, Path(id): Path<uuid::Uuid>) -> AppResult<Response> {
+pub async fn unfollow(
+    State(state): State<AppState>,
+    who: CurrentReader,
+    headers: HeaderMap,
+    Path(id): Path<uuid::Uuid>,
+) -> AppResult<Response> {
     sql("DELETE FROM follows WHERE follower_id = $1 AND followed_id = $2")
         .bind(who.reader.id)
         .bind(id)

@@ -42,13 +42,23 @@ impl Sort {
 /// What a reader may see: visible and removed (as placeholders), and their own held comments.
 fn shown(viewer: Option<uuid::Uuid>) -> (&'static str, Option<uuid::Uuid>) {
     match viewer {
-        Some(id) => ("(c.status IN ('visible', 'removed') OR (c.status = 'held' AND c.reader_id = $V))", Some(id)),
+        Some(id) => (
+            "(c.status IN ('visible', 'removed') OR (c.status = 'held' AND c.reader_id = $V))",
+            Some(id),
+        ),
         None => ("c.status IN ('visible', 'removed')", None),
     }
 }
 
 /// Top-level comments of an article: featured first, then in the chosen order.
-pub async fn roots(db: &Db, article: ArticleId, sort: Sort, viewer: Option<uuid::Uuid>, limit: i64, offset: i64) -> Result<Vec<Comment>, sqlx::Error> {
+pub async fn roots(
+    db: &Db,
+    article: ArticleId,
+    sort: Sort,
+    viewer: Option<uuid::Uuid>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Comment>, sqlx::Error> {
     let (visible, viewer) = shown(viewer);
     let text = format!(
         "{COMMENT_SELECT} WHERE c.article_id = $1 AND c.parent_id IS NULL AND {} ORDER BY c.featured DESC, {} LIMIT $2 OFFSET $3",
@@ -81,14 +91,25 @@ pub async fn below(db: &Db, roots: &[Comment], viewer: Option<uuid::Uuid>) -> Re
     let mut clauses = Vec::new();
     // root_id narrows to the thread through its index; the path prefix to the branch.
     for _ in roots {
-        clauses.push(format!("(c.root_id = ${} AND c.path LIKE ${} AND c.depth <= ${})", n + 1, n + 2, n + 3));
+        clauses.push(format!(
+            "(c.root_id = ${} AND c.path LIKE ${} AND c.depth <= ${})",
+            n + 1,
+            n + 2,
+            n + 3
+        ));
         n += 3;
     }
     query_text.push_str(&clauses.join(" OR "));
-    query_text.push_str(&format!(") AND {} ORDER BY c.path", visible.replace("$V", &format!("${}", n + 1))));
+    query_text.push_str(&format!(
+        ") AND {} ORDER BY c.path",
+        visible.replace("$V", &format!("${}", n + 1))
+    ));
     let mut query = sql(query_text);
     for root in roots {
-        query = query.bind(root.root_id).bind(format!("{}/%", root.path)).bind(root.depth + SHOWN_DEPTH);
+        query = query
+            .bind(root.root_id)
+            .bind(format!("{}/%", root.path))
+            .bind(root.depth + SHOWN_DEPTH);
     }
     if let Some(id) = viewer {
         query = query.bind(id);
@@ -97,7 +118,10 @@ pub async fn below(db: &Db, roots: &[Comment], viewer: Option<uuid::Uuid>) -> Re
 }
 
 /// Visible replies to each comment drawn at the depth limit, for "continue this thread".
-pub async fn replies_beyond(db: &Db, edge: &[&Comment]) -> Result<std::collections::HashMap<CommentId, i64>, sqlx::Error> {
+pub async fn replies_beyond(
+    db: &Db,
+    edge: &[&Comment],
+) -> Result<std::collections::HashMap<CommentId, i64>, sqlx::Error> {
     let mut counts = std::collections::HashMap::new();
     if edge.is_empty() {
         return Ok(counts);
@@ -116,7 +140,10 @@ pub async fn replies_beyond(db: &Db, edge: &[&Comment]) -> Result<std::collectio
 }
 
 pub async fn by_id(db: &Db, id: CommentId) -> Result<Option<Comment>, sqlx::Error> {
-    sql(format!("{COMMENT_SELECT} WHERE c.id = $1")).bind(id).fetch_optional(db).await
+    sql(format!("{COMMENT_SELECT} WHERE c.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
 }
 
 /// Which of these comments the reader has liked.
@@ -149,10 +176,12 @@ pub struct ReaderComment {
 }
 
 pub async fn by_reader(db: &Db, reader: uuid::Uuid, limit: i64) -> Result<Vec<ReaderComment>, sqlx::Error> {
-    sql("SELECT c.id, c.body, c.created_at, a.headline, a.slug, s.slug AS section_slug
+    sql(
+        "SELECT c.id, c.body, c.created_at, a.headline, a.slug, s.slug AS section_slug
          FROM comments c JOIN articles a ON a.id = c.article_id JOIN sections s ON s.id = a.section_id
          WHERE c.reader_id = $1 AND c.status = 'visible' AND a.status = 'published'
-         ORDER BY c.created_at DESC LIMIT $2")
+         ORDER BY c.created_at DESC LIMIT $2",
+    )
     .bind(reader)
     .bind(limit)
     .fetch_all(db)
@@ -160,8 +189,10 @@ pub async fn by_reader(db: &Db, reader: uuid::Uuid, limit: i64) -> Result<Vec<Re
 }
 
 pub async fn export_for(db: &Db, reader: uuid::Uuid) -> Result<Vec<CommentExport>, sqlx::Error> {
-    sql("SELECT c.id, a.headline AS article_headline, c.body, c.status, c.created_at, c.edited_at
-         FROM comments c JOIN articles a ON a.id = c.article_id WHERE c.reader_id = $1 ORDER BY c.created_at")
+    sql(
+        "SELECT c.id, a.headline AS article_headline, c.body, c.status, c.created_at, c.edited_at
+         FROM comments c JOIN articles a ON a.id = c.article_id WHERE c.reader_id = $1 ORDER BY c.created_at",
+    )
     .bind(reader)
     .fetch_all(db)
     .await

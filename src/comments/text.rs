@@ -32,9 +32,15 @@ fn link_line(line: &str, out: &mut String) {
         let end = candidate.find(char::is_whitespace).unwrap_or(candidate.len());
         // Leave trailing punctuation out of the link: "see https://x.org." ends at "org".
         let url = candidate[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '\'', '"']);
-        let url = if url.len() <= "https://".len() { &candidate[..end] } else { url };
+        let url = if url.len() <= "https://".len() {
+            &candidate[..end]
+        } else {
+            url
+        };
         let escaped = escape(url);
-        out.push_str(&format!("<a href=\"{escaped}\" rel=\"nofollow ugc noopener noreferrer\">{escaped}</a>"));
+        out.push_str(&format!(
+            "<a href=\"{escaped}\" rel=\"nofollow ugc noopener noreferrer\">{escaped}</a>"
+        ));
         rest = &candidate[url.len()..];
     }
     out.push_str(&escape(rest));

@@ -54,7 +54,11 @@ pub fn view(site: &Site, comment: &Comment, viewer: &Viewer, more: i64) -> Comme
         article_id: comment.article_id.to_string(),
         author_id: comment.reader_id.map(|r| r.to_string()).unwrap_or_default(),
         author: comment.author().to_owned(),
-        html: if status == Status::Removed { SafeHtml::default() } else { text::render(&comment.body) },
+        html: if status == Status::Removed {
+            SafeHtml::default()
+        } else {
+            text::render(&comment.body)
+        },
         time: TimeView::long(site, comment.created_at),
         edited: comment.edited_at.is_some(),
         likes: comment.likes,
@@ -71,17 +75,37 @@ pub fn view(site: &Site, comment: &Comment, viewer: &Viewer, more: i64) -> Comme
 /// Lays out roots and the comments below them (in path order) as tokens.
 /// Removed comments with nothing visible below them are left out.
 /// `deeper` counts the replies under comments at the drawn depth limit.
-pub fn thread(site: &Site, roots: &[Comment], below: &[Comment], viewer: &Viewer, deeper: &HashMap<CommentId, i64>) -> Vec<Token> {
+pub fn thread(
+    site: &Site,
+    roots: &[Comment],
+    below: &[Comment],
+    viewer: &Viewer,
+    deeper: &HashMap<CommentId, i64>,
+) -> Vec<Token> {
     let mut tokens = Vec::new();
     for root in roots {
-        let family: Vec<&Comment> = below.iter().filter(|c| c.path.starts_with(&format!("{}/", root.path))).collect();
+        let family: Vec<&Comment> = below
+            .iter()
+            .filter(|c| c.path.starts_with(&format!("{}/", root.path)))
+            .collect();
         emit(site, root, &family, viewer, deeper, &mut tokens);
     }
     tokens
 }
 
-fn emit(site: &Site, comment: &Comment, family: &[&Comment], viewer: &Viewer, deeper: &HashMap<CommentId, i64>, out: &mut Vec<Token>) {
-    let children: Vec<&Comment> = family.iter().copied().filter(|c| c.parent_id == Some(comment.id)).collect();
+fn emit(
+    site: &Site,
+    comment: &Comment,
+    family: &[&Comment],
+    viewer: &Viewer,
+    deeper: &HashMap<CommentId, i64>,
+    out: &mut Vec<Token>,
+) {
+    let children: Vec<&Comment> = family
+        .iter()
+        .copied()
+        .filter(|c| c.parent_id == Some(comment.id))
+        .collect();
     let has_visible_below = family
         .iter()
         .any(|c| c.path.starts_with(&format!("{}/", comment.path)) && c.status() != Status::Removed);
@@ -92,7 +116,11 @@ fn emit(site: &Site, comment: &Comment, family: &[&Comment], viewer: &Viewer, de
     out.push(Token::Start(Box::new(view(site, comment, viewer, hidden))));
     out.push(Token::RepliesStart);
     for child in children {
-        let below: Vec<&Comment> = family.iter().copied().filter(|c| c.path.starts_with(&format!("{}/", child.path))).collect();
+        let below: Vec<&Comment> = family
+            .iter()
+            .copied()
+            .filter(|c| c.path.starts_with(&format!("{}/", child.path)))
+            .collect();
         emit(site, child, &below, viewer, deeper, out);
     }
     out.push(Token::RepliesEnd);
@@ -118,6 +146,9 @@ pub fn single(site: &Site, comment: &Comment) -> Result<String, askama::Error> {
 
 /// "3 comments" / "1 comment".
 pub fn count_label(count: i64) -> String {
-    if count == 1 { "1 comment".into() } else { format!("{count} comments") }
+    if count == 1 {
+        "1 comment".into()
+    } else {
+        format!("{count} comments")
+    }
 }
-

@@ -32,12 +32,17 @@ fn check_body(body: &str) -> Result<String, AppError> {
     let body = body.trim().replace("\r\n", "\n");
     let chars = body.chars().count();
     if chars == 0 {
-        return Err(AppError::Invalid { field: "body".into(), message: "Write something before posting.".into() });
+        return Err(AppError::Invalid {
+            field: "body".into(),
+            message: "Write something before posting.".into(),
+        });
     }
     if chars > MAX_CHARS {
         return Err(AppError::Invalid {
             field: "body".into(),
-            message: format!("A comment can be at most {MAX_CHARS} characters; yours has {chars}. Shorten it and post again."),
+            message: format!(
+                "A comment can be at most {MAX_CHARS} characters; yours has {chars}. Shorten it and post again."
+            ),
         });
     }
     Ok(body)
@@ -54,12 +59,19 @@ async fn count<'c>(conn: impl Into<Conn<'c>>, article: ArticleId, delta: i64) ->
 }
 
 /// Tells the parent's author and the author's followers about a visible comment.
-async fn notify(tx: &mut Tx, comment: CommentId, author: uuid::Uuid, parent_author: Option<uuid::Uuid>) -> Result<(), sqlx::Error> {
+async fn notify(
+    tx: &mut Tx,
+    comment: CommentId,
+    author: uuid::Uuid,
+    parent_author: Option<uuid::Uuid>,
+) -> Result<(), sqlx::Error> {
     let now = Timestamp::now();
     let parent_author = parent_author.filter(|p| *p != author);
     if let Some(parent_author) = parent_author {
-        sql("INSERT INTO notifications (reader_id, kind, comment_id, created_at) VALUES ($1, 'reply', $2, $3)
-             ON CONFLICT DO NOTHING")
+        sql(
+            "INSERT INTO notifications (reader_id, kind, comment_id, created_at) VALUES ($1, 'reply', $2, $3)
+             ON CONFLICT DO NOTHING",
+        )
         .bind(parent_author)
         .bind(comment)
         .bind(now)
@@ -86,7 +98,9 @@ pub async fn post(state: &AppState, reader: &Reader, new: NewComment<'_>) -> Res
         return Err(AppError::Forbidden(reason));
     }
     let body = check_body(new.body)?;
-    let article = crate::articles::queries::by_id(db, new.article).await?.ok_or(AppError::NotFound)?;
+    let article = crate::articles::queries::by_id(db, new.article)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if article.status() != ArticleStatus::Published {
         return Err(AppError::NotFound);
     }
@@ -96,9 +110,13 @@ pub async fn post(state: &AppState, reader: &Reader, new: NewComment<'_>) -> Res
     }
     let filters = Filters::load(db).await?;
     let recent = sql("SELECT COUNT(*), MIN(created_at) FROM comments WHERE reader_id = $1 AND created_at > $2");
-    let (posted, oldest): (i64, Option<Timestamp>) = recent.bind(reader.id).bind(now.plus_seconds(-60)).fetch_one(db).await?;
+    let (posted, oldest): (i64, Option<Timestamp>) =
+        recent.bind(reader.id).bind(now.plus_seconds(-60)).fetch_one(db).await?;
     if posted >= filters.per_minute {
-        let wait = oldest.map(|t| 60 - (now.as_seconds() - t.as_seconds())).unwrap_or(60).max(1);
+        let wait = oldest
+            .map(|t| 60 - (now.as_seconds() - t.as_seconds()))
+            .unwrap_or(60)
+            .max(1);
         return Err(AppError::TooManyRequests {
             message: format!("You are posting quickly. Please wait {wait} seconds before posting again."),
             retry_after_secs: wait as u64,
@@ -107,17 +125,22 @@ pub async fn post(state: &AppState, reader: &Reader, new: NewComment<'_>) -> Res
     let parent = match new.parent {
         None => None,
         Some(id) => {
-            let parent = queries::by_id(db, id).await?.filter(|p| p.article_id == new.article).ok_or_else(|| AppError::Invalid {
-                field: "parent".into(),
-                message: "The comment you are replying to is not on this article.".into(),
-            })?;
+            let parent = queries::by_id(db, id)
+                .await?
+                .filter(|p| p.article_id == new.article)
+                .ok_or_else(|| AppError::Invalid {
+                    field: "parent".into(),
+                    message: "The comment you are replying to is not on this article.".into(),
+                })?;
             if parent.status() != Status::Visible {
                 return Err(AppError::Conflict(
                     "The comment you are replying to has been removed, so it cannot take replies.".into(),
                 ));
             }
             if parent.depth + 1 > MAX_DEPTH {
-                return Err(AppError::Conflict("This thread is as deep as it can go: reply further up.".into()));
+                return Err(AppError::Conflict(
+                    "This thread is as deep as it can go: reply further up.".into(),
+                ));
             }
             Some(parent)
         }
@@ -157,11 +180,18 @@ pub async fn post(state: &AppState, reader: &Reader, new: NewComment<'_>) -> Res
     if status == Status::Visible {
         announce(state, new.article, id, CommentChange::Posted).await;
     }
-    Ok(Posted { id, held: hold.is_some() })
+    Ok(Posted {
+        id,
+        held: hold.is_some(),
+    })
 }
 
 pub async fn announce(state: &AppState, article: ArticleId, comment: CommentId, change: CommentChange) {
-    let event = Event::Comment { article, comment, change };
+    let event = Event::Comment {
+        article,
+        comment,
+        change,
+    };
     if let Err(err) = state.events.publish(event).await {
         tracing::warn!(error = format!("{err:#}"), "could not announce a comment change");
     }
@@ -188,10 +218,14 @@ pub async fn edit(state: &AppState, reader: &Reader, id: CommentId, body: &str) 
         )));
     }
     if !matches!(comment.status(), Status::Visible | Status::Held) {
-        return Err(AppError::Conflict("This comment has been removed and can no longer be edited.".into()));
+        return Err(AppError::Conflict(
+            "This comment has been removed and can no longer be edited.".into(),
+        ));
     }
     let body = check_body(body)?;
-    let hold = Filters::load(&state.db).await?.hold_reason(&body, reader.created_at, now);
+    let hold = Filters::load(&state.db)
+        .await?
+        .hold_reason(&body, reader.created_at, now);
     let now_held = comment.status() == Status::Held || hold.is_some();
     let mut tx = state.db.begin().await?;
     sql("UPDATE comments SET body = $1, edited_at = $2, status = $3, held_reason = CASE WHEN $4 = '' THEN held_reason ELSE $4 END WHERE id = $5")
@@ -206,7 +240,11 @@ pub async fn edit(state: &AppState, reader: &Reader, id: CommentId, body: &str) 
         count(&mut tx, comment.article_id, -1).await?;
     }
     tx.commit().await?;
-    let change = if now_held { CommentChange::Removed } else { CommentChange::Edited };
+    let change = if now_held {
+        CommentChange::Removed
+    } else {
+        CommentChange::Edited
+    };
     if comment.status() == Status::Visible {
         announce(state, comment.article_id, id, change).await;
     }
@@ -254,13 +292,21 @@ pub async fn set_status(state: &AppState, comment: &Comment, status: Status, dec
         _ => {}
     }
     tx.commit().await?;
-    let change = if status == Status::Visible { CommentChange::Posted } else { CommentChange::Removed };
+    let change = if status == Status::Visible {
+        CommentChange::Posted
+    } else {
+        CommentChange::Removed
+    };
     announce(state, comment.article_id, comment.id, change).await;
     Ok(())
 }
 
 pub async fn set_featured(state: &AppState, comment: &Comment, featured: bool) -> Result<(), AppError> {
-    sql("UPDATE comments SET featured = $1 WHERE id = $2").bind(featured).bind(comment.id).execute(&state.db).await?;
+    sql("UPDATE comments SET featured = $1 WHERE id = $2")
+        .bind(featured)
+        .bind(comment.id)
+        .execute(&state.db)
+        .await?;
     announce(state, comment.article_id, comment.id, CommentChange::Edited).await;
     Ok(())
 }
@@ -307,11 +353,21 @@ pub const REPORT_REASONS: &[(&str, &str)] = &[
     ("other", "Something else"),
 ];
 
-pub async fn report(state: &AppState, reader: &Reader, id: CommentId, reason: &str, detail: &str) -> Result<(), AppError> {
-    let label = REPORT_REASONS.iter().find(|(key, _)| *key == reason).map(|(_, label)| *label).ok_or_else(|| AppError::Invalid {
-        field: "reason".into(),
-        message: "Choose why you are reporting this comment.".into(),
-    })?;
+pub async fn report(
+    state: &AppState,
+    reader: &Reader,
+    id: CommentId,
+    reason: &str,
+    detail: &str,
+) -> Result<(), AppError> {
+    let label = REPORT_REASONS
+        .iter()
+        .find(|(key, _)| *key == reason)
+        .map(|(_, label)| *label)
+        .ok_or_else(|| AppError::Invalid {
+            field: "reason".into(),
+            message: "Choose why you are reporting this comment.".into(),
+        })?;
     let comment = queries::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let already = sql("SELECT COUNT(*) FROM comment_reports WHERE comment_id = $1 AND reader_id = $2")
         .bind(comment.id)
@@ -319,10 +375,16 @@ pub async fn report(state: &AppState, reader: &Reader, id: CommentId, reason: &s
         .fetch_count(&state.db)
         .await?;
     if already > 0 {
-        return Err(AppError::Conflict("You have already reported this comment; a moderator will look at it.".into()));
+        return Err(AppError::Conflict(
+            "You have already reported this comment; a moderator will look at it.".into(),
+        ));
     }
     let detail: String = detail.trim().chars().take(500).collect();
-    let reason = if detail.is_empty() { label.to_owned() } else { format!("{label}: {detail}") };
+    let reason = if detail.is_empty() {
+        label.to_owned()
+    } else {
+        format!("{label}: {detail}")
+    };
     sql("INSERT INTO comment_reports (id, comment_id, reader_id, reason, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(uuid::Uuid::now_v7())
         .bind(comment.id)
@@ -331,20 +393,36 @@ pub async fn report(state: &AppState, reader: &Reader, id: CommentId, reason: &s
         .bind(Timestamp::now())
         .execute(&state.db)
         .await
-        .map_err(|e| if is_unique_violation(&e) { AppError::Conflict("Already reported.".into()) } else { e.into() })?;
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                AppError::Conflict("Already reported.".into())
+            } else {
+                e.into()
+            }
+        })?;
     Ok(())
 }
 
 /// A deleted account's comments: anonymised or removed. Returns the articles touched.
-pub async fn on_reader_deleted(tx: &mut Tx, reader: uuid::Uuid, mode: OnAccountDelete) -> Result<Vec<ArticleId>, AppError> {
+pub async fn on_reader_deleted(
+    tx: &mut Tx,
+    reader: uuid::Uuid,
+    mode: OnAccountDelete,
+) -> Result<Vec<ArticleId>, AppError> {
     let articles: Vec<(ArticleId,)> = sql("SELECT DISTINCT article_id FROM comments WHERE reader_id = $1")
         .bind(reader)
         .fetch_all(&mut *tx)
         .await?;
     if mode == OnAccountDelete::Remove {
-        sql("UPDATE comments SET status = 'removed' WHERE reader_id = $1").bind(reader).execute(&mut *tx).await?;
+        sql("UPDATE comments SET status = 'removed' WHERE reader_id = $1")
+            .bind(reader)
+            .execute(&mut *tx)
+            .await?;
     }
-    sql("UPDATE comments SET reader_id = NULL WHERE reader_id = $1").bind(reader).execute(&mut *tx).await?;
+    sql("UPDATE comments SET reader_id = NULL WHERE reader_id = $1")
+        .bind(reader)
+        .execute(&mut *tx)
+        .await?;
     for (article,) in &articles {
         sql("UPDATE articles SET comment_count = (SELECT COUNT(*) FROM comments WHERE article_id = $1 AND status = 'visible') WHERE id = $1")
             .bind(*article)

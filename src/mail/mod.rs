@@ -50,7 +50,10 @@ impl Mailer {
             std::fs::create_dir_all(&settings.outbox_dir).map_err(|e| {
                 anyhow::anyhow!("cannot create the outbox folder {}: {e}", settings.outbox_dir.display())
             })?;
-            Transport::Outbox(AsyncFileTransport::new(&settings.outbox_dir), settings.outbox_dir.clone())
+            Transport::Outbox(
+                AsyncFileTransport::new(&settings.outbox_dir),
+                settings.outbox_dir.clone(),
+            )
         } else {
             let smtp = AsyncSmtpTransport::<Tokio1Executor>::from_url(settings.smtp_url.expose())
                 .context("mail.smtp_url is not a valid SMTP URL (smtp://, smtps:// …)")?
@@ -63,7 +66,10 @@ impl Mailer {
     pub async fn send(&self, email: &Email) -> anyhow::Result<()> {
         let message = Message::builder()
             .from(self.from.clone())
-            .to(email.to.parse().with_context(|| format!("{:?} is not an email address", email.to))?)
+            .to(email
+                .to
+                .parse()
+                .with_context(|| format!("{:?} is not an email address", email.to))?)
             .subject(&email.subject)
             .singlepart(
                 SinglePart::builder()
@@ -77,7 +83,10 @@ impl Mailer {
             }
             Transport::Outbox(outbox, dir) => {
                 let id = outbox.send(message).await.context("writing to the outbox")?;
-                let link = email.text.split_whitespace().find(|w| w.starts_with("http://") || w.starts_with("https://"));
+                let link = email
+                    .text
+                    .split_whitespace()
+                    .find(|w| w.starts_with("http://") || w.starts_with("https://"));
                 tracing::info!(
                     to = email.to,
                     subject = email.subject,

@@ -35,6 +35,7 @@ impl NewsroomLayout {
             ("Sections", "/newsroom/sections", Permission::Administer),
             ("Staff", "/newsroom/staff", Permission::Administer),
             ("API keys", "/newsroom/api-keys", Permission::Administer),
+            ("Moderation", "/newsroom/moderation", Permission::ModerateComments),
             ("Audit log", "/newsroom/audit", Permission::Administer),
         ]);
         let nav = nav

@@ -105,6 +105,12 @@ pub async fn submit(State(state): State<AppState>, client: Client, form: FormFie
         );
     };
     throttle::clear(&state.db, &scopes[0]).await?;
+    // Moderators do not write articles: their desk is the moderation queue.
+    let next = if next == "/newsroom" && !crate::accounts::Permission::WriteArticles.allows(row.role.parse()?) {
+        "/newsroom/moderation".to_owned()
+    } else {
+        next
+    };
     let token = sessions::start(&state.db, Kind::Staff, row.id, &client.user_agent, &client.ip).await?;
     audit::record(
         &state.db,

@@ -14,4 +14,5 @@ mod metadata;
 mod newsroom_access;
 mod newsroom_api;
 mod newsroom_editing;
+mod readers;
 mod startup;

@@ -155,6 +155,12 @@ impl TestApp {
         self.changed().await;
     }
 
+    /// A published story at /world/story with comments open; returns its id.
+    pub async fn story(&self) -> ArticleId {
+        let world = self.section("world", "World").await;
+        self.publish(ArticleSpec::new("story", world)).await
+    }
+
     pub async fn changed(&self) {
         self.state
             .content_changed(Event::ContentChanged)

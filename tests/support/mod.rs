@@ -9,6 +9,7 @@
 
 pub mod fixtures;
 pub mod newsroom;
+pub mod readers;
 
 use std::path::PathBuf;
 
@@ -63,10 +64,20 @@ pub fn settings_for(dir: &TempDir, database_url: String, demo: bool) -> Settings
     settings
 }
 
+/// A site with settings changed by `configure`.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_configured(false, configure).await
+}
+
 async fn spawn(demo: bool) -> TestApp {
+    spawn_configured(demo, |_| {}).await
+}
+
+async fn spawn_configured(demo: bool, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let (url, database) = test_database(&dir);
-    let settings = settings_for(&dir, url, demo);
+    let mut settings = settings_for(&dir, url, demo);
+    configure(&mut settings);
     let app = Application::build(settings).await.expect("the application starts");
     let port = app.port();
     let state = app.state();

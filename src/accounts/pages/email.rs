@@ -33,10 +33,22 @@ pub async fn verify(State(state): State<AppState>, Path(token): Path<String>) ->
                 .bind(&redeemed.email)
                 .execute(&state.db)
                 .await?;
-            message(&state, "Your email is confirmed", "Thank you. Your email address is confirmed.", StatusCode::OK).await
+            message(
+                &state,
+                "Your email is confirmed",
+                "Thank you. Your email address is confirmed.",
+                StatusCode::OK,
+            )
+            .await
         }
         None => {
-            message(&state, "This link has expired", "Confirmation links work once, for three days. Sign in and ask for a new one from your account page.", StatusCode::GONE).await
+            message(
+                &state,
+                "This link has expired",
+                "Confirmation links work once, for three days. Sign in and ask for a new one from your account page.",
+                StatusCode::GONE,
+            )
+            .await
         }
     }
 }
@@ -48,8 +60,19 @@ pub async fn resend(State(state): State<AppState>, who: CurrentReader) -> AppRes
         let mut tx = state.db.begin().await?;
         let issued = tokens::issue(&mut tx, Purpose::Verify, Some(reader.id), &reader.email).await?;
         let link = state.site.url(&format!("/account/verify/{}", issued.token));
-        let text = format!("Hello {},\n\nPlease confirm your email address by opening this link:\n\n{link}\n", reader.display_name);
-        mail::queue(&mut tx, &Email { to: reader.email.clone(), subject: format!("Confirm your email for {}", state.site.name), text }).await?;
+        let text = format!(
+            "Hello {},\n\nPlease confirm your email address by opening this link:\n\n{link}\n",
+            reader.display_name
+        );
+        mail::queue(
+            &mut tx,
+            &Email {
+                to: reader.email.clone(),
+                subject: format!("Confirm your email for {}", state.site.name),
+                text,
+            },
+        )
+        .await?;
         tx.commit().await?;
         state.wake.now();
     }
@@ -66,19 +89,31 @@ pub async fn change(State(state): State<AppState>, who: CurrentReader, form: For
         None => false,
     };
     if !ok {
-        return Err(AppError::Invalid { field: "password".into(), message: "Enter your current password to change your email.".into() });
+        return Err(AppError::Invalid {
+            field: "password".into(),
+            message: "Enter your current password to change your email.".into(),
+        });
     }
     if readers::by_email(&state.db, &new_email).await?.is_some() {
-        return Err(AppError::Invalid { field: "new_email".into(), message: "Another account uses that email.".into() });
+        return Err(AppError::Invalid {
+            field: "new_email".into(),
+            message: "Another account uses that email.".into(),
+        });
     }
     let mut tx = state.db.begin().await?;
     let issued = tokens::issue(&mut tx, Purpose::ChangeEmail, Some(reader.id), &new_email).await?;
     let link = state.site.url(&format!("/account/email/confirm/{}", issued.token));
-    mail::queue(&mut tx, &Email {
-        to: new_email.clone(),
-        subject: format!("Confirm your new email for {}", state.site.name),
-        text: format!("Hello {},\n\nTo use this address for your {} account, open this link:\n\n{link}\n", reader.display_name, state.site.name),
-    })
+    mail::queue(
+        &mut tx,
+        &Email {
+            to: new_email.clone(),
+            subject: format!("Confirm your new email for {}", state.site.name),
+            text: format!(
+                "Hello {},\n\nTo use this address for your {} account, open this link:\n\n{link}\n",
+                reader.display_name, state.site.name
+            ),
+        },
+    )
     .await?;
     mail::queue(&mut tx, &Email {
         to: reader.email.clone(),
@@ -93,7 +128,13 @@ pub async fn change(State(state): State<AppState>, who: CurrentReader, form: For
 
 pub async fn confirm_change(State(state): State<AppState>, Path(token): Path<String>) -> AppResult<Response> {
     let Some(redeemed) = tokens::redeem(&state.db, Purpose::ChangeEmail, &token).await? else {
-        return message(&state, "This link has expired", "Ask for the change again from your account page.", StatusCode::GONE).await;
+        return message(
+            &state,
+            "This link has expired",
+            "Ask for the change again from your account page.",
+            StatusCode::GONE,
+        )
+        .await;
     };
     let changed = sql("UPDATE readers SET email = $1, email_verified_at = $2 WHERE id = $3")
         .bind(&redeemed.email)
@@ -102,8 +143,24 @@ pub async fn confirm_change(State(state): State<AppState>, Path(token): Path<Str
         .execute(&state.db)
         .await;
     match changed {
-        Ok(_) => message(&state, "Your email has changed", &format!("Your account now uses {}.", redeemed.email), StatusCode::OK).await,
-        Err(e) if is_unique_violation(&e) => message(&state, "That email is taken", "Another account started using that address meanwhile.", StatusCode::CONFLICT).await,
+        Ok(_) => {
+            message(
+                &state,
+                "Your email has changed",
+                &format!("Your account now uses {}.", redeemed.email),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(e) if is_unique_violation(&e) => {
+            message(
+                &state,
+                "That email is taken",
+                "Another account started using that address meanwhile.",
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }

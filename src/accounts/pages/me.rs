@@ -21,7 +21,13 @@ pub struct Me {
 
 pub async fn show(State(state): State<AppState>, who: Option<CurrentReader>) -> AppResult<Json<Me>> {
     Ok(Json(match who {
-        None => Me { signed_in: false, id: None, name: None, verified: false, unread: 0 },
+        None => Me {
+            signed_in: false,
+            id: None,
+            name: None,
+            verified: false,
+            unread: 0,
+        },
         Some(who) => Me {
             signed_in: true,
             id: Some(who.reader.id.to_string()),

@@ -34,10 +34,16 @@ pub fn router() -> Router<AppState> {
         .route("/account/email", post(email::change))
         .route("/account/email/confirm/{token}", get(email::confirm_change))
         .route("/account/password/forgot", get(reset::forgot_form).post(reset::forgot))
-        .route("/account/password/reset/{token}", get(reset::reset_form).post(reset::reset))
+        .route(
+            "/account/password/reset/{token}",
+            get(reset::reset_form).post(reset::reset),
+        )
         .route("/account/password", post(settings::change_password))
         .route("/account/profile", post(settings::update_profile))
         .route("/account/data", get(settings::download))
         .route("/account/delete", post(settings::delete))
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
 }

@@ -6,8 +6,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::accounts::readers::{self, NewReader};
 use crate::accounts::reader_extract::{CurrentReader, safe_return, sign_in_cookie};
+use crate::accounts::readers::{self, NewReader};
 use crate::accounts::sessions::{self, Kind};
 use crate::accounts::tokens::{self, Purpose};
 use crate::domain::Timestamp;
@@ -28,7 +28,11 @@ pub struct Back {
     return_to: String,
 }
 
-pub async fn form(State(state): State<AppState>, who: Option<CurrentReader>, Query(back): Query<Back>) -> AppResult<Response> {
+pub async fn form(
+    State(state): State<AppState>,
+    who: Option<CurrentReader>,
+    Query(back): Query<Back>,
+) -> AppResult<Response> {
     if who.is_some() {
         return Ok(Redirect::to(&safe_return(&back.return_to)).into_response());
     }
@@ -62,7 +66,8 @@ pub async fn submit(State(state): State<AppState>, client: Client, form: FormFie
         let mut response = redraw(
             StatusCode::TOO_MANY_REQUESTS,
             "email",
-            "Too many accounts have been opened from your network in the last hour. Please try again in an hour.".into(),
+            "Too many accounts have been opened from your network in the last hour. Please try again in an hour."
+                .into(),
         )
         .await?;
         response.headers_mut().insert(header::RETRY_AFTER, 3600u64.into());
@@ -77,7 +82,9 @@ pub async fn submit(State(state): State<AppState>, client: Client, form: FormFie
     };
     let reader = match readers::create(&mut tx, new).await {
         Ok(reader) => reader,
-        Err(AppError::Invalid { field, message }) => return redraw(StatusCode::UNPROCESSABLE_ENTITY, &field, message).await,
+        Err(AppError::Invalid { field, message }) => {
+            return redraw(StatusCode::UNPROCESSABLE_ENTITY, &field, message).await;
+        }
         Err(err) => return Err(err),
     };
     let issued = tokens::issue(&mut tx, Purpose::Verify, Some(reader.id), &reader.email).await?;
@@ -86,11 +93,21 @@ pub async fn submit(State(state): State<AppState>, client: Client, form: FormFie
         "Hello {},\n\nThank you for registering with {}. Please confirm this is your email address by opening this link:\n\n{link}\n\nIf you did not register, ignore this message.\n",
         reader.display_name, state.site.name
     );
-    mail::queue(&mut tx, &Email { to: reader.email.clone(), subject: format!("Confirm your email for {}", state.site.name), text }).await?;
+    mail::queue(
+        &mut tx,
+        &Email {
+            to: reader.email.clone(),
+            subject: format!("Confirm your email for {}", state.site.name),
+            text,
+        },
+    )
+    .await?;
     tx.commit().await?;
     state.wake.now();
     let token = sessions::start(&state.db, Kind::Reader, reader.id, &client.user_agent, &client.ip).await?;
     let mut response = Redirect::to(&return_to).into_response();
-    response.headers_mut().insert(header::SET_COOKIE, sign_in_cookie(&state, &token));
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, sign_in_cookie(&state, &token));
     Ok(response)
 }

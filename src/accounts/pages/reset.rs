@@ -45,24 +45,44 @@ pub async fn forgot(State(state): State<AppState>, form: FormFields) -> AppResul
             "Hello {},\n\nTo choose a new password for {}, open this link within the hour:\n\n{link}\n\nIf you did not ask for this, ignore this message; your password stays as it is.\n",
             reader.display_name, state.site.name
         );
-        mail::queue(&mut tx, &Email { to: email.clone(), subject: format!("Reset your {} password", state.site.name), text }).await?;
+        mail::queue(
+            &mut tx,
+            &Email {
+                to: email.clone(),
+                subject: format!("Reset your {} password", state.site.name),
+                text,
+            },
+        )
+        .await?;
         tx.commit().await?;
         state.wake.now();
     }
     let page = AccountPage::new(&state, "Check your email", Form::None)
         .await?
-        .message(format!("If {email} has an account, we have sent it a link to reset the password. It works for one hour."));
+        .message(format!(
+            "If {email} has an account, we have sent it a link to reset the password. It works for one hour."
+        ));
     render(&page, StatusCode::OK)
 }
 
 pub async fn reset_form(State(state): State<AppState>, Path(token): Path<String>) -> AppResult<Response> {
-    let page = AccountPage::new(&state, "Choose a new password", Form::Reset).await?.token(&token);
+    let page = AccountPage::new(&state, "Choose a new password", Form::Reset)
+        .await?
+        .token(&token);
     render(&page, StatusCode::OK)
 }
 
-pub async fn reset(State(state): State<AppState>, client: Client, Path(token): Path<String>, form: FormFields) -> AppResult<Response> {
+pub async fn reset(
+    State(state): State<AppState>,
+    client: Client,
+    Path(token): Path<String>,
+    form: FormFields,
+) -> AppResult<Response> {
     if let Err(AppError::Invalid { message, .. }) = password::check(form.get("password")) {
-        let page = AccountPage::new(&state, "Choose a new password", Form::Reset).await?.token(&token).error("password", message);
+        let page = AccountPage::new(&state, "Choose a new password", Form::Reset)
+            .await?
+            .token(&token)
+            .error("password", message);
         return render(&page, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let Some(redeemed) = tokens::redeem(&state.db, Purpose::Reset, &token).await? else {
@@ -84,6 +104,8 @@ pub async fn reset(State(state): State<AppState>, client: Client, Path(token): P
     sessions::end_all(&state.db, Kind::Reader, reader.id).await?;
     let session = sessions::start(&state.db, Kind::Reader, reader.id, &client.user_agent, &client.ip).await?;
     let mut response = Redirect::to("/account?done=password-changed").into_response();
-    response.headers_mut().insert(header::SET_COOKIE, sign_in_cookie(&state, &session));
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, sign_in_cookie(&state, &session));
     Ok(response)
 }

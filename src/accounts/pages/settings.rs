@@ -52,7 +52,13 @@ fn notice(code: &str) -> Option<&'static str> {
     })
 }
 
-async fn page(state: &AppState, who: &CurrentReader, fields: FormFields, error: Option<(String, String)>, notice: Option<&'static str>) -> AppResult<String> {
+async fn page(
+    state: &AppState,
+    who: &CurrentReader,
+    fields: FormFields,
+    error: Option<(String, String)>,
+    notice: Option<&'static str>,
+) -> AppResult<String> {
     let mut layout = Layout::load(state, "Your account", "", "/account").await?;
     layout.canonical = None;
     layout.noindex = true;
@@ -72,8 +78,14 @@ async fn page(state: &AppState, who: &CurrentReader, fields: FormFields, error: 
     .render()?)
 }
 
-pub async fn show(State(state): State<AppState>, who: CurrentReader, Query(done): Query<Done>) -> AppResult<Html<String>> {
-    Ok(Html(page(&state, &who, FormFields::default(), None, notice(&done.done)).await?))
+pub async fn show(
+    State(state): State<AppState>,
+    who: CurrentReader,
+    Query(done): Query<Done>,
+) -> AppResult<Html<String>> {
+    Ok(Html(
+        page(&state, &who, FormFields::default(), None, notice(&done.done)).await?,
+    ))
 }
 
 async fn refuse(state: &AppState, who: &CurrentReader, fields: FormFields, err: AppError) -> AppResult<Response> {
@@ -86,7 +98,11 @@ async fn refuse(state: &AppState, who: &CurrentReader, fields: FormFields, err: 
     }
 }
 
-pub async fn update_profile(State(state): State<AppState>, who: CurrentReader, form: FormFields) -> AppResult<Response> {
+pub async fn update_profile(
+    State(state): State<AppState>,
+    who: CurrentReader,
+    form: FormFields,
+) -> AppResult<Response> {
     let checked = check_name(form.get("display_name")).and_then(|name| Ok((name, check_bio(form.get("bio"))?)));
     let (name, bio) = match checked {
         Ok(ok) => ok,
@@ -101,23 +117,37 @@ pub async fn update_profile(State(state): State<AppState>, who: CurrentReader, f
     Ok(Redirect::to("/account?done=profile").into_response())
 }
 
-pub async fn change_password(State(state): State<AppState>, who: CurrentReader, form: FormFields) -> AppResult<Response> {
+pub async fn change_password(
+    State(state): State<AppState>,
+    who: CurrentReader,
+    form: FormFields,
+) -> AppResult<Response> {
     let current_ok = match &who.reader.password_hash {
         Some(hash) => password::verify(form.get("current_password"), hash).await,
         None => true,
     };
     if !current_ok {
-        let err = AppError::Invalid { field: "current_password".into(), message: "Your current password is not right.".into() };
+        let err = AppError::Invalid {
+            field: "current_password".into(),
+            message: "Your current password is not right.".into(),
+        };
         return refuse(&state, &who, FormFields::default(), err).await;
     }
     if let Err(err) = password::check(form.get("new_password")).map_err(|e| match e {
-        AppError::Invalid { message, .. } => AppError::Invalid { field: "new_password".into(), message },
+        AppError::Invalid { message, .. } => AppError::Invalid {
+            field: "new_password".into(),
+            message,
+        },
         other => other,
     }) {
         return refuse(&state, &who, FormFields::default(), err).await;
     }
     let hash = password::hash(form.get("new_password")).await?;
-    sql("UPDATE readers SET password_hash = $1 WHERE id = $2").bind(hash).bind(who.reader.id).execute(&state.db).await?;
+    sql("UPDATE readers SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(who.reader.id)
+        .execute(&state.db)
+        .await?;
     // Other browsers must sign in again with the new password.
     for session in sessions::list(&state.db, Kind::Reader, who.reader.id).await? {
         if session.token_hash != who.session {
@@ -149,27 +179,45 @@ pub async fn download(State(state): State<AppState>, who: CurrentReader) -> AppR
         account: who.reader.clone(),
         comments: comments::queries::export_for(&state.db, id).await?,
         following: following.into_iter().map(|(n,)| n).collect(),
-        followers: sql("SELECT COUNT(*) FROM follows WHERE followed_id = $1").bind(id).fetch_count(&state.db).await?,
-        notifications: sql("SELECT COUNT(*) FROM notifications WHERE reader_id = $1").bind(id).fetch_count(&state.db).await?,
+        followers: sql("SELECT COUNT(*) FROM follows WHERE followed_id = $1")
+            .bind(id)
+            .fetch_count(&state.db)
+            .await?,
+        notifications: sql("SELECT COUNT(*) FROM notifications WHERE reader_id = $1")
+            .bind(id)
+            .fetch_count(&state.db)
+            .await?,
     };
     let body = serde_json::to_string_pretty(&data).map_err(|e| AppError::Internal(e.into()))?;
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"my-broadsheet-data.json\""));
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"my-broadsheet-data.json\""),
+    );
     Ok(response)
 }
 
 /// Deletes the account. Its comments are anonymised or removed, as the site is set up to do.
 pub async fn delete(State(state): State<AppState>, who: CurrentReader, form: FormFields) -> AppResult<Response> {
     if form.get("confirm").trim().to_lowercase() != "delete" {
-        let err = AppError::Invalid { field: "confirm".into(), message: "Type DELETE to confirm that you want to delete your account.".into() };
+        let err = AppError::Invalid {
+            field: "confirm".into(),
+            message: "Type DELETE to confirm that you want to delete your account.".into(),
+        };
         return refuse(&state, &who, FormFields::default(), err).await;
     }
     let id = who.reader.id;
     let mut tx = state.db.begin().await?;
     let touched = comments::write::on_reader_deleted(&mut tx, id, state.settings.community.on_account_delete).await?;
-    for table in ["follows WHERE follower_id = $1 OR followed_id = $1", "notifications WHERE reader_id = $1", "comment_likes WHERE reader_id = $1", "reader_tokens WHERE reader_id = $1", "sessions WHERE account_id = $1"] {
+    for table in [
+        "follows WHERE follower_id = $1 OR followed_id = $1",
+        "notifications WHERE reader_id = $1",
+        "comment_likes WHERE reader_id = $1",
+        "reader_tokens WHERE reader_id = $1",
+        "sessions WHERE account_id = $1",
+    ] {
         sql(format!("DELETE FROM {table}")).bind(id).execute(&mut tx).await?;
     }
     sql("UPDATE readers SET email = $1, display_name = 'Deleted reader', bio = '', password_hash = NULL, deleted_at = $2 WHERE id = $3")
@@ -183,6 +231,8 @@ pub async fn delete(State(state): State<AppState>, who: CurrentReader, form: For
         comments::live::announce_article(&state, article).await;
     }
     let mut response = Redirect::to("/?account=deleted").into_response();
-    response.headers_mut().insert(header::SET_COOKIE, sign_out_cookie(&state));
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, sign_out_cookie(&state));
     Ok(response)
 }

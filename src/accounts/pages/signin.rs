@@ -34,11 +34,17 @@ fn render(page: &AccountPage, status: StatusCode) -> AppResult<Response> {
     Ok((status, Html(askama::Template::render(page)?)).into_response())
 }
 
-pub async fn form(State(state): State<AppState>, who: Option<CurrentReader>, Query(back): Query<Back>) -> AppResult<Response> {
+pub async fn form(
+    State(state): State<AppState>,
+    who: Option<CurrentReader>,
+    Query(back): Query<Back>,
+) -> AppResult<Response> {
     if who.is_some() {
         return Ok(Redirect::to(&safe_return(&back.return_to)).into_response());
     }
-    let page = AccountPage::new(&state, "Sign in", Form::SignIn).await?.returning_to(&back.return_to);
+    let page = AccountPage::new(&state, "Sign in", Form::SignIn)
+        .await?
+        .returning_to(&back.return_to);
     render(&page, StatusCode::OK)
 }
 
@@ -46,7 +52,9 @@ pub async fn form(State(state): State<AppState>, who: Option<CurrentReader>, Que
 async fn signed_in(state: &AppState, reader: &Reader, client: &Client, return_to: &str) -> AppResult<Response> {
     let token = sessions::start(&state.db, Kind::Reader, reader.id, &client.user_agent, &client.ip).await?;
     let mut response = Redirect::to(&safe_return(return_to)).into_response();
-    response.headers_mut().insert(header::SET_COOKIE, sign_in_cookie(state, &token));
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, sign_in_cookie(state, &token));
     Ok(response)
 }
 
@@ -67,13 +75,23 @@ pub async fn with_password(State(state): State<AppState>, client: Client, form: 
         let return_to = form.get("return_to").to_owned();
         async move {
             Ok::<AccountPage, AppError>(
-                AccountPage::new(&state, "Sign in", Form::SignIn).await?.error("password", message).fields(kept).returning_to(&return_to),
+                AccountPage::new(&state, "Sign in", Form::SignIn)
+                    .await?
+                    .error("password", message)
+                    .fields(kept)
+                    .returning_to(&return_to),
             )
         }
     };
-    if let Err(AppError::TooManyRequests { message, retry_after_secs }) = throttle::check(&state.db, &scopes).await {
+    if let Err(AppError::TooManyRequests {
+        message,
+        retry_after_secs,
+    }) = throttle::check(&state.db, &scopes).await
+    {
         let mut response = render(&page(message).await?, StatusCode::TOO_MANY_REQUESTS)?;
-        response.headers_mut().insert(header::RETRY_AFTER, retry_after_secs.into());
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, retry_after_secs.into());
         return Ok(response);
     }
     let reader = readers::by_email(&state.db, &email).await?;
@@ -88,7 +106,10 @@ pub async fn with_password(State(state): State<AppState>, client: Client, form: 
         }
         None => {
             throttle::record_failure(&state.db, &scopes).await?;
-            render(&page("That email and password do not match an account.".into()).await?, StatusCode::UNAUTHORIZED)
+            render(
+                &page("That email and password do not match an account.".into()).await?,
+                StatusCode::UNAUTHORIZED,
+            )
         }
     }
 }
@@ -119,12 +140,24 @@ pub async fn send_link(State(state): State<AppState>, form: FormFields) -> AppRe
     if let Some(reader) = readers::by_email(&state.db, &email).await? {
         let mut tx = state.db.begin().await?;
         let issued = tokens::issue(&mut tx, Purpose::Login, Some(reader.id), &email).await?;
-        let link = state.site.url(&format!("/account/login/link/{}?return_to={}", issued.token, crate::web::urlencode(&return_to)));
+        let link = state.site.url(&format!(
+            "/account/login/link/{}?return_to={}",
+            issued.token,
+            crate::web::urlencode(&return_to)
+        ));
         let text = format!(
             "Hello {},\n\nTo sign in to {}, open this link:\n\n{link}\n\nor enter this code: {}\n\nThe link and code work once, for 15 minutes. If you did not ask to sign in, ignore this message.\n",
             reader.display_name, state.site.name, issued.code
         );
-        mail::queue(&mut tx, &Email { to: email.clone(), subject: format!("Your sign-in link for {}", state.site.name), text }).await?;
+        mail::queue(
+            &mut tx,
+            &Email {
+                to: email.clone(),
+                subject: format!("Your sign-in link for {}", state.site.name),
+                text,
+            },
+        )
+        .await?;
         tx.commit().await?;
         state.wake.now();
     }
@@ -148,7 +181,11 @@ pub async fn with_code(State(state): State<AppState>, client: Client, form: Form
         let kept = kept.clone();
         let return_to = form.get("return_to").to_owned();
         async move {
-            let page = AccountPage::new(&state, "Check your email", Form::Code).await?.error("code", message).fields(kept).returning_to(&return_to);
+            let page = AccountPage::new(&state, "Check your email", Form::Code)
+                .await?
+                .error("code", message)
+                .fields(kept)
+                .returning_to(&return_to);
             render(&page, status)
         }
     };
@@ -164,12 +201,21 @@ pub async fn with_code(State(state): State<AppState>, client: Client, form: Form
         Some(reader) => signed_in(&state, &reader, &client, form.get("return_to")).await,
         None => {
             throttle::record_failure(&state.db, &scopes).await?;
-            retry("That code is not right, or it has expired. Check the latest email, or ask for a new one.".into(), StatusCode::UNAUTHORIZED).await
+            retry(
+                "That code is not right, or it has expired. Check the latest email, or ask for a new one.".into(),
+                StatusCode::UNAUTHORIZED,
+            )
+            .await
         }
     }
 }
 
-pub async fn with_link(State(state): State<AppState>, client: Client, Path(token): Path<String>, Query(back): Query<Back>) -> AppResult<Response> {
+pub async fn with_link(
+    State(state): State<AppState>,
+    client: Client,
+    Path(token): Path<String>,
+    Query(back): Query<Back>,
+) -> AppResult<Response> {
     let redeemed = tokens::redeem(&state.db, Purpose::Login, &token).await?;
     let reader = match redeemed.and_then(|r| r.reader_id) {
         Some(id) => readers::by_id(&state.db, id).await?.filter(|r| r.deleted_at.is_none()),
@@ -187,11 +233,17 @@ pub async fn with_link(State(state): State<AppState>, client: Client, Path(token
     }
 }
 
-pub async fn logout(State(state): State<AppState>, who: Option<CurrentReader>, form: FormFields) -> AppResult<Response> {
+pub async fn logout(
+    State(state): State<AppState>,
+    who: Option<CurrentReader>,
+    form: FormFields,
+) -> AppResult<Response> {
     if let Some(who) = who {
         sessions::end(&state.db, who.reader.id, &who.session).await?;
     }
     let mut response = Redirect::to(&safe_return(form.get("return_to"))).into_response();
-    response.headers_mut().insert(header::SET_COOKIE, sign_out_cookie(&state));
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, sign_out_cookie(&state));
     Ok(response)
 }

@@ -1,0 +1,126 @@
+//! A reader as moderators see them: their recent comments, and timed
+//! suspensions or bans with a reason the reader is shown.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use crate::accounts::readers::{self, Reader};
+use crate::accounts::{CurrentStaff, Permission};
+use crate::audit::Target;
+use crate::comments::model::{COMMENT_SELECT, Comment};
+use crate::db::sql;
+use crate::domain::Timestamp;
+use crate::error::{AppError, AppResult};
+use crate::newsroom::layout::{Done, NewsroomLayout};
+use crate::state::AppState;
+use crate::web::form::FormFields;
+
+#[derive(Template)]
+#[template(path = "newsroom/reader.html")]
+struct ReaderPage {
+    layout: NewsroomLayout,
+    reader: Reader,
+    joined: String,
+    standing: String,
+    comments: Vec<Comment>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    who: CurrentStaff,
+    Path(id): Path<uuid::Uuid>,
+    axum::extract::Query(done): axum::extract::Query<Done>,
+) -> AppResult<Html<String>> {
+    who.require(Permission::ModerateComments)?;
+    let reader = readers::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let comments = sql(format!(
+        "{COMMENT_SELECT} WHERE c.reader_id = $1 ORDER BY c.created_at DESC LIMIT 50"
+    ))
+    .bind(id)
+    .fetch_all(&state.db)
+    .await?;
+    let now = Timestamp::now();
+    let standing = match reader.barred(now) {
+        Some(reason) => reason,
+        None => "In good standing.".into(),
+    };
+    let layout =
+        NewsroomLayout::new(&state, &who, &reader.display_name, "/newsroom/moderation").with_notice(done.notice());
+    Ok(Html(
+        ReaderPage {
+            layout,
+            joined: state.site.long_time(reader.created_at),
+            reader,
+            standing,
+            comments,
+        }
+        .render()?,
+    ))
+}
+
+/// `action`: suspend (with `days`), ban, or lift; `reason` is shown to the reader.
+pub async fn sanction(
+    State(state): State<AppState>,
+    who: CurrentStaff,
+    Path(id): Path<uuid::Uuid>,
+    form: FormFields,
+) -> AppResult<Response> {
+    who.require(Permission::ModerateComments)?;
+    let reader = readers::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let reason = form.get("reason").trim();
+    let action = form.get("action");
+    if action != "lift" && reason.is_empty() {
+        return Err(AppError::Invalid {
+            field: "reason".into(),
+            message: "Give the reason; the reader is shown it.".into(),
+        });
+    }
+    let now = Timestamp::now();
+    let detail = match action {
+        "suspend" => {
+            let days: i64 = form
+                .get("days")
+                .trim()
+                .parse()
+                .ok()
+                .filter(|d| (1..=365).contains(d))
+                .ok_or_else(|| AppError::Invalid {
+                    field: "days".into(),
+                    message: "Suspend for 1 to 365 days.".into(),
+                })?;
+            sql("UPDATE readers SET suspended_until = $1, sanction_reason = $2 WHERE id = $3")
+                .bind(now.plus_seconds(days * 24 * 3600))
+                .bind(reason)
+                .bind(id)
+                .execute(&state.db)
+                .await?;
+            format!("suspended for {days} days: {reason}")
+        }
+        "ban" => {
+            sql("UPDATE readers SET banned_at = $1, sanction_reason = $2 WHERE id = $3")
+                .bind(now)
+                .bind(reason)
+                .bind(id)
+                .execute(&state.db)
+                .await?;
+            format!("banned: {reason}")
+        }
+        "lift" => {
+            sql("UPDATE readers SET banned_at = NULL, suspended_until = NULL, sanction_reason = '' WHERE id = $1")
+                .bind(id)
+                .execute(&state.db)
+                .await?;
+            "sanctions lifted".to_owned()
+        }
+        _ => return Err(AppError::BadRequest("Choose suspend, ban or lift.".into())),
+    };
+    who.audit(
+        &state.db,
+        "sanctioned a reader",
+        Target::new("reader", id, &reader.display_name),
+        &detail,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/newsroom/moderation/readers/{id}?done=updated")).into_response())
+}
