@@ -7,10 +7,12 @@ mod support;
 
 mod article_page;
 mod caching;
+mod comments;
 mod errors;
 mod feeds;
 mod listings;
 mod metadata;
+mod moderation;
 mod newsroom_access;
 mod newsroom_api;
 mod newsroom_editing;
