@@ -61,6 +61,8 @@ pub enum OnAccountDelete {
 pub struct CommunitySettings {
     pub on_account_delete: OnAccountDelete,
     pub edit_window_secs: i64,
+    /// New reader accounts one network address may open per hour.
+    pub registrations_per_address_per_hour: i64,
 }
 
 impl Default for CommunitySettings {
@@ -68,6 +70,7 @@ impl Default for CommunitySettings {
         Self {
             on_account_delete: OnAccountDelete::Anonymise,
             edit_window_secs: 15 * 60,
+            registrations_per_address_per_hour: 5,
         }
     }
 }
@@ -307,6 +310,10 @@ pub const SETTINGS_HELP: &[(&str, &str)] = &[
     (
         "community.edit_window_secs",
         "how long readers may edit a comment after posting",
+    ),
+    (
+        "community.registrations_per_address_per_hour",
+        "new reader accounts one network address may open per hour",
     ),
 ];
 

@@ -106,7 +106,7 @@ async fn registration_problems_are_named_and_what_was_typed_is_kept() {
 
 #[tokio::test]
 async fn too_many_registrations_from_one_address_are_asked_to_wait() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|s| s.community.registrations_per_address_per_hour = 5).await;
     for n in 0..5 {
         app.register(&format!("Reader {n}")).await;
     }

@@ -181,6 +181,50 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// Waits (up to `seconds`) until `css` holds `text`; returns how long it took.
+    pub async fn wait_for_text(&self, css: &str, text: &str, seconds: u64) -> Duration {
+        let started = std::time::Instant::now();
+        let script = "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';";
+        loop {
+            let found = self
+                .client
+                .execute(script, vec![Value::String(css.into())])
+                .await
+                .expect("the page can be read");
+            if found.as_str().is_some_and(|t| t.contains(text)) {
+                return started.elapsed();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(seconds),
+                "{css} did not show {text:?} within {seconds} s"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Waits (up to `seconds`) until a script returns true.
+    pub async fn wait_until(&self, condition: &str, seconds: u64) {
+        let started = std::time::Instant::now();
+        while self.run(&format!("return Boolean({condition});")).await != true {
+            assert!(
+                started.elapsed() < Duration::from_secs(seconds),
+                "{condition} did not become true within {seconds} s"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Registers a reader through the registration page, coming back to `return_to`.
+    pub async fn register(&self, name: &str, email: &str, return_to: &str) {
+        self.visit(&format!("/account/register?return_to={return_to}")).await;
+        self.fill("#display_name", name).await;
+        self.fill("#email", email).await;
+        self.fill("#password", crate::support::readers::READER_PASSWORD).await;
+        self.click("button[type=submit]").await;
+        self.wait_for_path(return_to.split('?').next().unwrap_or(return_to))
+            .await;
+    }
+
     /// Signs a staff member in through the newsroom's sign-in page.
     pub async fn sign_in(&self, email: &str, password: &str) {
         self.visit("/newsroom/login").await;

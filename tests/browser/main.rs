@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod community;
 mod harness;
 mod newsroom;
 mod reading;

@@ -19,9 +19,6 @@ use crate::web::form::FormFields;
 
 use super::page::{AccountPage, Form};
 
-/// New accounts one network address may open per hour.
-const PER_ADDRESS_PER_HOUR: i64 = 5;
-
 #[derive(Deserialize)]
 pub struct Back {
     #[serde(default)]
@@ -62,7 +59,7 @@ pub async fn submit(State(state): State<AppState>, client: Client, form: FormFie
     };
     let now = Timestamp::now();
     let recent = readers::recent_from(&state.db, &client.ip, now.plus_seconds(-3600)).await?;
-    if recent >= PER_ADDRESS_PER_HOUR && !client.ip.is_empty() {
+    if recent >= state.settings.community.registrations_per_address_per_hour && !client.ip.is_empty() {
         let mut response = redraw(
             StatusCode::TOO_MANY_REQUESTS,
             "email",
