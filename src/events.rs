@@ -107,6 +107,8 @@ impl Bus {
                     tracing::warn!("event listener lost its connection; reconnecting");
                     let _ = self.local.send(Event::ContentChanged);
                 }
+                // The pool is closing (shutdown): let go of the connection so it can.
+                Err(sqlx::Error::PoolClosed) => break,
                 Err(err) => {
                     tracing::warn!(%err, "event listener failed; retrying");
                     let _ = self.local.send(Event::ContentChanged);

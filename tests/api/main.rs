@@ -10,6 +10,7 @@ mod caching;
 mod comments;
 mod errors;
 mod feeds;
+mod instances;
 mod listings;
 mod metadata;
 mod moderation;

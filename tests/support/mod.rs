@@ -22,6 +22,7 @@ pub const BASE_URL: &str = "https://news.example";
 
 pub struct TestApp {
     pub address: String,
+    pub database_url: String,
     pub state: AppState,
     pub client: reqwest::Client,
     pub dir: TempDir,
@@ -78,7 +79,7 @@ async fn spawn(demo: bool) -> TestApp {
 async fn spawn_configured(demo: bool, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let (url, database) = test_database(&dir);
-    let mut settings = settings_for(&dir, url, demo);
+    let mut settings = settings_for(&dir, url.clone(), demo);
     configure(&mut settings);
     let app = Application::build(settings).await.expect("the application starts");
     let port = app.port();
@@ -90,6 +91,7 @@ async fn spawn_configured(demo: bool, configure: impl FnOnce(&mut Settings)) -> 
         .expect("an HTTP client");
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
+        database_url: url,
         state,
         client,
         dir,
@@ -98,6 +100,29 @@ async fn spawn_configured(demo: bool, configure: impl FnOnce(&mut Settings)) -> 
 }
 
 impl TestApp {
+    /// Whether the tests run on PostgreSQL, where several instances can share one database.
+    pub fn on_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres")
+    }
+
+    /// Another instance of the same site on the same database (PostgreSQL), as
+    /// behind a load balancer. It shares this app's folders.
+    pub async fn second_instance(&self) -> TestApp {
+        let settings = settings_for(&self.dir, self.database_url.clone(), false);
+        let app = Application::build(settings).await.expect("the second instance starts");
+        let port = app.port();
+        let state = app.state();
+        tokio::spawn(app.run_until(std::future::pending()));
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            database_url: self.database_url.clone(),
+            state,
+            client: self.client.clone(),
+            dir: tempfile::tempdir().expect("a temporary folder"),
+            database: None,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
