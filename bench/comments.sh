@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Live comments under load, on SQLite: 1,000 readers with the lead article's
+# forum open while comments are posted (post-to-delivery latency on every
+# connection), then comment writes per second, with the article page's read
+# throughput measured alone and during the writes.
+#
+#   bench/comments.sh [readers, default 1000] [seconds per phase, default 10]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+readers="${1:-1000}"
+seconds="${2:-10}"
+port=18090
+article="/world/north-korean-troops-kursk-assaults-zelensky"
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+cargo build --release --quiet --bin broadsheet --example live_load
+work="$(mktemp -d)"
+cleanup() { [ -n "${app_pid:-}" ] && kill "$app_pid" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+ulimit -n 65536 2>/dev/null || true
+
+export BROADSHEET_SERVER__BIND="127.0.0.1:$port" BROADSHEET_LOG__LEVEL=warn
+export BROADSHEET_COMMUNITY__REGISTRATIONS_PER_ADDRESS_PER_HOUR=100000
+(cd "$work" && echo "a long bench password" | "$OLDPWD/target/release/broadsheet" user add --email bench@bench.example --role admin >/dev/null)
+(cd "$work" && exec "$OLDPWD/target/release/broadsheet" serve) &
+app_pid=$!
+for _ in $(seq 1 200); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+
+echo "== article page alone"
+wrk -t1 -c16 -d"${seconds}s" "http://127.0.0.1:$port$article" | awk '/Requests\/sec/ {print "article requests/s (alone, 1 wrk thread): " $2}'
+
+echo "== live readers and comment writes"
+wrk -t1 -c16 -d"$((seconds * 2 + 8))s" "http://127.0.0.1:$port$article" > "$work/wrk.txt" &
+wrk_pid=$!
+target/release/examples/live_load "http://127.0.0.1:$port" "$article" bench@bench.example "a long bench password" "$readers" "$seconds"
+wait "$wrk_pid"
+awk '/Requests\/sec/ {print "article requests/s (during the comment load, 1 wrk thread): " $2}' "$work/wrk.txt"
+echo "broadsheet resident memory: $(( $(awk '/VmRSS/ {print $2}' "/proc/$app_pid/status") / 1024 )) MiB"

@@ -1,0 +1,233 @@
+//! Load generator for bench/comments.sh: live readers on one article while
+//! comments are posted, and comment writes per second. Talks to a running
+//! Broadsheet over HTTP only, like real browsers do.
+//!
+//!   live_load BASE_URL ARTICLE_PATH ADMIN_EMAIL ADMIN_PASSWORD [readers] [seconds]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use tokio::sync::Mutex;
+
+type Deliveries = Arc<Mutex<HashMap<String, Vec<Instant>>>>;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    anyhow::ensure!(
+        args.len() >= 5,
+        "usage: live_load BASE_URL ARTICLE_PATH ADMIN_EMAIL ADMIN_PASSWORD [readers] [seconds]"
+    );
+    let base = args[1].trim_end_matches('/').to_owned();
+    let article_path = args[2].clone();
+    let readers: usize = args.get(5).and_then(|a| a.parse().ok()).unwrap_or(1000);
+    let seconds: u64 = args.get(6).and_then(|a| a.parse().ok()).unwrap_or(10);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(2000)
+        .build()?;
+
+    lift_posting_limit(&client, &base, &args[3], &args[4]).await?;
+    let forum = client
+        .get(format!("{base}{article_path}/comments"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let article = forum
+        .split("data-article=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .ok_or_else(|| anyhow::anyhow!("no forum at {article_path}"))?
+        .to_owned();
+    let posters = register_posters(&client, &base, 32).await?;
+
+    // Phase 1: delivery latency to many open pages.
+    let deliveries: Deliveries = Arc::default();
+    let mut streams = Vec::new();
+    for _ in 0..readers {
+        let client = client.clone();
+        let url = format!("{base}/live/comments/{article}");
+        let deliveries = deliveries.clone();
+        streams.push(tokio::spawn(async move { listen(client, url, deliveries).await }));
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut sent: Vec<(String, Instant)> = Vec::new();
+    let rate = 20u64;
+    let started = Instant::now();
+    let mut n = 0u64;
+    while started.elapsed() < Duration::from_secs(seconds) {
+        let poster = &posters[(n as usize) % posters.len()];
+        let at = Instant::now();
+        if let Some(id) = post(&client, &base, poster, &article, &format!("Live load comment {n}")).await {
+            sent.push((id, at));
+        }
+        n += 1;
+        let next = started + Duration::from_millis(n * 1000 / rate);
+        tokio::time::sleep_until(next.into()).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let delivered = deliveries.lock().await;
+    let mut latencies: Vec<f64> = Vec::new();
+    let mut missing = 0usize;
+    for (id, at) in &sent {
+        let times = delivered.get(id).map(Vec::as_slice).unwrap_or(&[]);
+        missing += readers.saturating_sub(times.len());
+        latencies.extend(times.iter().map(|t| t.duration_since(*at).as_secs_f64() * 1000.0));
+    }
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    println!("live readers: {readers}, comments posted: {} at {rate}/s", sent.len());
+    println!(
+        "deliveries: {} (missing {missing}), post-to-delivery p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms (goal p99 < 200 ms)",
+        latencies.len(),
+        pct(0.50),
+        pct(0.99),
+        pct(1.0)
+    );
+    drop(delivered);
+    for stream in streams {
+        stream.abort();
+    }
+
+    // Phase 2: sustained comment writes, as fast as 32 concurrent posters go.
+    let done = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let failed = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for worker in 0..32usize {
+        let client = client.clone();
+        let base = base.clone();
+        let poster = posters[worker % posters.len()].clone();
+        let article = article.clone();
+        let done = done.clone();
+        let failed = failed.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut i = 0;
+            while started.elapsed() < Duration::from_secs(seconds) {
+                match post(&client, &base, &poster, &article, &format!("Write load {worker}-{i}")).await {
+                    Some(_) => done.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                    None => failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                };
+                i += 1;
+            }
+        }));
+    }
+    for task in tasks {
+        task.await?;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let writes = done.load(std::sync::atomic::Ordering::Relaxed) as f64;
+    println!(
+        "comment writes: {writes:.0} in {elapsed:.1} s = {:.0}/s, failed {} (goal >= 500/s on SQLite)",
+        writes / elapsed,
+        failed.load(std::sync::atomic::Ordering::Relaxed)
+    );
+    Ok(())
+}
+
+async fn listen(client: reqwest::Client, url: String, deliveries: Deliveries) {
+    let Ok(response) = client.get(&url).send().await else {
+        return;
+    };
+    let mut stream = response.bytes_stream();
+    let mut buffer = String::new();
+    while let Some(Ok(chunk)) = stream.next().await {
+        let now = Instant::now();
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let event: String = buffer.drain(..end + 2).collect();
+            if let Some(id) = event.split("\"id\":\"").nth(1).and_then(|r| r.split('"').next()) {
+                deliveries.lock().await.entry(id.to_owned()).or_default().push(now);
+            }
+        }
+    }
+}
+
+async fn post(client: &reqwest::Client, base: &str, cookie: &str, article: &str, body: &str) -> Option<String> {
+    let response = client
+        .post(format!("{base}/comments"))
+        .header("cookie", cookie)
+        .header("accept", "application/json")
+        .form(&[("article", article), ("body", body), ("return_to", "/")])
+        .send()
+        .await
+        .ok()?;
+    if !response.status().is_success() {
+        return None;
+    }
+    let json: serde_json::Value = response.json().await.ok()?;
+    json["id"].as_str().map(str::to_owned)
+}
+
+async fn register_posters(client: &reqwest::Client, base: &str, count: usize) -> anyhow::Result<Vec<String>> {
+    let mut cookies = Vec::new();
+    for n in 0..count {
+        let email = format!("load-{n}-{}@bench.example", uuid::Uuid::now_v7().simple());
+        let response = client
+            .post(format!("{base}/account/register"))
+            .form(&[
+                ("display_name", format!("Load {n}").as_str()),
+                ("email", &email),
+                ("password", "a long bench password"),
+            ])
+            .send()
+            .await?;
+        let cookie = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("broadsheet_reader="))
+            .and_then(|v| v.split(';').next())
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "registration refused ({}); raise community.registrations_per_address_per_hour",
+                    response.status()
+                )
+            })?;
+        cookies.push(cookie.to_owned());
+    }
+    Ok(cookies)
+}
+
+/// Signs in as an admin and raises the per-reader posting limit for the run.
+async fn lift_posting_limit(client: &reqwest::Client, base: &str, email: &str, password: &str) -> anyhow::Result<()> {
+    let response = client
+        .post(format!("{base}/newsroom/login"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await?;
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .ok_or_else(|| anyhow::anyhow!("could not sign in as {email}"))?
+        .to_owned();
+    let saved = client
+        .post(format!("{base}/newsroom/moderation/filters"))
+        .header("cookie", cookie)
+        .form(&[
+            ("banned_words", ""),
+            ("suspect_words", ""),
+            ("max_links", "2"),
+            ("new_account_hours", "0"),
+            ("per_minute", "1000"),
+        ])
+        .send()
+        .await?;
+    anyhow::ensure!(
+        saved.status().is_redirection(),
+        "could not change the filters: {}",
+        saved.status()
+    );
+    Ok(())
+}
