@@ -12,6 +12,7 @@ mod errors;
 mod feeds;
 mod instances;
 mod listings;
+mod mail;
 mod metadata;
 mod moderation;
 mod newsroom_access;

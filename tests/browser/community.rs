@@ -204,3 +204,42 @@ async fn markup_in_comments_and_names_stays_inert_in_the_browser() {
     browser.assert_accessible().await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_moderator_clears_the_held_queue_with_keyboard_shortcuts() {
+    let app = spawn_app().await;
+    let article = app.story().await;
+    broadsheet::db::sql("UPDATE articles SET comments = 'premoderated' WHERE id = $1")
+        .bind(article)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let ada = app.register("Ada").await;
+    ada.comment(&article, None, "Please approve me").await;
+    ada.comment(&article, None, "Please reject me").await;
+    let moderator = app.member(Role::Moderator).await;
+    let browser = Browser::open(&app).await;
+    browser.visit("/newsroom/login").await;
+    browser.fill("#email", &moderator.email).await;
+    browser.fill("#password", crate::support::newsroom::PASSWORD).await;
+    browser.click("button[type=submit]").await;
+    browser.wait_for_path("/newsroom/moderation").await;
+
+    browser.visit("/newsroom/moderation?queue=held").await;
+    browser.assert_accessible().await;
+    assert!(
+        browser
+            .text("#queue .nr-queue__item:first-child")
+            .await
+            .contains("Please approve me")
+    );
+    browser.press("a").await;
+    browser.wait_for_text(".nr-notice", "Approved", 5).await;
+    browser.press("r").await;
+    browser.wait_for_text(".nr-notice", "Rejected", 5).await;
+    assert!(browser.has("#queue-empty").await, "the queue is empty");
+
+    let forum = app.page(FORUM).await;
+    assert!(forum.contains("Please approve me") && !forum.contains("Please reject me"));
+    browser.close().await;
+}

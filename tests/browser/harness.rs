@@ -181,6 +181,18 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// Types keys into whatever has the focus (keyboard shortcuts).
+    pub async fn press(&self, keys: &str) {
+        self.run("window.__broadsheetOldPage = true; return true;").await;
+        self.client
+            .active_element()
+            .await
+            .expect("a focused element")
+            .send_keys(keys)
+            .await
+            .expect("keys are typed");
+    }
+
     /// Waits (up to `seconds`) until `css` holds `text`; returns how long it took.
     pub async fn wait_for_text(&self, css: &str, text: &str, seconds: u64) -> Duration {
         let started = std::time::Instant::now();
