@@ -25,6 +25,39 @@ pub struct Settings {
     pub demo: DemoSettings,
     pub mail: MailSettings,
     pub community: CommunitySettings,
+    pub alerts: AlertSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertSettings {
+    /// Contact for push services (VAPID `sub`): a mailto: or https: URL.
+    pub subject: String,
+    /// base64url P-256 private key; empty: one is made on first start and kept.
+    pub vapid_private_key: Secret<String>,
+    pub vapid_public_key: String,
+    /// Let subscriptions point at http:// or private addresses (tests and local push services only).
+    pub allow_private_endpoints: bool,
+    /// A breaking-news alert waits for a second editor's approval.
+    pub second_approval_for_breaking: bool,
+    /// Requests in flight to one push service at a time.
+    pub concurrency_per_service: usize,
+    /// Subscriptions one fan-out job sends between two saved checkpoints.
+    pub batch_size: usize,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        Self {
+            subject: "mailto:newsroom@localhost".into(),
+            vapid_private_key: Secret::new(String::new()),
+            vapid_public_key: String::new(),
+            allow_private_endpoints: false,
+            second_approval_for_breaking: false,
+            concurrency_per_service: 128,
+            batch_size: 500,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -314,6 +347,34 @@ pub const SETTINGS_HELP: &[(&str, &str)] = &[
     (
         "community.registrations_per_address_per_hour",
         "new reader accounts one network address may open per hour",
+    ),
+    (
+        "alerts.subject",
+        "contact push services see for our alerts (mailto: or https:)",
+    ),
+    (
+        "alerts.vapid_private_key",
+        "base64url VAPID private key; empty makes one on first start",
+    ),
+    (
+        "alerts.vapid_public_key",
+        "base64url VAPID public key, with a configured private key",
+    ),
+    (
+        "alerts.allow_private_endpoints",
+        "accept http:// and private-address push endpoints (testing only)",
+    ),
+    (
+        "alerts.second_approval_for_breaking",
+        "breaking-news alerts wait for a second editor's approval",
+    ),
+    (
+        "alerts.concurrency_per_service",
+        "requests in flight to one push service at a time",
+    ),
+    (
+        "alerts.batch_size",
+        "subscriptions an alert's fan-out sends between two saved checkpoints",
     ),
 ];
 

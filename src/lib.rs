@@ -7,6 +7,7 @@
 //! (page cache, layout, error pages), `http` (the merged router), `startup`.
 
 pub mod accounts;
+pub mod alerts;
 pub mod api;
 pub mod articles;
 pub mod audit;

@@ -55,6 +55,8 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await
             .context("serving HTTP")?;
+        // Long jobs (an alert's fan-out) save their progress for the next start.
+        self.state.wake.stop().await;
         self.state.db.close().await;
         Ok(())
     }
@@ -82,6 +84,10 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     ));
     pages.follow(&events);
     let mailer = crate::mail::Mailer::from_settings(&settings.mail)?;
+    let vapid = crate::alerts::vapid::Vapid::load(&db, &settings.alerts)
+        .await
+        .context("loading the VAPID key")?;
+    let pusher = crate::alerts::send::Pusher::new(&settings.alerts, vapid)?;
     Ok(AppState::new(Services {
         db,
         site,
@@ -92,5 +98,6 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         mailer,
         live: crate::comments::live::Hub::default(),
         wake: crate::jobs::Wake::default(),
+        pusher,
     }))
 }

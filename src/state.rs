@@ -24,8 +24,10 @@ pub struct Services {
     pub mailer: crate::mail::Mailer,
     /// Open live-comment streams on this instance.
     pub live: crate::comments::live::Hub,
-    /// Wakes this instance's job worker.
+    /// Wakes this instance's job worker, and tells its jobs when it stops.
     pub wake: crate::jobs::Wake,
+    /// Delivers Web Push messages.
+    pub pusher: crate::alerts::send::Pusher,
 }
 
 impl AppState {

@@ -55,3 +55,20 @@
   });
   items()[0]?.focus();
 })();
+
+(function () {
+  // An alert's delivery figures update while it goes out.
+  const stats = document.getElementById("alert-stats");
+  if (!stats) return;
+  const refresh = async () => {
+    const response = await fetch(stats.dataset.stats, { headers: { Accept: "application/json" } });
+    if (!response.ok) return;
+    const figures = await response.json();
+    for (const cell of stats.querySelectorAll("[data-stat]")) {
+      const value = figures[cell.dataset.stat];
+      cell.textContent = typeof value === "string" ? value.replace("_", " ") : String(value);
+    }
+    if (figures.status === "sending" || figures.status === "awaiting_approval") setTimeout(refresh, 1000);
+  };
+  setTimeout(refresh, 500);
+})();

@@ -43,6 +43,126 @@
   }
 
   // Live comments.
+  // Alerts by Web Push. The browser's permission dialog only ever follows a
+  // reader's "yes"; the prompt is ours, small, and remembers "not now".
+  const alerts = (() => {
+    const supported = "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
+    const post = (url, body) =>
+      fetch(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(body),
+      });
+    const keyBytes = (b64) => {
+      const raw = atob(b64.replace(/-/g, "+").replace(/_/g, "/"));
+      return Uint8Array.from(raw, (c) => c.charCodeAt(0));
+    };
+    const current = async () => {
+      if (!supported) return null;
+      const registration = await navigator.serviceWorker.getRegistration("/");
+      return registration ? registration.pushManager.getSubscription() : null;
+    };
+    const subscribe = async (topics) => {
+      if ((await Notification.requestPermission()) !== "granted") {
+        throw new Error("Alerts are blocked for this site in the browser's settings.");
+      }
+      const setup = await (await fetch("/alerts/setup", json)).json();
+      await navigator.serviceWorker.register("/sw.js");
+      const registration = await navigator.serviceWorker.ready;
+      const subscription =
+        (await registration.pushManager.getSubscription()) ||
+        (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(setup.publicKey) }));
+      return save(subscription, topics);
+    };
+    const save = async (subscription, topics) => {
+      const response = await post("/alerts/subscriptions", { subscription: subscription.toJSON(), topics });
+      const answer = await response.json();
+      if (!response.ok) throw new Error(answer.detail || "The alerts could not be saved.");
+      return answer.topics;
+    };
+    const topicsOf = async (subscription) => {
+      const response = await post("/alerts/subscriptions/lookup", { endpoint: subscription.endpoint });
+      return response.ok ? (await response.json()).topics : null;
+    };
+    const turnOff = async (subscription) => {
+      await post("/alerts/subscriptions/remove", { endpoint: subscription.endpoint });
+      await subscription.unsubscribe();
+    };
+    return { supported, current, subscribe, save, topicsOf, turnOff };
+  })();
+
+  const prompt = document.getElementById("alerts-prompt");
+  const dismissedFor = 30 * 24 * 3600 * 1000;
+  const dismissed = () => Date.now() - Number(localStorage.getItem("alerts-dismissed") || 0) < dismissedFor;
+  if (prompt && alerts.supported && Notification.permission !== "denied" && !dismissed() && location.pathname !== "/alerts") {
+    alerts.current().then((subscription) => {
+      if (!subscription) prompt.hidden = false;
+    });
+    const close = () => {
+      prompt.hidden = true;
+      document.getElementById("main")?.focus();
+    };
+    document.getElementById("alerts-no").addEventListener("click", () => {
+      localStorage.setItem("alerts-dismissed", String(Date.now()));
+      close();
+    });
+    document.getElementById("alerts-yes").addEventListener("click", async () => {
+      const text = prompt.querySelector(".alerts-prompt__text");
+      try {
+        await alerts.subscribe(["breaking"]);
+        text.textContent = "Alerts are on. You can choose topics or turn them off on the alerts page.";
+        prompt.querySelector(".alerts-prompt__actions").replaceChildren(Object.assign(document.createElement("a"), { href: "/alerts", textContent: "Alert settings" }));
+      } catch (error) {
+        text.textContent = error.message;
+      }
+      text.setAttribute("role", "status");
+    });
+  }
+
+  const preferences = document.getElementById("alert-preferences");
+  if (preferences) {
+    const state = document.getElementById("alerts-state");
+    const saveButton = document.getElementById("alerts-save");
+    const off = document.getElementById("alerts-off");
+    const boxes = () => [...preferences.querySelectorAll("input[name=topic]")];
+    const chosen = () => boxes().filter((b) => b.checked).map((b) => b.value);
+    const show = (on, text) => {
+      state.textContent = text;
+      saveButton.textContent = on ? "Save alert topics" : "Turn on alerts";
+      off.hidden = !on;
+    };
+    if (!alerts.supported) {
+      state.textContent = "This browser cannot receive alerts.";
+    } else {
+      preferences.hidden = false;
+      alerts.current().then(async (subscription) => {
+        const topics = subscription && (await alerts.topicsOf(subscription));
+        if (topics) {
+          for (const box of boxes()) box.checked = topics.includes(box.value);
+          show(true, "Alerts are on in this browser.");
+        } else {
+          show(false, Notification.permission === "denied" ? "Alerts are blocked for this site in the browser's settings." : "Alerts are off in this browser.");
+        }
+      });
+      preferences.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        try {
+          const subscription = await alerts.current();
+          if (subscription) await alerts.save(subscription, chosen());
+          else await alerts.subscribe(chosen());
+          show(true, "Saved. Alerts are on in this browser.");
+        } catch (error) {
+          state.textContent = error.message;
+        }
+      });
+      off.addEventListener("click", async () => {
+        const subscription = await alerts.current();
+        if (subscription) await alerts.turnOff(subscription);
+        show(false, "Alerts are off in this browser.");
+      });
+    }
+  }
+
   const list = document.getElementById("comment-list");
   if (!list || !list.dataset.live) return;
   const banner = document.getElementById("new-comments");

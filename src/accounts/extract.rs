@@ -27,6 +27,8 @@ pub enum Permission {
     Administer,
     /// Work the comment queues.
     ModerateComments,
+    /// Send push alerts, approve and follow them up.
+    SendAlerts,
 }
 
 impl Permission {
@@ -34,7 +36,9 @@ impl Permission {
         use Role::*;
         match self {
             Permission::WriteArticles => matches!(role, Admin | Editor | Writer),
-            Permission::PublishArticles | Permission::ManageTaxonomy => matches!(role, Admin | Editor),
+            Permission::PublishArticles | Permission::ManageTaxonomy | Permission::SendAlerts => {
+                matches!(role, Admin | Editor)
+            }
             Permission::Administer => matches!(role, Admin),
             Permission::ModerateComments => matches!(role, Admin | Moderator),
         }
@@ -47,6 +51,7 @@ impl Permission {
             Permission::ManageTaxonomy => "manage tags and author profiles",
             Permission::Administer => "administer the site",
             Permission::ModerateComments => "moderate comments",
+            Permission::SendAlerts => "send alerts",
         }
     }
 }

@@ -64,11 +64,12 @@ async fn notify(
     comment: CommentId,
     author: uuid::Uuid,
     parent_author: Option<uuid::Uuid>,
-) -> Result<(), sqlx::Error> {
+) -> anyhow::Result<()> {
     let now = Timestamp::now();
     let parent_author = parent_author.filter(|p| *p != author);
+    let mut told = 0;
     if let Some(parent_author) = parent_author {
-        sql(
+        told += sql(
             "INSERT INTO notifications (reader_id, kind, comment_id, created_at) VALUES ($1, 'reply', $2, $3)
              ON CONFLICT DO NOTHING",
         )
@@ -79,7 +80,7 @@ async fn notify(
         .await?;
     }
     // One statement for every follower, however many (the replied-to reader already has theirs).
-    sql("INSERT INTO notifications (reader_id, kind, comment_id, created_at)
+    told += sql("INSERT INTO notifications (reader_id, kind, comment_id, created_at)
          SELECT follower_id, 'followed', $1, $2 FROM follows WHERE followed_id = $3 AND follower_id <> $4
          ON CONFLICT DO NOTHING")
     .bind(comment)
@@ -88,6 +89,10 @@ async fn notify(
     .bind(parent_author.unwrap_or(author))
     .execute(&mut *tx)
     .await?;
+    if told > 0 {
+        // Readers who asked for push messages about their conversations get one too.
+        crate::alerts::personal::queue(tx, comment).await?;
+    }
     Ok(())
 }
 

@@ -42,6 +42,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "community",
         source: Source::Both(include_str!("../../migrations/0003_community.sql")),
     },
+    Migration {
+        version: 4,
+        name: "alerts",
+        source: Source::Both(include_str!("../../migrations/0004_alerts.sql")),
+    },
 ];
 
 /// A lock number private to Broadsheet, so instances starting together on one

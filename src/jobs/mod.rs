@@ -5,10 +5,11 @@
 //! worker died is claimed again when its lease runs out.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 
 use crate::db::{Backend, Conn, Db, sql};
 use crate::domain::Timestamp;
@@ -19,7 +20,18 @@ const LEASE_SECS: i64 = 120;
 /// After this many failed attempts a job is given up (and its error kept).
 const MAX_ATTEMPTS: i64 = 8;
 const POLL: Duration = Duration::from_millis(500);
-const BATCH: i64 = 20;
+/// Jobs one instance runs at once.
+const RUNNING: usize = 32;
+/// How long a stopping instance waits for its jobs to reach a checkpoint.
+const DRAIN: Duration = Duration::from_secs(20);
+
+/// How a job run ended, when it did not fail.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Step {
+    Done,
+    /// Progress is saved; run again (at this time, or at once).
+    Later(Option<Timestamp>),
+}
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Job {
@@ -50,7 +62,7 @@ pub async fn enqueue<'c>(
 }
 
 /// Claims due jobs for this instance.
-async fn claim(db: &Db) -> Result<Vec<Job>, sqlx::Error> {
+async fn claim(db: &Db, limit: usize) -> Result<Vec<Job>, sqlx::Error> {
     let now = Timestamp::now();
     // PostgreSQL: skip rows another instance is claiming. SQLite has one writer at a time.
     let lock = match db.backend() {
@@ -67,19 +79,37 @@ async fn claim(db: &Db) -> Result<Vec<Job>, sqlx::Error> {
     ))
     .bind(now.plus_seconds(LEASE_SECS))
     .bind(now)
-    .bind(BATCH)
+    .bind(limit as i64)
     .fetch_all(&mut tx)
     .await?;
     tx.commit().await?;
     Ok(jobs)
 }
 
-async fn finish(db: &Db, job: &Job, outcome: anyhow::Result<()>) -> Result<(), sqlx::Error> {
+/// Keeps a long job's claim while it makes progress.
+pub async fn extend_lease(db: &Db, job: uuid::Uuid) -> Result<(), sqlx::Error> {
+    sql("UPDATE jobs SET locked_until = $1 WHERE id = $2")
+        .bind(Timestamp::now().plus_seconds(LEASE_SECS))
+        .bind(job)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+async fn finish(db: &Db, job: &Job, outcome: anyhow::Result<Step>) -> Result<(), sqlx::Error> {
     let now = Timestamp::now();
     match outcome {
-        Ok(()) => {
+        Ok(Step::Done) => {
             sql("UPDATE jobs SET done_at = $1, locked_until = NULL WHERE id = $2")
                 .bind(now)
+                .bind(job.id)
+                .execute(db)
+                .await?;
+        }
+        Ok(Step::Later(at)) => {
+            // Not a failure: the attempt is given back.
+            sql("UPDATE jobs SET locked_until = NULL, run_at = $1, attempts = attempts - 1 WHERE id = $2")
+                .bind(at.unwrap_or(now))
                 .bind(job.id)
                 .execute(db)
                 .await?;
@@ -102,46 +132,86 @@ async fn finish(db: &Db, job: &Job, outcome: anyhow::Result<()>) -> Result<(), s
     Ok(())
 }
 
-/// Wakes the worker at once when this instance queues something.
-#[derive(Clone, Default)]
-pub struct Wake(Arc<Notify>);
+/// Wakes this instance's worker when it queues something, and tells long
+/// jobs when the instance is stopping so they save their progress and yield.
+#[derive(Clone)]
+pub struct Wake {
+    notify: Arc<Notify>,
+    stopping: Arc<AtomicBool>,
+    running: Arc<Semaphore>,
+}
 
-impl Wake {
-    pub fn now(&self) {
-        self.0.notify_one();
+impl Default for Wake {
+    fn default() -> Self {
+        Self {
+            notify: Arc::default(),
+            stopping: Arc::default(),
+            running: Arc::new(Semaphore::new(RUNNING)),
+        }
     }
 }
 
-/// Runs jobs for the life of the process.
+impl Wake {
+    pub fn now(&self) {
+        self.notify.notify_one();
+    }
+
+    /// Whether a long job should checkpoint and hand back its work.
+    pub fn stopping(&self) -> bool {
+        self.stopping.load(Ordering::Relaxed)
+    }
+
+    /// Stops claiming jobs and waits (a while) for running ones to reach a checkpoint.
+    pub async fn stop(&self) {
+        self.stopping.store(true, Ordering::Relaxed);
+        self.notify.notify_one();
+        let all = u32::try_from(RUNNING).unwrap_or(u32::MAX);
+        let _ = tokio::time::timeout(DRAIN, self.running.acquire_many(all)).await;
+    }
+}
+
+/// Runs jobs for the life of the process, at most `RUNNING` at once.
 pub fn spawn_worker(state: AppState) {
     tokio::spawn(async move {
-        loop {
-            match claim(&state.db).await {
-                Ok(jobs) if !jobs.is_empty() => {
-                    let runs = jobs.into_iter().map(|job| {
-                        let state = state.clone();
-                        async move {
-                            let outcome = run(&state, &job).await;
-                            if let Err(err) = finish(&state.db, &job, outcome).await {
-                                tracing::warn!(error = %err, "could not record a job's outcome");
-                            }
+        while !state.wake.stopping() {
+            let free = state.wake.running.available_permits();
+            if free > 0 {
+                match claim(&state.db, free).await {
+                    Ok(jobs) if !jobs.is_empty() => {
+                        for job in jobs {
+                            let Ok(permit) = state.wake.running.clone().try_acquire_owned() else {
+                                break;
+                            };
+                            let state = state.clone();
+                            tokio::spawn(async move {
+                                let outcome = run(&state, &job).await;
+                                if let Err(err) = finish(&state.db, &job, outcome).await {
+                                    tracing::warn!(error = %err, "could not record a job's outcome");
+                                }
+                                drop(permit);
+                                state.wake.now();
+                            });
                         }
-                    });
-                    futures_util::future::join_all(runs).await;
-                    continue;
+                        continue;
+                    }
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(error = %err, "could not claim jobs"),
                 }
-                Ok(_) => {}
-                Err(err) => tracing::warn!(error = %err, "could not claim jobs"),
             }
-            let _ = tokio::time::timeout(POLL, state.wake.0.notified()).await;
+            let _ = tokio::time::timeout(POLL, state.wake.notify.notified()).await;
         }
     });
 }
 
 /// Does one job, by kind.
-async fn run(state: &AppState, job: &Job) -> anyhow::Result<()> {
+async fn run(state: &AppState, job: &Job) -> anyhow::Result<Step> {
     match job.kind.as_str() {
-        crate::mail::JOB => crate::mail::send_queued(state, &job.payload).await,
+        crate::mail::JOB => crate::mail::send_queued(state, &job.payload).await.map(|()| Step::Done),
+        crate::alerts::fanout::JOB => crate::alerts::fanout::run_shard(state, job).await,
+        crate::alerts::retry::JOB => crate::alerts::retry::run(state, job).await,
+        crate::alerts::personal::JOB => crate::alerts::personal::run(state, &job.payload)
+            .await
+            .map(|()| Step::Done),
         other => anyhow::bail!("no worker knows the job kind {other:?}"),
     }
 }

@@ -30,6 +30,7 @@ impl NewsroomLayout {
         nav.extend([
             ("New article", "/newsroom/articles/new", Permission::WriteArticles),
             ("Pictures", "/newsroom/images", Permission::WriteArticles),
+            ("Alerts", "/newsroom/alerts", Permission::SendAlerts),
             ("Tags", "/newsroom/tags", Permission::ManageTaxonomy),
             ("Authors", "/newsroom/authors", Permission::ManageTaxonomy),
             ("Sections", "/newsroom/sections", Permission::Administer),

@@ -49,6 +49,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../static/favicon.svg"),
     ),
     ("logo.png", "image/png", include_bytes!("../../static/logo.png")),
+    ("icon-192.png", "image/png", include_bytes!("../../static/icon-192.png")),
 ];
 
 impl Assets {

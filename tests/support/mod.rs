@@ -9,6 +9,7 @@
 
 pub mod fixtures;
 pub mod newsroom;
+pub mod push;
 pub mod readers;
 
 use std::path::PathBuf;
@@ -27,6 +28,26 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub dir: TempDir,
     database: Option<PostgresDatabase>,
+    settings: Settings,
+    running: Option<Running>,
+}
+
+/// The serving task, and how to ask it to stop.
+struct Running {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+/// Builds and serves the application; returns its address and state.
+async fn start(settings: Settings) -> (String, AppState, Running) {
+    let app = Application::build(settings).await.expect("the application starts");
+    let port = app.port();
+    let state = app.state();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    (format!("http://127.0.0.1:{port}"), state, Running { stop, task })
 }
 
 /// A site with nothing in it yet.
@@ -81,21 +102,21 @@ async fn spawn_configured(demo: bool, configure: impl FnOnce(&mut Settings)) -> 
     let (url, database) = test_database(&dir);
     let mut settings = settings_for(&dir, url.clone(), demo);
     configure(&mut settings);
-    let app = Application::build(settings).await.expect("the application starts");
-    let port = app.port();
-    let state = app.state();
-    tokio::spawn(app.run_until(std::future::pending()));
+    let (address, state, running) = start(settings.clone()).await;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("an HTTP client");
+    settings.demo.load_when_empty = false;
     TestApp {
-        address: format!("http://127.0.0.1:{port}"),
+        address,
         database_url: url,
         state,
         client,
         dir,
         database,
+        settings,
+        running: Some(running),
     }
 }
 
@@ -108,18 +129,40 @@ impl TestApp {
     /// Another instance of the same site on the same database (PostgreSQL), as
     /// behind a load balancer. It shares this app's folders.
     pub async fn second_instance(&self) -> TestApp {
-        let settings = settings_for(&self.dir, self.database_url.clone(), false);
-        let app = Application::build(settings).await.expect("the second instance starts");
-        let port = app.port();
-        let state = app.state();
-        tokio::spawn(app.run_until(std::future::pending()));
+        let (address, state, running) = start(self.settings.clone()).await;
         TestApp {
-            address: format!("http://127.0.0.1:{port}"),
+            address,
             database_url: self.database_url.clone(),
             state,
             client: self.client.clone(),
             dir: tempfile::tempdir().expect("a temporary folder"),
             database: None,
+            settings: self.settings.clone(),
+            running: Some(running),
+        }
+    }
+
+    /// Stops serving the way a deployment does (requests and jobs wind down), keeping the data.
+    pub async fn stop(&mut self) {
+        if let Some(running) = self.running.take() {
+            let _ = running.stop.send(());
+            running
+                .task
+                .await
+                .expect("the server task ends")
+                .expect("the server stops cleanly");
+        }
+    }
+
+    /// The same site started again on its database, as after a deployment.
+    pub async fn restart(mut self) -> TestApp {
+        self.stop().await;
+        let (address, state, running) = start(self.settings.clone()).await;
+        TestApp {
+            address,
+            state,
+            running: Some(running),
+            ..self
         }
     }
 

@@ -202,6 +202,11 @@ async fn submit(state: &AppState, who: MaybeStaff, id: Option<ArticleId>, multip
     if was_public || now_public {
         state.content_changed(Event::ContentChanged).await?;
     }
+    if now_public && !was_public && form.get("send_alert") == "on" && who.can(Permission::SendAlerts) {
+        let draft = crate::alerts::desk::draft_for_article(&state.db, id).await?;
+        let alert = crate::alerts::desk::send(state, &who, &draft).await?;
+        return Ok(Redirect::to(&format!("/newsroom/alerts/{alert}")).into_response());
+    }
     Ok(Redirect::to(&format!("/newsroom/articles/{id}/edit?done={done}")).into_response())
 }
 

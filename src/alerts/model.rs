@@ -1,0 +1,282 @@
+//! An alert as the newsroom writes it, and how it is started: counted,
+//! split into shard jobs, and queued in the same transaction.
+
+use serde::Serialize;
+
+use crate::db::{Db, Tx, sql};
+use crate::domain::Timestamp;
+use crate::error::AppError;
+
+use super::store::{SHARDS, Topic};
+
+pub const URGENCIES: [&str; 4] = ["very-low", "low", "normal", "high"];
+const MAX_TITLE: usize = 120;
+const MAX_BODY: usize = 300;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Alert {
+    pub id: uuid::Uuid,
+    pub article_id: Option<uuid::Uuid>,
+    pub title: String,
+    pub body: String,
+    pub url: String,
+    pub image_url: String,
+    pub topic: String,
+    pub urgency: String,
+    pub ttl_secs: i64,
+    pub replaces: String,
+    pub follow_up_of: Option<uuid::Uuid>,
+    pub status: String,
+    pub created_by: Option<uuid::Uuid>,
+    pub created_by_name: String,
+    pub approved_by_name: String,
+    pub created_at: Timestamp,
+    pub sent_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    pub first_delivered_at: Option<Timestamp>,
+    pub queued: i64,
+    pub delivered: i64,
+    pub failed: i64,
+    pub removed: i64,
+    pub clicks: i64,
+}
+
+const COLUMNS: &str = "id, article_id, title, body, url, image_url, topic, urgency, ttl_secs, replaces, follow_up_of,
+    status, created_by, created_by_name, approved_by_name, created_at, sent_at, finished_at, first_delivered_at,
+    queued, delivered, failed, removed, clicks";
+
+/// What the browser's service worker receives (encrypted), as JSON.
+#[derive(Debug, Serialize)]
+pub struct Payload<'a> {
+    pub id: String,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub url: &'a str,
+    pub image: &'a str,
+    pub tag: &'a str,
+}
+
+impl Alert {
+    pub fn payload(&self) -> Vec<u8> {
+        serde_json::to_vec(&Payload {
+            id: self.id.to_string(),
+            title: &self.title,
+            body: &self.body,
+            url: &self.url,
+            image: &self.image_url,
+            tag: &self.replaces,
+        })
+        .unwrap_or_default()
+    }
+
+    pub fn is_breaking(&self) -> bool {
+        self.topic == "breaking"
+    }
+}
+
+pub async fn by_id(db: &Db, id: uuid::Uuid) -> Result<Option<Alert>, sqlx::Error> {
+    sql(format!("SELECT {COLUMNS} FROM alerts WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn recent(db: &Db, limit: i64) -> Result<Vec<Alert>, sqlx::Error> {
+    sql(format!(
+        "SELECT {COLUMNS} FROM alerts ORDER BY created_at DESC LIMIT $1"
+    ))
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// An alert as written, before it is checked.
+#[derive(Debug, Default)]
+pub struct Draft {
+    pub article_id: Option<uuid::Uuid>,
+    pub title: String,
+    pub body: String,
+    pub url: String,
+    pub image_url: String,
+    pub topic: String,
+    pub urgency: String,
+    pub ttl_secs: i64,
+    pub follow_up_of: Option<uuid::Uuid>,
+    pub replaces: Option<String>,
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> AppError {
+    AppError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+impl Draft {
+    pub async fn check(&mut self, db: &Db) -> Result<(), AppError> {
+        self.title = self.title.trim().to_owned();
+        self.body = self.body.trim().to_owned();
+        if self.title.is_empty() || self.title.chars().count() > MAX_TITLE {
+            return Err(invalid(
+                "title",
+                format!("An alert's title has 1 to {MAX_TITLE} characters."),
+            ));
+        }
+        if self.body.is_empty() || self.body.chars().count() > MAX_BODY {
+            return Err(invalid(
+                "body",
+                format!("An alert's text has 1 to {MAX_BODY} characters."),
+            ));
+        }
+        if !URGENCIES.contains(&self.urgency.as_str()) {
+            return Err(invalid("urgency", "Choose an urgency: very low, low, normal or high."));
+        }
+        match Topic::parse(&self.topic) {
+            Some(topic) if !topic.personal() => {
+                super::store::check_topics(db, std::slice::from_ref(&self.topic), false).await?;
+            }
+            _ => {
+                return Err(invalid(
+                    "topic",
+                    "Choose who gets this alert: breaking news or a section.",
+                ));
+            }
+        }
+        if !(60..=7 * 24 * 3600).contains(&self.ttl_secs) {
+            return Err(invalid(
+                "ttl",
+                "An alert is kept by push services for between a minute and a week.",
+            ));
+        }
+        if !self.url.starts_with('/') || self.url.starts_with("//") {
+            return Err(invalid("url", "An alert links to a page of this site."));
+        }
+        if !self.image_url.is_empty() && !self.image_url.starts_with('/') && !self.image_url.starts_with("https://") {
+            return Err(invalid(
+                "image",
+                "The picture must be on this site or an https address.",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Writes a checked draft; it goes out at once unless it waits for approval.
+pub async fn create(
+    db: &Db,
+    draft: &Draft,
+    by: (uuid::Uuid, &str),
+    needs_approval: bool,
+) -> anyhow::Result<uuid::Uuid> {
+    let id = uuid::Uuid::now_v7();
+    let now = Timestamp::now();
+    let mut tx = db.begin().await?;
+    sql(
+        "INSERT INTO alerts (id, article_id, title, body, url, image_url, topic, urgency, ttl_secs, replaces,
+             follow_up_of, status, created_by, created_by_name, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    )
+    .bind(id)
+    .bind(draft.article_id)
+    .bind(&draft.title)
+    .bind(&draft.body)
+    .bind(&draft.url)
+    .bind(&draft.image_url)
+    .bind(&draft.topic)
+    .bind(&draft.urgency)
+    .bind(draft.ttl_secs)
+    // The push-service Topic: at most 32 URL-safe characters.
+    .bind(draft.replaces.clone().unwrap_or_else(|| id.simple().to_string()))
+    .bind(draft.follow_up_of)
+    .bind(if needs_approval { "awaiting_approval" } else { "draft" })
+    .bind(by.0)
+    .bind(by.1)
+    .bind(now)
+    .execute(&mut tx)
+    .await?;
+    if !needs_approval {
+        start(&mut tx, id).await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Counts the audience and queues one fan-out job per shard.
+pub async fn start(tx: &mut Tx, id: uuid::Uuid) -> anyhow::Result<()> {
+    let now = Timestamp::now();
+    let (topic,): (String,) = sql("SELECT topic FROM alerts WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let queued = sql("SELECT COUNT(*) FROM push_topics WHERE topic = $1")
+        .bind(&topic)
+        .fetch_count(&mut *tx)
+        .await?;
+    sql("UPDATE alerts SET status = 'sending', sent_at = $1, queued = $2 WHERE id = $3")
+        .bind(now)
+        .bind(queued)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    for shard in 0..SHARDS {
+        sql("INSERT INTO alert_shards (alert_id, shard) VALUES ($1, $2)")
+            .bind(id)
+            .bind(shard)
+            .execute(&mut *tx)
+            .await?;
+        crate::jobs::enqueue(
+            &mut *tx,
+            super::fanout::JOB,
+            &super::fanout::ShardJob { alert: id, shard },
+            None,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A second editor approves an alert that was waiting; it goes out at once.
+pub async fn approve(db: &Db, id: uuid::Uuid, by: &str) -> anyhow::Result<bool> {
+    let mut tx = db.begin().await?;
+    let changed = sql("UPDATE alerts SET approved_by_name = $1 WHERE id = $2 AND status = 'awaiting_approval'")
+        .bind(by)
+        .bind(id)
+        .execute(&mut tx)
+        .await?;
+    if changed == 1 {
+        start(&mut tx, id).await?;
+    }
+    tx.commit().await?;
+    Ok(changed == 1)
+}
+
+pub async fn cancel(db: &Db, id: uuid::Uuid) -> Result<bool, sqlx::Error> {
+    Ok(
+        sql("UPDATE alerts SET status = 'cancelled' WHERE id = $1 AND status = 'awaiting_approval'")
+            .bind(id)
+            .execute(db)
+            .await?
+            == 1,
+    )
+}
+
+/// Marks the alert sent once every shard is done and no retry is waiting.
+pub async fn finish_if_done(db: &Db, id: uuid::Uuid) -> Result<(), sqlx::Error> {
+    sql("UPDATE alerts SET status = 'sent', finished_at = $1
+         WHERE id = $2 AND status = 'sending'
+           AND NOT EXISTS (SELECT 1 FROM alert_shards WHERE alert_id = $2 AND done_at IS NULL)
+           AND NOT EXISTS (SELECT 1 FROM push_retries WHERE alert_id = $2)")
+    .bind(Timestamp::now())
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn clicked(db: &Db, id: uuid::Uuid) -> Result<bool, sqlx::Error> {
+    Ok(sql("UPDATE alerts SET clicks = clicks + 1 WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await?
+        == 1)
+}

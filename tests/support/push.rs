@@ -1,0 +1,256 @@
+//! A push service on loopback, as RFC 8030 describes one: it takes messages
+//! posted to subscription endpoints, checks each request's VAPID token
+//! (RFC 8292) and decrypts the body (RFC 8291) with the subscription's
+//! private key, the way a browser would. Each subscription can be told to
+//! answer with other statuses first (404, 410, 413, 429, 503).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use broadsheet::alerts::crypto;
+
+/// What one subscription received, decrypted.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub subscriber: usize,
+    pub message: serde_json::Value,
+    pub topic: Option<String>,
+    pub urgency: String,
+    pub ttl: i64,
+}
+
+struct Subscriber {
+    secret: p256::SecretKey,
+    public: Vec<u8>,
+    auth: [u8; 16],
+    /// Statuses to answer before accepting (with a Retry-After of 1 s for 429).
+    script: VecDeque<u16>,
+}
+
+#[derive(Default)]
+struct Inner {
+    subscribers: Vec<Subscriber>,
+    received: Vec<Received>,
+    /// Every request, including refused ones, by subscriber.
+    attempts: HashMap<usize, usize>,
+    problems: Vec<String>,
+    delay: Duration,
+}
+
+#[derive(Clone)]
+pub struct PushService {
+    pub origin: String,
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl PushService {
+    pub async fn start() -> Self {
+        let inner = Arc::new(Mutex::new(Inner::default()));
+        let router = Router::new()
+            .route("/push/{id}", post(receive))
+            .with_state(inner.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let origin = format!("http://{}", listener.local_addr().expect("an address"));
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Self { origin, inner }
+    }
+
+    /// Makes every answer wait this long (to catch a fan-out in the middle).
+    pub fn slow_down(&self, delay: Duration) {
+        self.inner.lock().unwrap().delay = delay;
+    }
+
+    /// A new browser subscription: its number and the JSON a browser would send.
+    pub fn subscribe(&self, script: &[u16]) -> (usize, serde_json::Value) {
+        let mut bytes = [0u8; 32];
+        let secret = loop {
+            getrandom::fill(&mut bytes).expect("random bytes");
+            if let Ok(secret) = p256::SecretKey::from_slice(&bytes) {
+                break secret;
+            }
+        };
+        let public = secret.public_key().to_sec1_bytes().to_vec();
+        let mut auth = [0u8; 16];
+        getrandom::fill(&mut auth).expect("random bytes");
+        let mut inner = self.inner.lock().unwrap();
+        let id = inner.subscribers.len();
+        let json = serde_json::json!({
+            "endpoint": format!("{}/push/{id}", self.origin),
+            "expirationTime": null,
+            "keys": { "p256dh": URL_SAFE_NO_PAD.encode(&public), "auth": URL_SAFE_NO_PAD.encode(auth) },
+        });
+        inner.subscribers.push(Subscriber {
+            secret,
+            public,
+            auth,
+            script: script.iter().copied().collect(),
+        });
+        (id, json)
+    }
+
+    pub fn endpoint(&self, id: usize) -> String {
+        format!("{}/push/{id}", self.origin)
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.inner.lock().unwrap().received.clone()
+    }
+
+    pub fn received_by(&self, subscriber: usize) -> Vec<Received> {
+        self.received()
+            .into_iter()
+            .filter(|r| r.subscriber == subscriber)
+            .collect()
+    }
+
+    pub fn attempts(&self, subscriber: usize) -> usize {
+        self.inner
+            .lock()
+            .unwrap()
+            .attempts
+            .get(&subscriber)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Requests that broke the protocol (bad token, undecryptable body …); a test asserts none.
+    pub fn problems(&self) -> Vec<String> {
+        self.inner.lock().unwrap().problems.clone()
+    }
+
+    /// Waits until `count` messages have arrived (at most 20 s).
+    pub async fn wait_for(&self, count: usize) -> Vec<Received> {
+        for _ in 0..400 {
+            if self.received().len() >= count {
+                return self.received();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("expected {count} pushes, got {:?}", self.received());
+    }
+}
+
+async fn receive(
+    State(inner): State<Arc<Mutex<Inner>>>,
+    Path(id): Path<usize>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let delay = inner.lock().unwrap().delay;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let mut inner = inner.lock().unwrap();
+    *inner.attempts.entry(id).or_default() += 1;
+    let origin = format!("http://{}", header("host").unwrap_or_default());
+    if let Err(problem) = check_vapid(header("authorization").as_deref(), &origin) {
+        inner.problems.push(problem);
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    if header("content-encoding").as_deref() != Some("aes128gcm") {
+        inner.problems.push("no Content-Encoding: aes128gcm".into());
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    let Some(ttl) = header("ttl").and_then(|v| v.parse::<i64>().ok()) else {
+        inner.problems.push("no TTL".into());
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let Some(subscriber) = inner.subscribers.get_mut(id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if let Some(status) = subscriber.script.pop_front() {
+        let mut response = StatusCode::from_u16(status).unwrap().into_response();
+        if status == 429 {
+            response.headers_mut().insert("retry-after", "1".parse().unwrap());
+        }
+        return response;
+    }
+    let plaintext = match decrypt(subscriber, &body) {
+        Ok(plaintext) => plaintext,
+        Err(problem) => {
+            inner.problems.push(problem);
+            return StatusCode::BAD_REQUEST.into_response();
+        }
+    };
+    let message = serde_json::from_slice(&plaintext).unwrap_or(serde_json::Value::Null);
+    inner.received.push(Received {
+        subscriber: id,
+        message,
+        topic: header("topic"),
+        urgency: header("urgency").unwrap_or_default(),
+        ttl,
+    });
+    StatusCode::CREATED.into_response()
+}
+
+fn decrypt(subscriber: &Subscriber, body: &[u8]) -> Result<Vec<u8>, String> {
+    let parsed = crypto::parse(body).ok_or("a body too short for aes128gcm")?;
+    let sender = p256::PublicKey::from_sec1_bytes(parsed.sender_public).map_err(|_| "a bad sender key")?;
+    let shared = p256::ecdh::diffie_hellman(subscriber.secret.to_nonzero_scalar(), sender.as_affine());
+    let (cek, nonce) = crypto::derive(
+        shared.raw_secret_bytes(),
+        &subscriber.auth,
+        &subscriber.public,
+        parsed.sender_public,
+        parsed.salt,
+    );
+    crypto::open(cek, nonce, parsed.ciphertext).map_err(|e| e.to_string())
+}
+
+/// `vapid t=<JWT>, k=<public key>`: an ES256 JWT signed by k, for this origin, not expired, with a contact.
+fn check_vapid(header: Option<&str>, origin: &str) -> Result<(), String> {
+    let header = header.ok_or("no Authorization header")?;
+    let rest = header.strip_prefix("vapid ").ok_or("not a vapid Authorization")?;
+    let mut token = "";
+    let mut key = "";
+    for part in rest.split(',') {
+        let part = part.trim();
+        if let Some(t) = part.strip_prefix("t=") {
+            token = t;
+        } else if let Some(k) = part.strip_prefix("k=") {
+            key = k;
+        }
+    }
+    let (signed, signature) = token.rsplit_once('.').ok_or("a JWT without a signature")?;
+    let key = URL_SAFE_NO_PAD.decode(key).map_err(|_| "k is not base64url")?;
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature)
+        .map_err(|_| "a signature that is not base64url")?;
+    ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_FIXED, &key)
+        .verify(signed.as_bytes(), &signature)
+        .map_err(|_| "the JWT signature does not verify with k".to_owned())?;
+    let (head, claims) = signed.split_once('.').ok_or("a JWT without claims")?;
+    let head: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(head).map_err(|_| "bad header")?)
+        .map_err(|_| "bad header JSON")?;
+    if head["alg"] != "ES256" {
+        return Err("the JWT is not ES256".into());
+    }
+    let claims: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims).map_err(|_| "bad claims")?)
+        .map_err(|_| "bad claims JSON")?;
+    if claims["aud"] != origin {
+        return Err(format!("aud {} is not {origin}", claims["aud"]));
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let exp = claims["exp"].as_i64().ok_or("no exp")?;
+    if exp <= now || exp > now + 24 * 3600 {
+        return Err("exp is not within the next 24 hours".into());
+    }
+    let sub = claims["sub"].as_str().unwrap_or_default();
+    if !(sub.starts_with("mailto:") || sub.starts_with("https:")) {
+        return Err("sub is not a mailto: or https: contact".into());
+    }
+    Ok(())
+}
