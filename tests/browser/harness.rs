@@ -24,6 +24,20 @@ pub struct Browser {
 impl Browser {
     /// Starts chromedriver and a fresh headless Chromium pointed at `app`.
     pub async fn open(app: &TestApp) -> Self {
+        Self::open_with(app, json!({})).await
+    }
+
+    /// A browser whose reader has already allowed this site's notifications
+    /// (the permission a real reader grants in the browser's own dialog).
+    pub async fn open_with_notifications_allowed(app: &TestApp) -> Self {
+        Self::open_with(
+            app,
+            json!({ "profile.default_content_setting_values.notifications": 1 }),
+        )
+        .await
+    }
+
+    async fn open_with(app: &TestApp, prefs: Value) -> Self {
         let chromium = std::env::var("BROADSHEET_CHROMIUM").unwrap_or_else(|_| CHROMIUM.into());
         let chromedriver = std::env::var("BROADSHEET_CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.into());
         let port = free_port();
@@ -57,7 +71,7 @@ impl Browser {
         args.push(format!("--user-data-dir={}", profile.path().display()));
         let capabilities = json!({
             "browserName": "chrome",
-            "goog:chromeOptions": { "binary": chromium, "args": args },
+            "goog:chromeOptions": { "binary": chromium, "args": args, "prefs": prefs },
         });
         let Value::Object(capabilities) = capabilities else {
             unreachable!()
@@ -275,6 +289,15 @@ impl Browser {
         out
     }
 
+    /// Runs `script` in every page this browser opens from now on, before the page's own scripts.
+    pub async fn before_each_page(&self, script: &str) {
+        let command = Chromium {
+            cmd: "Page.addScriptToEvaluateOnNewDocument",
+            params: json!({ "source": script }),
+        };
+        self.client.issue_cmd(command).await.expect("Chromium takes the script");
+    }
+
     pub async fn run(&self, script: &str) -> Value {
         self.client.execute(script, Vec::new()).await.expect("the script runs")
     }
@@ -370,4 +393,26 @@ async fn wait_until_ready(webdriver: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("chromedriver did not start at {webdriver}");
+}
+
+/// A Chrome DevTools Protocol command, sent through chromedriver.
+#[derive(Debug)]
+struct Chromium {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Chromium {
+    fn endpoint(
+        &self,
+        base: &reqwest::Url,
+        session: Option<&str>,
+    ) -> Result<reqwest::Url, <reqwest::Url as std::str::FromStr>::Err> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (axum::http::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (axum::http::Method::POST, Some(body.to_string()))
+    }
 }
