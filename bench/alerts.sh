@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# One breaking-news alert fanned out to many generated subscriptions (default
+# 1,000,000) on SQLite, delivered to a local push-service sink on loopback:
+# alerts per second end to end, time to the first subscriber, and the
+# server's peak memory. In the same run, `openssl speed` measures the
+# machine's P-256 key agreements per second on both cores (one per message,
+# the dominant cost) and the ratio is printed.
+#
+#   bench/alerts.sh [subscriptions, default 1000000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count="${1:-1000000}"
+port=18091
+sink_port=18092
+cores="$(nproc)"
+
+cargo build --release --quiet --bin broadsheet --example alert_fanout
+work="$(mktemp -d)"
+cleanup() {
+  for pid in "${app_pid:-}" "${sink_pid:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+ulimit -n 65536 2>/dev/null || true
+
+echo "== the machine's limit: P-256 key agreements per second ($cores cores)"
+openssl speed -seconds 5 -multi "$cores" ecdhp256 2>/dev/null > "$work/openssl.txt"
+limit="$(awk '/256 bits ecdh/ {print $NF}' "$work/openssl.txt" | tail -1)"
+echo "openssl ecdhp256 op/s: $limit"
+
+echo "== seeding $count subscriptions"
+export BROADSHEET_DATABASE__URL="sqlite://$work/bench.db"
+target/release/examples/alert_fanout seed "$BROADSHEET_DATABASE__URL" "$count" "http://127.0.0.1:$sink_port/push"
+
+target/release/examples/alert_fanout sink "$sink_port" &
+sink_pid=$!
+export BROADSHEET_SERVER__BIND="127.0.0.1:$port" BROADSHEET_LOG__LEVEL=warn
+export BROADSHEET_DEMO__LOAD_WHEN_EMPTY=false BROADSHEET_ALERTS__ALLOW_PRIVATE_ENDPOINTS=true
+echo "a long bench password" | target/release/broadsheet user add --email bench@bench.example --role editor >/dev/null
+target/release/broadsheet serve &
+app_pid=$!
+for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$1/stat"; }
+app_cpu_before="$(cpu "$app_pid")"
+sink_cpu_before="$(cpu "$sink_pid")"
+echo "== one alert to every subscription"
+target/release/examples/alert_fanout send "http://127.0.0.1:$port" bench@bench.example "a long bench password" | tee "$work/send.txt"
+rate="$(awk -F': ' '/alerts per second/ {print $2}' "$work/send.txt")"
+peak="$(awk '/VmHWM/ {print $2}' "/proc/$app_pid/status")"
+echo "broadsheet peak memory: $((peak / 1024)) MiB"
+echo "CPU seconds during the fan-out: broadsheet $(awk -v a="$(cpu "$app_pid")" -v b="$app_cpu_before" 'BEGIN {print a - b}'), sink $(awk -v a="$(cpu "$sink_pid")" -v b="$sink_cpu_before" 'BEGIN {print a - b}')"
+awk -v r="$rate" -v l="$limit" 'BEGIN { printf "ratio to the key-agreement limit on all cores: %.2f (goal >= 0.50)\n", r / l }'

@@ -1,0 +1,174 @@
+//! Tools for bench/alerts.sh: one alert fanned out to many subscriptions.
+//!
+//!   alert_fanout seed DATABASE_URL COUNT SINK_URL   write COUNT subscriptions to the breaking topic
+//!   alert_fanout sink PORT                          a push service that takes every message (201)
+//!   alert_fanout send BASE_URL EMAIL PASSWORD       send one alert as an editor, follow it to the end
+//!
+//! The sink answers like a push service but does not decrypt (that would
+//! double the crypto the benchmark is measuring); the tests decrypt.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use broadsheet::config::{DatabaseSettings, Secret};
+use broadsheet::db::{self, sql};
+use broadsheet::domain::Timestamp;
+
+/// A real browser key (RFC 8291's example): every message still gets its own key agreement.
+const P256DH: &str = "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
+const AUTH: &str = "BTBZMqHH6r4Tts7J_aSIgg";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("seed") if args.len() == 4 => seed(&args[1], args[2].parse()?, &args[3]).await,
+        Some("sink") if args.len() == 2 => sink(args[1].parse()?).await,
+        Some("send") if args.len() == 4 => send(&args[1], &args[2], &args[3]).await,
+        _ => anyhow::bail!(
+            "usage: alert_fanout seed DATABASE_URL COUNT SINK_URL | sink PORT | send BASE_URL EMAIL PASSWORD"
+        ),
+    }
+}
+
+async fn seed(url: &str, count: usize, sink: &str) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let db = db::connect(&DatabaseSettings {
+        url: Secret::new(url.to_owned()),
+        max_connections: 2,
+    })
+    .await?;
+    db::migrate(&db).await?;
+    let now = Timestamp::now();
+    const BATCH: usize = 1000;
+    for start in (0..count).step_by(BATCH) {
+        let rows: Vec<(uuid::Uuid, i64)> = (start..count.min(start + BATCH))
+            .map(|i| (uuid::Uuid::now_v7(), (i % 16) as i64))
+            .collect();
+        let mut subscriptions = String::from(
+            "INSERT INTO push_subscriptions (id, endpoint, p256dh, auth, shard, created_at, updated_at) VALUES ",
+        );
+        let mut topics = String::from("INSERT INTO push_topics (topic, shard, subscription_id) VALUES ");
+        for i in 0..rows.len() {
+            let sep = if i > 0 { "," } else { "" };
+            // $1 is the shared timestamp.
+            let p = i * 3;
+            subscriptions.push_str(&format!(
+                "{sep}(${}, ${}, '{P256DH}', '{AUTH}', ${}, $1, $1)",
+                p + 2,
+                p + 3,
+                p + 4
+            ));
+            topics.push_str(&format!("{sep}('breaking', ${}, ${})", i * 2 + 1, i * 2 + 2));
+        }
+        let mut insert = sql(subscriptions).bind(now);
+        let mut link = sql(topics);
+        for (i, (id, shard)) in rows.iter().enumerate() {
+            insert = insert.bind(*id).bind(format!("{sink}/{}", start + i)).bind(*shard);
+            link = link.bind(*shard).bind(*id);
+        }
+        let mut tx = db.begin().await?;
+        insert.execute(&mut tx).await?;
+        link.execute(&mut tx).await?;
+        tx.commit().await?;
+    }
+    println!(
+        "seeded {count} subscriptions in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn sink(port: u16) -> anyhow::Result<()> {
+    let received = Arc::new(AtomicU64::new(0));
+    let counter = received.clone();
+    let router = axum::Router::new().route(
+        "/{*rest}",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let counter = counter.clone();
+            async move {
+                // A push service refuses what is not an aes128gcm record of the right shape.
+                if body.len() < 21 + 65 + 17 {
+                    return axum::http::StatusCode::BAD_REQUEST;
+                }
+                counter.fetch_add(1, Ordering::Relaxed);
+                axum::http::StatusCode::CREATED
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    axum::serve(listener, router).await?;
+    Ok(())
+}
+
+async fn send(base: &str, email: &str, password: &str) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let response = client
+        .post(format!("{base}/newsroom/login"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await?;
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .ok_or_else(|| anyhow::anyhow!("could not sign in as {email}"))?
+        .to_owned();
+    let started = Instant::now();
+    let response = client
+        .post(format!("{base}/newsroom/alerts"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("title", "Benchmark alert"),
+            ("body", "One alert to every subscription."),
+            ("url", "/"),
+            ("image", ""),
+            ("topic", "breaking"),
+            ("urgency", "high"),
+            ("ttl", "3600"),
+        ])
+        .send()
+        .await?;
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| anyhow::anyhow!("the alert was not accepted: {}", response.status()))?
+        .to_owned();
+    let mut last_print = Instant::now();
+    loop {
+        let stats: serde_json::Value = client
+            .get(format!("{base}{location}/stats"))
+            .header("cookie", &cookie)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let delivered = stats["delivered"].as_i64().unwrap_or(0);
+        if stats["status"] == "sent" {
+            let seconds = started.elapsed().as_secs_f64();
+            println!("queued: {}", stats["queued"]);
+            println!(
+                "delivered: {delivered}, failed: {}, removed: {}",
+                stats["failed"], stats["removed"]
+            );
+            println!("first subscriber reached after: {} ms", stats["first_delivery_ms"]);
+            println!("send to last delivery: {seconds:.1} s");
+            println!("alerts per second, end to end: {:.0}", delivered as f64 / seconds);
+            return Ok(());
+        }
+        if last_print.elapsed() > Duration::from_secs(5) {
+            eprintln!(
+                "  … {delivered} delivered after {:.0} s",
+                started.elapsed().as_secs_f64()
+            );
+            last_print = Instant::now();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
