@@ -26,6 +26,56 @@ pub struct Settings {
     pub mail: MailSettings,
     pub community: CommunitySettings,
     pub alerts: AlertSettings,
+    pub donations: DonationSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DonationSettings {
+    /// Stripe secret key (sk_live_… / sk_test_…); empty turns donations off.
+    pub stripe_secret_key: Secret<String>,
+    /// Signing secret of the webhook endpoint (whsec_…).
+    pub stripe_webhook_secret: Secret<String>,
+    /// Where Stripe's API is (a local stand-in in tests).
+    pub stripe_api_base: String,
+    /// Where Checkout pages are, allowed as a form target.
+    pub checkout_origin: String,
+    /// ISO 4217, lower case, as Stripe writes it.
+    pub currency: String,
+    /// Smallest and largest donation, in minor units (pence).
+    pub min_minor: i64,
+    pub max_minor: i64,
+    /// Amounts offered, in major units (pounds).
+    pub presets: Vec<i64>,
+    /// "Cover the fees": percentage in basis points plus a fixed part in minor units.
+    pub fee_basis_points: i64,
+    pub fee_fixed_minor: i64,
+    /// The appeal appears after this paragraph of every article (0: nowhere).
+    pub appeal_after_paragraph: usize,
+    /// Days the appeal stays hidden for a reader who just donated.
+    pub hide_after_donating_days: i64,
+    /// Largest accepted gap between a webhook's signed time and ours.
+    pub webhook_tolerance_secs: i64,
+}
+
+impl Default for DonationSettings {
+    fn default() -> Self {
+        Self {
+            stripe_secret_key: Secret::new(String::new()),
+            stripe_webhook_secret: Secret::new(String::new()),
+            stripe_api_base: "https://api.stripe.com".into(),
+            checkout_origin: "https://checkout.stripe.com".into(),
+            currency: "gbp".into(),
+            min_minor: 100,
+            max_minor: 1_000_000,
+            presets: vec![5, 10, 25],
+            fee_basis_points: 150,
+            fee_fixed_minor: 20,
+            appeal_after_paragraph: 3,
+            hide_after_donating_days: 30,
+            webhook_tolerance_secs: 300,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -375,6 +425,40 @@ pub const SETTINGS_HELP: &[(&str, &str)] = &[
     (
         "alerts.batch_size",
         "subscriptions an alert's fan-out sends between two saved checkpoints",
+    ),
+    (
+        "donations.stripe_secret_key",
+        "Stripe secret key; empty turns donations off",
+    ),
+    (
+        "donations.stripe_webhook_secret",
+        "signing secret of the Stripe webhook endpoint (whsec_...)",
+    ),
+    ("donations.stripe_api_base", "Stripe's API address"),
+    (
+        "donations.checkout_origin",
+        "origin of Stripe Checkout pages (allowed as a form target)",
+    ),
+    ("donations.currency", "the site's currency (ISO 4217, e.g. gbp)"),
+    ("donations.min_minor", "smallest donation in minor units (pence)"),
+    ("donations.max_minor", "largest donation in minor units (pence)"),
+    ("donations.presets", "amounts offered, in major units, e.g. [5, 10, 25]"),
+    (
+        "donations.fee_basis_points",
+        "cover-the-fees percentage, in basis points",
+    ),
+    ("donations.fee_fixed_minor", "cover-the-fees fixed part, in minor units"),
+    (
+        "donations.appeal_after_paragraph",
+        "the appeal appears after this paragraph of articles (0: nowhere)",
+    ),
+    (
+        "donations.hide_after_donating_days",
+        "days the appeal stays hidden after donating",
+    ),
+    (
+        "donations.webhook_tolerance_secs",
+        "largest accepted age of a signed webhook",
     ),
 ];
 

@@ -17,6 +17,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod donations;
 pub mod error;
 pub mod events;
 pub mod feeds;

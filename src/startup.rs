@@ -88,6 +88,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         .await
         .context("loading the VAPID key")?;
     let pusher = crate::alerts::send::Pusher::new(&settings.alerts, vapid)?;
+    let stripe = crate::donations::stripe::Stripe::new(&settings.donations)?;
     Ok(AppState::new(Services {
         db,
         site,
@@ -99,5 +100,6 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         live: crate::comments::live::Hub::default(),
         wake: crate::jobs::Wake::default(),
         pusher,
+        stripe,
     }))
 }

@@ -28,6 +28,8 @@ pub struct Services {
     pub wake: crate::jobs::Wake,
     /// Delivers Web Push messages.
     pub pusher: crate::alerts::send::Pusher,
+    /// Stripe's API, for donations.
+    pub stripe: crate::donations::stripe::Stripe,
 }
 
 impl AppState {

@@ -43,6 +43,24 @@
   }
 
   // Live comments.
+  // Readers who just donated are not asked again for a while; campaign figures are kept current.
+  const appeals = document.querySelectorAll("[data-appeal]");
+  if (document.cookie.split("; ").includes("broadsheet_donated=1")) {
+    for (const appeal of appeals) appeal.hidden = true;
+  } else if (document.querySelector("[data-campaign]")) {
+    fetch("/support/progress", json)
+      .then((r) => (r.ok ? r.json() : null))
+      .then((figures) => {
+        if (!figures || !figures.campaign) return;
+        for (const box of document.querySelectorAll("[data-campaign]")) {
+          box.querySelector(".campaign__raised").textContent = figures.raised;
+          const bar = box.querySelector(".campaign__bar");
+          bar.setAttribute("aria-valuenow", figures.percent);
+          bar.firstElementChild.className = "campaign__fill campaign__fill--" + Math.floor(figures.percent / 5) * 5;
+        }
+      });
+  }
+
   // Alerts by Web Push. The browser's permission dialog only ever follows a
   // reader's "yes"; the prompt is ours, small, and remembers "not now".
   const alerts = (() => {

@@ -29,6 +29,8 @@ pub enum Permission {
     ModerateComments,
     /// Send push alerts, approve and follow them up.
     SendAlerts,
+    /// Donation reports, campaigns and the appeal's words.
+    ViewDonations,
 }
 
 impl Permission {
@@ -36,7 +38,10 @@ impl Permission {
         use Role::*;
         match self {
             Permission::WriteArticles => matches!(role, Admin | Editor | Writer),
-            Permission::PublishArticles | Permission::ManageTaxonomy | Permission::SendAlerts => {
+            Permission::PublishArticles
+            | Permission::ManageTaxonomy
+            | Permission::SendAlerts
+            | Permission::ViewDonations => {
                 matches!(role, Admin | Editor)
             }
             Permission::Administer => matches!(role, Admin),
@@ -52,6 +57,7 @@ impl Permission {
             Permission::Administer => "administer the site",
             Permission::ModerateComments => "moderate comments",
             Permission::SendAlerts => "send alerts",
+            Permission::ViewDonations => "see donations",
         }
     }
 }

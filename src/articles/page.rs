@@ -66,7 +66,10 @@ async fn render(state: &AppState, section: &str, slug: &str) -> AppResult<Render
         section_name: home.name,
         article,
     };
-    let view = ArticleView::new(&state.site, parts);
+    let mut view = ArticleView::new(&state.site, parts);
+    if let Some(appeal) = crate::donations::appeal::current(state).await? {
+        view.place_appeal(state.settings.donations.appeal_after_paragraph, appeal, id);
+    }
     let html = draw(state, view, &path, modified, false).await?;
     Ok(Rendered::html(html).last_modified(Some(modified)).of_article(id))
 }

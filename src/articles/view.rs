@@ -60,6 +60,15 @@ pub enum BodyPart {
     Html(SafeHtml),
     Figure(FigureView),
     Related(Vec<StoryCard>),
+    Appeal(AppealView),
+}
+
+/// The donation appeal placed in the body.
+#[derive(Clone, Debug)]
+pub struct AppealView {
+    pub text: String,
+    pub campaign: Option<crate::donations::appeal::Progress>,
+    pub url: String,
 }
 
 #[derive(Clone, Debug)]
@@ -154,6 +163,37 @@ impl ArticleView {
             comment_count,
             comments_open,
         }
+    }
+}
+
+impl ArticleView {
+    /// Puts the appeal after the `after`-th paragraph (at the end of a shorter article).
+    pub fn place_appeal(
+        &mut self,
+        after: usize,
+        appeal: crate::donations::appeal::Appeal,
+        article: impl std::fmt::Display,
+    ) {
+        if after == 0 {
+            return;
+        }
+        let mut seen = 0;
+        let mut at = self.body.len();
+        for (i, part) in self.body.iter().enumerate() {
+            if matches!(part, BodyPart::Html(_)) {
+                seen += 1;
+                if seen == after {
+                    at = i + 1;
+                    break;
+                }
+            }
+        }
+        let view = AppealView {
+            text: appeal.text,
+            campaign: appeal.campaign,
+            url: format!("/support?from={article}"),
+        };
+        self.body.insert(at, BodyPart::Appeal(view));
     }
 }
 

@@ -47,6 +47,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "alerts",
         source: Source::Both(include_str!("../../migrations/0004_alerts.sql")),
     },
+    Migration {
+        version: 5,
+        name: "donations",
+        source: Source::Both(include_str!("../../migrations/0005_donations.sql")),
+    },
 ];
 
 /// A lock number private to Broadsheet, so instances starting together on one

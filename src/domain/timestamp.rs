@@ -27,6 +27,10 @@ impl Timestamp {
         Self(jiff::Timestamp::from_microsecond(micros).unwrap_or(jiff::Timestamp::UNIX_EPOCH))
     }
 
+    pub fn from_seconds(seconds: i64) -> Self {
+        Self::from_micros(seconds.saturating_mul(1_000_000))
+    }
+
     pub fn as_micros(self) -> i64 {
         self.0.as_microsecond()
     }

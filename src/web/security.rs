@@ -7,6 +7,15 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:;
 script-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; \
 form-action 'self'; frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'";
 
+/// The policy with one more place forms may lead to (a payment page).
+pub fn policy_with_form_target(origin: &str) -> String {
+    let origin: String = origin
+        .chars()
+        .filter(|c| !matches!(c, ';' | ',' | ' ' | '\'' | '"'))
+        .collect();
+    CONTENT_SECURITY_POLICY.replace("form-action 'self'", &format!("form-action 'self' {origin}"))
+}
+
 const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
 
 pub async fn headers(mut response: Response) -> Response {

@@ -9,6 +9,7 @@ mod alerts;
 mod article_page;
 mod caching;
 mod comments;
+mod donations;
 mod errors;
 mod feeds;
 mod instances;

@@ -117,5 +117,10 @@ async fn view_of(
         related,
         notes: Vec::new(),
     };
-    Ok((ArticleView::new(&state.site, parts), path))
+    let id = parts.article.id;
+    let mut view = ArticleView::new(&state.site, parts);
+    if let Some(appeal) = crate::donations::appeal::current(state).await? {
+        view.place_appeal(state.settings.donations.appeal_after_paragraph, appeal, id);
+    }
+    Ok((view, path))
 }

@@ -1,0 +1,52 @@
+//! A receipt for every payment, through the site's mail queue.
+
+use crate::db::{Tx, sql};
+
+use super::money;
+
+/// What a receipt needs to know about the site.
+pub struct Sender<'a> {
+    pub site_name: &'a str,
+    pub base_url: &'a str,
+}
+
+pub async fn queue(
+    tx: &mut Tx,
+    sender: &Sender<'_>,
+    donation: uuid::Uuid,
+    amount: i64,
+    currency: &str,
+    to: &str,
+) -> anyhow::Result<()> {
+    let (kind, token): (String, String) = sql("SELECT kind, manage_token FROM donations WHERE id = $1")
+        .bind(donation)
+        .fetch_one(&mut *tx)
+        .await?;
+    let amount = money::format(amount, currency);
+    let what = if kind == "monthly" {
+        "monthly donation"
+    } else {
+        "donation"
+    };
+    let mut text = format!(
+        "Thank you for your {what} of {amount} to {}.\n\n\
+         Your support keeps our journalism free for everyone to read.\n\n\
+         This is your receipt. Reference: {donation}\n",
+        sender.site_name
+    );
+    if kind == "monthly" {
+        text.push_str(&format!(
+            "\nTo change or cancel your monthly donation: {}/support/manage?token={token}\n",
+            sender.base_url
+        ));
+    }
+    crate::mail::queue(
+        &mut *tx,
+        &crate::mail::Email {
+            to: to.to_owned(),
+            subject: format!("Your receipt from {}: {amount}", sender.site_name),
+            text,
+        },
+    )
+    .await
+}
