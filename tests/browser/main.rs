@@ -6,6 +6,7 @@ mod support;
 
 mod alerts;
 mod community;
+mod donations;
 mod harness;
 mod newsroom;
 mod reading;

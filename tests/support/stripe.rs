@@ -292,5 +292,16 @@ async fn pay(State(fake): State<FakeStripe>, Path(id): Path<String>) -> Response
         fake.send(&fake.invoice("invoice.paid", &ids, &invoice, now, "donor@readers.example"))
             .await;
     }
-    Redirect::to(&fields["success_url"].replace("{CHECKOUT_SESSION_ID}", &id)).into_response()
+    // Back to the site's public address, which in tests is served at the app's local one.
+    let site = fake
+        .inner
+        .lock()
+        .unwrap()
+        .webhook
+        .trim_end_matches("/stripe/webhook")
+        .to_owned();
+    let back = fields["success_url"]
+        .replace("{CHECKOUT_SESSION_ID}", &id)
+        .replace(super::BASE_URL, &site);
+    Redirect::to(&back).into_response()
 }
