@@ -19,7 +19,9 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::{accounts, alerts, api, articles, comments, donations, feeds, media, moderation, newsroom, site, web};
+use crate::{
+    accounts, alerts, api, articles, comments, donations, feeds, media, moderation, newsroom, search, site, web,
+};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -34,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .merge(moderation::router())
         .merge(alerts::router())
         .merge(donations::router())
+        .merge(search::router())
         .route("/static/{file}", get(web::assets::serve))
         .fallback(not_found)
         // Innermost first: a panic becomes an error report, which is then drawn as a page.

@@ -27,6 +27,7 @@ pub mod mail;
 pub mod media;
 pub mod moderation;
 pub mod newsroom;
+pub mod search;
 pub mod site;
 pub mod startup;
 pub mod state;

@@ -52,6 +52,14 @@ const MIGRATIONS: &[Migration] = &[
         name: "donations",
         source: Source::Both(include_str!("../../migrations/0005_donations.sql")),
     },
+    Migration {
+        version: 6,
+        name: "search",
+        source: Source::PerBackend {
+            sqlite: include_str!("../../migrations/0006_search.sqlite.sql"),
+            postgres: include_str!("../../migrations/0006_search.postgres.sql"),
+        },
+    },
 ];
 
 /// A lock number private to Broadsheet, so instances starting together on one
@@ -95,7 +103,7 @@ pub async fn migrate(db: &Db) -> anyhow::Result<()> {
             None => {}
         }
         for statement in statements(text) {
-            sql(statement.to_owned())
+            sql(statement)
                 .execute(&mut tx)
                 .await
                 .with_context(|| format!("applying migration {} ({})", migration.version, migration.name))?;
@@ -113,13 +121,46 @@ pub async fn migrate(db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Splits a migration file into statements at semicolons that end a line.
-/// Migrations keep one statement per `;`-terminated block for this reason.
-fn statements(text: &str) -> impl Iterator<Item = &str> {
-    text.split(";\n").map(str::trim).filter(|s| {
-        !s.lines()
+/// Splits a migration into statements at lines ending in ";", keeping whole a
+/// PostgreSQL function body (between `$$`) and a SQLite trigger (up to `END;`).
+fn statements(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut in_dollars = false;
+    for line in text.lines() {
+        current.push_str(line);
+        current.push('\n');
+        if line.matches("$$").count() % 2 == 1 {
+            in_dollars = !in_dollars;
+        }
+        let trimmed = line.trim_end();
+        let in_trigger =
+            current.trim_start().to_uppercase().starts_with("CREATE TRIGGER") && !in_dollars_trigger(&current);
+        let ends = trimmed.ends_with(';') && !in_dollars && (!in_trigger || trimmed.eq_ignore_ascii_case("END;"));
+        if ends {
+            let statement = current.trim().trim_end_matches(';').trim().to_owned();
+            current.clear();
+            let only_comments = statement
+                .lines()
+                .all(|l| l.trim().is_empty() || l.trim_start().starts_with("--"));
+            if !only_comments {
+                out.push(statement);
+            }
+        }
+    }
+    if !current.trim().is_empty()
+        && !current
+            .lines()
             .all(|l| l.trim().is_empty() || l.trim_start().starts_with("--"))
-    })
+    {
+        out.push(current.trim().to_owned());
+    }
+    out
+}
+
+/// A PostgreSQL trigger (`EXECUTE FUNCTION`) is one line, not a block.
+fn in_dollars_trigger(statement: &str) -> bool {
+    statement.to_uppercase().contains("EXECUTE FUNCTION")
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {

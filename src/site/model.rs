@@ -37,5 +37,6 @@ impl Author {
 /// First path segments that belong to the site itself, so no section may take them.
 pub const RESERVED_SLUGS: &[&str] = &[
     "account", "admin", "api", "author", "feeds", "healthz", "login", "logout", "media", "metrics", "newsroom",
-    "readyz", "register", "search", "sitemaps", "static", "support", "tag",
+    "readyz", "register", "search", "sitemaps", "static", "support", "tag", "alerts", "stripe", "comments", "live",
+    "readers", "sw.js",
 ];

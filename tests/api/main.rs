@@ -21,4 +21,5 @@ mod newsroom_access;
 mod newsroom_api;
 mod newsroom_editing;
 mod readers;
+mod search;
 mod startup;

@@ -1,0 +1,127 @@
+//! Running a search on either database: relevance (headline above
+//! standfirst above body) blended with recency, filters by section, author
+//! and dates, a highlighted snippet, one page at a time.
+
+use crate::db::{Backend, Conditions, Db, sql};
+use crate::domain::Timestamp;
+use crate::web::html::SafeHtml;
+
+use super::terms::Terms;
+
+pub const PAGE_SIZE: i64 = 10;
+/// Deeper pages than this are not served (nobody reads them; they only cost).
+pub const MAX_PAGE: i64 = 100;
+/// Relevance halves for a story about this many days older than another.
+const RECENCY_DAYS: f64 = 30.0;
+
+#[derive(Debug, Default)]
+pub struct Filters {
+    pub section: Option<String>,
+    pub author: Option<String>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct Row {
+    pub slug: String,
+    pub headline: String,
+    pub standfirst: String,
+    pub published_at: Timestamp,
+    pub section_slug: String,
+    pub section_name: String,
+    pub snippet: String,
+}
+
+impl Row {
+    pub fn path(&self) -> String {
+        format!("/{}/{}", self.section_slug, self.slug)
+    }
+
+    /// The snippet as HTML: escaped, with matches in `<mark>`, Markdown marks dropped.
+    pub fn snippet_html(&self) -> SafeHtml {
+        let plain: String = self
+            .snippet
+            .chars()
+            .filter(|c| !matches!(c, '*' | '#' | '_' | '>' | '`'))
+            .collect();
+        let escaped = SafeHtml::escape(&plain)
+            .as_str()
+            .replace('\u{1}', "<mark>")
+            .replace('\u{2}', "</mark>");
+        SafeHtml::trusted(escaped)
+    }
+}
+
+/// One page of results (and whether another follows).
+pub async fn run(db: &Db, terms: &Terms, filters: &Filters, page: i64) -> Result<(Vec<Row>, bool), sqlx::Error> {
+    let mut conditions = Conditions::new();
+    // The match is always $1.
+    let from = match db.backend() {
+        Backend::Sqlite => {
+            conditions.with("search_fts MATCH {}", terms.fts5());
+            "search_fts JOIN search_docs d ON d.doc = search_fts.rowid JOIN articles a ON a.id = d.article_id"
+        }
+        Backend::Postgres => {
+            conditions.with("d.document @@ to_tsquery('simple', {})", terms.tsquery());
+            "search_docs d JOIN articles a ON a.id = d.article_id"
+        }
+    };
+    if let Some(section) = &filters.section {
+        conditions.with("s.slug = {}", section.as_str());
+    }
+    if let Some(author) = &filters.author {
+        conditions.with(
+            "EXISTS (SELECT 1 FROM article_authors aa JOIN authors au ON au.id = aa.author_id WHERE aa.article_id = a.id AND au.slug = {})",
+            author.as_str(),
+        );
+    }
+    if let Some(start) = filters.from {
+        conditions.with("a.published_at >= {}", start);
+    }
+    if let Some(end) = filters.to {
+        conditions.with("a.published_at < {}", end);
+    }
+    let n = conditions.next_param();
+    let (snippet, order) = match db.backend() {
+        Backend::Sqlite => (
+            "snippet(search_fts, -1, char(1), char(2), '…', 28)".to_owned(),
+            // bm25 is negative, lower is better; dividing by age moves old stories towards zero.
+            format!(
+                "bm25(search_fts, 10.0, 4.0, 1.0) / (1.0 + (${n} - a.published_at) / ({RECENCY_DAYS} * 86400000000.0))"
+            ),
+        ),
+        Backend::Postgres => (
+            format!(
+                "ts_headline('simple', a.standfirst || ' ' || a.body, to_tsquery('simple', $1), ${})",
+                n + 3
+            ),
+            format!(
+                "-ts_rank_cd(d.document, to_tsquery('simple', $1)) / (1.0 + EXTRACT(EPOCH FROM (${n} - a.published_at)) / ({RECENCY_DAYS} * 86400.0))"
+            ),
+        ),
+    };
+    let text = format!(
+        "SELECT a.slug, a.headline, a.standfirst, a.published_at, s.slug AS section_slug, s.name AS section_name,
+                {snippet} AS snippet
+         FROM {from} JOIN sections s ON s.id = a.section_id{where_}
+         ORDER BY {order}, a.published_at DESC
+         LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2,
+        where_ = conditions.sql(),
+    );
+    let mut query = conditions
+        .bind_to(sql(text))
+        .bind(Timestamp::now())
+        .bind(PAGE_SIZE + 1)
+        .bind((page - 1) * PAGE_SIZE);
+    if db.backend() == Backend::Postgres {
+        query =
+            query.bind("StartSel=\u{1}, StopSel=\u{2}, MaxWords=35, MinWords=15, MaxFragments=1, FragmentDelimiter=…");
+    }
+    let mut rows: Vec<Row> = query.fetch_all(db).await?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    Ok((rows, more))
+}
