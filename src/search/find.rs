@@ -101,16 +101,35 @@ pub async fn run(db: &Db, terms: &Terms, filters: &Filters, page: i64) -> Result
             ),
         ),
     };
-    let text = format!(
-        "SELECT a.slug, a.headline, a.standfirst, a.published_at, s.slug AS section_slug, s.name AS section_name,
-                {snippet} AS snippet
-         FROM {from} JOIN sections s ON s.id = a.section_id{where_}
-         ORDER BY {order}, a.published_at DESC
-         LIMIT ${} OFFSET ${}",
-        n + 1,
-        n + 2,
-        where_ = conditions.sql(),
-    );
+    let columns = "a.slug, a.headline, a.standfirst, a.published_at, s.slug AS section_slug, s.name AS section_name";
+    let text = match db.backend() {
+        // Rank every match, then draw snippets for the page's rows only.
+        Backend::Sqlite => format!(
+            "WITH top AS (
+                 SELECT search_fts.rowid AS doc, {order} AS score, a.published_at AS published
+                 FROM {from} JOIN sections s ON s.id = a.section_id{where_}
+                 ORDER BY score, published DESC LIMIT ${} OFFSET ${})
+             SELECT {columns}, {snippet} AS snippet
+             FROM top JOIN search_fts ON search_fts.rowid = top.doc
+             JOIN search_docs d ON d.doc = top.doc JOIN articles a ON a.id = d.article_id
+             JOIN sections s ON s.id = a.section_id
+             WHERE search_fts MATCH $1
+             ORDER BY top.score, top.published DESC",
+            n + 1,
+            n + 2,
+            where_ = conditions.sql(),
+        ),
+        // PostgreSQL draws the costly headline after the sort and limit.
+        Backend::Postgres => format!(
+            "SELECT {columns}, {snippet} AS snippet
+             FROM {from} JOIN sections s ON s.id = a.section_id{where_}
+             ORDER BY {order}, a.published_at DESC
+             LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2,
+            where_ = conditions.sql(),
+        ),
+    };
     let mut query = conditions
         .bind_to(sql(text))
         .bind(Timestamp::now())
