@@ -412,3 +412,46 @@ async fn articles_carry_the_appeal_and_campaign_and_stay_free() {
         "{csv}"
     );
 }
+
+#[tokio::test]
+async fn a_signed_in_donor_manages_monthly_giving_from_their_account() {
+    let (app, fake) = donating_app().await;
+    let reader = app.register("Giver").await;
+    let response = app
+        .client
+        .post(app.url("/support"))
+        .header("cookie", &reader.cookie)
+        .form(&[("frequency", "monthly"), ("amount", "500")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let session = response.headers()["location"]
+        .to_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        fake.session(&session)["customer_email"],
+        reader.email,
+        "Checkout knows the reader"
+    );
+    let (event, ids) = fake.completed(&session, now(), &reader.email);
+    fake.send(&event).await;
+
+    let account = reader.page("/account").await;
+    assert!(account.contains("href=\"/support/manage\""), "{account}");
+    let portal = reader.get("/support/manage").await;
+    assert_eq!(portal.status(), 303);
+    assert_eq!(
+        portal.headers()["location"],
+        format!("{}/portal/{}", fake.origin, ids.customer).as_str()
+    );
+    assert_eq!(
+        app.get("/support/manage").await.status(),
+        404,
+        "signed out, there is nothing to manage"
+    );
+}
