@@ -36,6 +36,8 @@ target/release/examples/alert_fanout sink "$sink_port" &
 sink_pid=$!
 export BROADSHEET_SERVER__BIND="127.0.0.1:$port" BROADSHEET_LOG__LEVEL=warn
 export BROADSHEET_DEMO__LOAD_WHEN_EMPTY=false BROADSHEET_ALERTS__ALLOW_PRIVATE_ENDPOINTS=true
+# Push services speak HTTP/2 (negotiated over TLS); the local sink offers it in the clear.
+export BROADSHEET_ALERTS__HTTP2_PRIOR_KNOWLEDGE="${HTTP2:-true}"
 echo "a long bench password" | target/release/broadsheet user add --email bench@bench.example --role editor >/dev/null
 target/release/broadsheet serve &
 app_pid=$!

@@ -94,6 +94,9 @@ pub struct AlertSettings {
     pub concurrency_per_service: usize,
     /// Subscriptions one fan-out job sends between two saved checkpoints.
     pub batch_size: usize,
+    /// Speak HTTP/2 from the first byte to push services reached over plain
+    /// http (a local push service); https services negotiate it anyway.
+    pub http2_prior_knowledge: bool,
 }
 
 impl Default for AlertSettings {
@@ -106,6 +109,7 @@ impl Default for AlertSettings {
             second_approval_for_breaking: false,
             concurrency_per_service: 128,
             batch_size: 500,
+            http2_prior_knowledge: false,
         }
     }
 }
@@ -425,6 +429,10 @@ pub const SETTINGS_HELP: &[(&str, &str)] = &[
     (
         "alerts.batch_size",
         "subscriptions an alert's fan-out sends between two saved checkpoints",
+    ),
+    (
+        "alerts.http2_prior_knowledge",
+        "use HTTP/2 without negotiation for plain-http push services (local ones)",
     ),
     (
         "donations.stripe_secret_key",

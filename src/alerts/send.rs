@@ -145,6 +145,9 @@ impl Pusher {
         if !settings.allow_private_endpoints {
             builder = builder.dns_resolver(Arc::new(PublicOnly));
         }
+        if settings.http2_prior_knowledge {
+            builder = builder.http2_prior_knowledge();
+        }
         Ok(Self {
             client: builder.build()?,
             vapid,
