@@ -27,13 +27,20 @@ pub enum Event {
     Comment {
         article: ArticleId,
         comment: uuid::Uuid,
-        change: CommentChange,
+        change: Change,
+    },
+    /// A live-blog entry appeared, changed or went away.
+    Entry {
+        article: ArticleId,
+        entry: uuid::Uuid,
+        change: Change,
     },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum CommentChange {
+/// What happened to a comment or a live-blog entry.
+pub enum Change {
     Posted,
     Edited,
     Removed,

@@ -20,7 +20,8 @@ use tower_http::trace::TraceLayer;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::{
-    accounts, alerts, api, articles, comments, donations, feeds, media, moderation, newsroom, search, site, web,
+    accounts, alerts, api, articles, comments, donations, feeds, liveblogs, media, moderation, newsroom, search, site,
+    web,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -37,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .merge(alerts::router())
         .merge(donations::router())
         .merge(search::router())
+        .merge(liveblogs::router())
         .route("/static/{file}", get(web::assets::serve))
         .fallback(not_found)
         // Innermost first: a panic becomes an error report, which is then drawn as a page.

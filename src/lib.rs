@@ -1,7 +1,8 @@
 //! Broadsheet: a news website in one binary.
 //!
 //! Domains own their routes, types and queries: `articles` (stored, read,
-//! drawn), `site` (sections, tags, authors, homepage), `media` (pictures),
+//! drawn), `liveblogs` (entries that stream), `site` (sections, tags,
+//! authors, homepage), `media` (pictures),
 //! `feeds` (RSS, Atom, sitemaps). Cross-cutting pieces sit beside them:
 //! `config`, `db`, `domain` (value types), `error`, `events`, `web`
 //! (page cache, layout, error pages), `http` (the merged router), `startup`.
@@ -23,6 +24,7 @@ pub mod events;
 pub mod feeds;
 pub mod http;
 pub mod jobs;
+pub mod liveblogs;
 pub mod mail;
 pub mod media;
 pub mod moderation;

@@ -30,6 +30,8 @@ impl Application {
         crate::articles::scheduler::spawn(state.clone());
         crate::jobs::spawn_worker(state.clone());
         crate::comments::live::spawn(state.clone());
+        crate::liveblogs::live::spawn(state.clone());
+        crate::liveblogs::live::spawn_sweeper(state.clone());
         let bind = &state.settings.server.bind;
         let listener = TcpListener::bind(bind)
             .await
@@ -97,7 +99,8 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         assets: Assets::embedded(),
         events,
         mailer,
-        live: crate::comments::live::Hub::default(),
+        live: crate::comments::live::CommentStreams::default(),
+        live_entries: crate::web::live::Hub::default(),
         wake: crate::jobs::Wake::default(),
         pusher,
         stripe,

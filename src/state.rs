@@ -23,7 +23,9 @@ pub struct Services {
     pub events: Bus,
     pub mailer: crate::mail::Mailer,
     /// Open live-comment streams on this instance.
-    pub live: crate::comments::live::Hub,
+    pub live: crate::comments::live::CommentStreams,
+    /// Open live-blog streams on this instance.
+    pub live_entries: crate::web::live::Hub,
     /// Wakes this instance's job worker, and tells its jobs when it stops.
     pub wake: crate::jobs::Wake,
     /// Delivers Web Push messages.
@@ -75,6 +77,14 @@ impl Site {
         ts.jiff()
             .to_zoned_datetime(self.timezone.clone())
             .strftime("%A %-d %B %Y %H:%M %Z")
+            .to_string()
+    }
+
+    /// "06:04", in the site's time zone.
+    pub fn clock(&self, ts: Timestamp) -> String {
+        ts.jiff()
+            .to_zoned_datetime(self.timezone.clone())
+            .strftime("%H:%M")
             .to_string()
     }
 

@@ -25,6 +25,56 @@
         .replace(/^-+|-+$/g, "").slice(0, 120).replace(/-+$/, "");
     });
   }
+  // Ask before destructive actions.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+  });
+  // The live desk: the composer posts without leaving the page and stays
+  // open; the list follows everyone's updates as they are posted.
+  const desk = document.getElementById("live-desk");
+  if (desk) {
+    const composer = document.getElementById("composer");
+    const status = document.getElementById("composer-status");
+    const problem = document.getElementById("composer-error");
+    composer.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const button = composer.querySelector("button[type=submit]");
+      button.disabled = true;
+      try {
+        const response = await fetch(composer.action, {
+          method: "POST",
+          headers: { Accept: "application/json" },
+          body: new URLSearchParams(new FormData(composer)),
+        });
+        const answer = await response.json();
+        if (!response.ok) { throw new Error(answer.detail || "The update could not be posted."); }
+        problem.hidden = true;
+        composer.querySelector("[name=title]").value = "";
+        composer.querySelector("[name=body]").value = "";
+        for (const box of composer.querySelectorAll("input[type=checkbox]")) { box.checked = false; }
+        composer.querySelector("[name=image]").value = "";
+        status.textContent = "Posted.";
+        refresh();
+      } catch (error) {
+        problem.textContent = error.message;
+        problem.hidden = false;
+      } finally {
+        button.disabled = false;
+        composer.querySelector("[name=body]").focus();
+      }
+    });
+    const list = document.getElementById("desk-entries");
+    const refresh = async () => {
+      const page = await fetch(location.pathname);
+      if (!page.ok) { return; }
+      const html = new DOMParser().parseFromString(await page.text(), "text/html");
+      const fresh = html.getElementById("desk-entries");
+      if (fresh) { list.replaceChildren(...fresh.childNodes); }
+    };
+    const source = new EventSource(desk.dataset.live);
+    source.addEventListener("entry", refresh);
+  }
   const summary = document.querySelector(".nr-error-summary");
   if (summary) { summary.focus(); }
 })();

@@ -181,6 +181,91 @@
     }
   }
 
+  // Live blogs: follow the blog's key events by alert.
+  const follow = document.getElementById("live-follow");
+  if (follow && alerts.supported && Notification.permission !== "denied") {
+    const topic = follow.dataset.topic;
+    const following = () => {
+      follow.textContent = "You get alerts for key events";
+      follow.disabled = true;
+    };
+    follow.hidden = false;
+    alerts.current().then(async (subscription) => {
+      const topics = subscription && (await alerts.topicsOf(subscription));
+      if (topics && topics.includes(topic)) following();
+    });
+    follow.addEventListener("click", async () => {
+      try {
+        const subscription = await alerts.current();
+        const topics = subscription && (await alerts.topicsOf(subscription));
+        if (subscription && topics) await alerts.save(subscription, [...topics, topic]);
+        else await alerts.subscribe([topic]);
+        following();
+      } catch (error) {
+        follow.textContent = error.message;
+      }
+    });
+  }
+
+  // Live blogs: new, edited and deleted updates arrive as they are posted. A
+  // reader who has scrolled down into the updates is not moved: new ones
+  // wait behind a button.
+  const entries = document.getElementById("live-entries");
+  if (entries && entries.dataset.live) {
+    const banner = document.getElementById("live-new");
+    const top = document.getElementById("live-top");
+    const waiting = [];
+    const fragment = (html) => {
+      const template = document.createElement("template");
+      template.innerHTML = html.trim();
+      return template.content.firstElementChild;
+    };
+    const showWaiting = () => {
+      document.getElementById("live-empty")?.remove();
+      while (waiting.length) entries.prepend(waiting.shift());
+      banner.hidden = true;
+    };
+    banner.querySelector("button").addEventListener("click", () => {
+      showWaiting();
+      entries.scrollIntoView({ behavior: "smooth" });
+    });
+    const readingFurtherDown = () => entries.getBoundingClientRect().top < 0;
+    const source = new EventSource(entries.dataset.live);
+    source.addEventListener("entry", (event) => {
+      const change = JSON.parse(event.data);
+      if (top) top.innerHTML = change.top;
+      const existing = document.getElementById("entry-" + change.id);
+      const queued = waiting.findIndex((item) => item.id === "entry-" + change.id);
+      if (change.change === "removed") {
+        existing?.remove();
+        if (queued >= 0) waiting.splice(queued, 1);
+      } else {
+        const item = fragment(change.html);
+        if (!item) return;
+        if (existing) {
+          existing.replaceWith(item);
+        } else if (queued >= 0) {
+          waiting[queued] = item;
+        } else if (change.change === "posted") {
+          item.classList.add("entry--new");
+          if (readingFurtherDown()) {
+            waiting.push(item);
+          } else {
+            waiting.push(item);
+            showWaiting();
+          }
+        }
+      }
+      if (waiting.length) {
+        banner.querySelector("button").textContent = waiting.length === 1 ? "1 new update" : waiting.length + " new updates";
+        banner.hidden = false;
+      } else {
+        banner.hidden = true;
+      }
+    });
+    source.addEventListener("resync", () => location.reload());
+  }
+
   const list = document.getElementById("comment-list");
   if (!list || !list.dataset.live) return;
   const banner = document.getElementById("new-comments");

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{ArticleId, AuthorId, ImageId, SectionId, Slug, TagId};
 
-use super::model::{CommentsMode, Headline};
+use super::model::{ArticleKind, CommentsMode, Headline};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ArticleContent {
@@ -19,6 +19,8 @@ pub struct ArticleContent {
     pub featured: bool,
     #[serde(default)]
     pub comments: CommentsMode,
+    #[serde(default)]
+    pub kind: ArticleKind,
     /// The byline, in order.
     pub authors: Vec<AuthorId>,
     pub tags: Vec<TagId>,

@@ -5,6 +5,8 @@ use serde_json::{Value, json};
 use crate::state::Site;
 use crate::web::ScriptJson;
 
+use crate::liveblogs::view::LiveView;
+
 use super::view::ArticleView;
 
 pub fn news_article(
@@ -15,13 +17,64 @@ pub fn news_article(
     logo: &str,
     date_modified: &str,
 ) -> ScriptJson {
+    ScriptJson::new(&article_value(site, article, canonical, images, logo, date_modified))
+}
+
+/// A live blog: the article as a LiveBlogPosting with this page's entries as updates.
+pub fn live_blog_posting(
+    site: &Site,
+    article: &ArticleView,
+    live: &LiveView,
+    canonical: &str,
+    images: &[String],
+    logo: &str,
+    date_modified: &str,
+) -> ScriptJson {
+    let mut value = article_value(site, article, canonical, images, logo, date_modified);
+    let updates: Vec<Value> = live
+        .entries
+        .iter()
+        .map(|e| {
+            let authors: Vec<Value> = e
+                .authors
+                .iter()
+                .map(|(name, url)| json!({ "@type": "Person", "name": name, "url": site.url(url) }))
+                .collect();
+            json!({
+                "@type": "BlogPosting",
+                "headline": e.label,
+                "url": site.url(&e.permalink),
+                "datePublished": e.posted.iso,
+                "dateModified": e.updated_iso,
+                "articleBody": e.text,
+                "author": authors,
+            })
+        })
+        .collect();
+    value["@type"] = json!("LiveBlogPosting");
+    value["coverageStartTime"] = json!(article.published.iso);
+    if let Some(ended) = &live.ended {
+        value["coverageEndTime"] = json!(ended.iso);
+    }
+    value["liveBlogUpdate"] = json!(updates);
+    ScriptJson::new(&value)
+}
+
+fn article_value(
+    site: &Site,
+    article: &ArticleView,
+    canonical: &str,
+    images: &[String],
+    logo: &str,
+    date_modified: &str,
+) -> Value {
     let authors: Vec<Value> = article
         .byline
         .iter()
         .map(|a| json!({ "@type": "Person", "name": a.name, "url": site.url(&a.url) }))
         .collect();
     let keywords: Vec<&str> = article.tags.iter().map(|t| t.name.as_str()).collect();
-    let value = json!({
+    json!({
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "mainEntityOfPage": { "@type": "WebPage", "@id": canonical },
@@ -42,6 +95,5 @@ pub fn news_article(
             "url": site.url("/"),
             "logo": { "@type": "ImageObject", "url": logo },
         },
-    });
-    ScriptJson::new(&value)
+    })
 }

@@ -15,7 +15,7 @@ pub mod workflow;
 pub mod write;
 
 pub use content::{ArticleContent, Placed};
-pub use model::{Article, CommentsMode, Headline, Status, Story, StoryFilter};
+pub use model::{Article, ArticleKind, CommentsMode, Headline, Status, Story, StoryFilter};
 pub use view::StoryCard;
 
 use axum::Router;

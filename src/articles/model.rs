@@ -41,6 +41,30 @@ impl Status {
     }
 }
 
+/// A plain story, or a live blog that carries timestamped entries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArticleKind {
+    #[default]
+    Story,
+    LiveBlog,
+}
+
+impl ArticleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArticleKind::Story => "story",
+            ArticleKind::LiveBlog => "liveblog",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [ArticleKind::Story, ArticleKind::LiveBlog]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
 /// A headline: one line of 1 to 200 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -135,17 +159,23 @@ pub struct Article {
     pub created_by: Option<uuid::Uuid>,
     /// Visible comments.
     pub comment_count: i64,
+    /// When a live blog was closed ("This live blog has ended").
+    pub live_ended_at: Option<Timestamp>,
 }
 
 impl Article {
     pub fn status(&self) -> Status {
         Status::parse(&self.status).unwrap_or(Status::Draft)
     }
+
+    pub fn kind(&self) -> ArticleKind {
+        ArticleKind::parse(&self.kind).unwrap_or_default()
+    }
 }
 
 /// The columns of [`Article`], for queries that load one.
 pub const ARTICLE_COLUMNS: &str = "id, slug, kind, status, headline, standfirst, body, footnote, section_id, featured, \
-    comments, published_at, updated_at, version, ever_published, created_by, comment_count";
+    comments, published_at, updated_at, version, ever_published, created_by, comment_count, live_ended_at";
 
 /// A published article as it appears in lists: enough for a story card.
 #[derive(Clone, Debug, sqlx::FromRow)]

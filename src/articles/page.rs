@@ -5,11 +5,13 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
+use crate::articles::ArticleKind;
 use crate::domain::Timestamp;
 use crate::error::{AppError, AppResult};
+use crate::liveblogs::view::LiveView;
 use crate::site;
 use crate::state::AppState;
-use crate::web::{Layout, Rendered, ScriptJson};
+use crate::web::{Layout, PageNumber, Rendered, ScriptJson};
 
 use super::jsonld;
 use super::notes;
@@ -37,16 +39,24 @@ struct Social {
     locale: String,
 }
 
+/// `?page=N` pages through a live blog's older entries.
 pub async fn show(
     State(state): State<AppState>,
     Path((section, slug)): Path<(String, String)>,
+    page: PageNumber,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let key = format!("/{section}/{slug}");
-    state.pages.serve(key, &headers, render(&state, &section, &slug)).await
+    let key = match page.0 {
+        1 => format!("/{section}/{slug}"),
+        n => format!("/{section}/{slug}?page={n}"),
+    };
+    state
+        .pages
+        .serve(key, &headers, render(&state, &section, &slug, page.0))
+        .await
 }
 
-async fn render(state: &AppState, section: &str, slug: &str) -> AppResult<Rendered> {
+async fn render(state: &AppState, section: &str, slug: &str, page: u32) -> AppResult<Rendered> {
     let db = &state.db;
     let article = queries::published_by_slug(db, slug).await?.ok_or(AppError::NotFound)?;
     let home = site::queries::section_by_id(db, article.section_id).await?;
@@ -54,6 +64,15 @@ async fn render(state: &AppState, section: &str, slug: &str) -> AppResult<Render
     if home.slug != section {
         return Ok(Rendered::moved_to(path));
     }
+    let live = match article.kind() {
+        ArticleKind::LiveBlog => Some(
+            LiveView::load(state, &article, &path, page)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ),
+        ArticleKind::Story if page > 1 => return Err(AppError::NotFound),
+        ArticleKind::Story => None,
+    };
     let id = article.id;
     let modified = article.updated_at;
     let parts = ArticleParts {
@@ -67,6 +86,7 @@ async fn render(state: &AppState, section: &str, slug: &str) -> AppResult<Render
         article,
     };
     let mut view = ArticleView::new(&state.site, parts);
+    view.live = live;
     if let Some(appeal) = crate::donations::appeal::current(state).await? {
         view.place_appeal(state.settings.donations.appeal_after_paragraph, appeal, id);
     }
@@ -90,7 +110,18 @@ pub async fn draw(
         _ => None,
     }));
     let logo = state.site.url(&state.assets.url("logo.png"));
-    let json_ld = jsonld::news_article(&state.site, &view, &canonical, &images, &logo, &modified.rfc3339());
+    let json_ld = match &view.live {
+        Some(live) => jsonld::live_blog_posting(
+            &state.site,
+            &view,
+            live,
+            &canonical,
+            &images,
+            &logo,
+            &modified.rfc3339(),
+        ),
+        None => jsonld::news_article(&state.site, &view, &canonical, &images, &logo, &modified.rfc3339()),
+    };
     let social = Social {
         url: canonical,
         image: images.first().cloned(),

@@ -90,6 +90,8 @@ pub struct ArticleView {
     pub comments_url: String,
     pub comment_count: i64,
     pub comments_open: bool,
+    /// A live blog's entries, summary and stream.
+    pub live: Option<crate::liveblogs::view::LiveView>,
 }
 
 #[derive(Clone, Debug)]
@@ -162,6 +164,7 @@ impl ArticleView {
             comments_url,
             comment_count,
             comments_open,
+            live: None,
         }
     }
 }

@@ -35,8 +35,8 @@ pub async fn create(db: &Db, new: NewArticle, actor: &Actor) -> Result<ArticleId
     let mut tx = db.begin().await?;
     sql(
         "INSERT INTO articles (id, slug, status, headline, standfirst, body, footnote, section_id, featured,
-            comments, published_at, updated_at, created_at, created_by, ever_published)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            comments, published_at, updated_at, created_at, created_by, ever_published, kind)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(id)
     .bind(&c.slug)
@@ -53,6 +53,7 @@ pub async fn create(db: &Db, new: NewArticle, actor: &Actor) -> Result<ArticleId
     .bind(now)
     .bind(actor.id)
     .bind(new.status == Status::Published)
+    .bind(c.kind.as_str())
     .execute(&mut tx)
     .await
     .map_err(|e| slug_taken(e, "article"))?;
@@ -110,7 +111,7 @@ pub async fn save(
     let version = expected_version + 1;
     let changed = sql(
         "UPDATE articles SET slug = $1, headline = $2, standfirst = $3, body = $4, footnote = $5,
-            section_id = $6, featured = $7, comments = $8, updated_at = $9, version = $10
+            section_id = $6, featured = $7, comments = $8, updated_at = $9, version = $10, kind = $13
          WHERE id = $11 AND version = $12",
     )
     .bind(&content.slug)
@@ -125,6 +126,7 @@ pub async fn save(
     .bind(version)
     .bind(id)
     .bind(expected_version)
+    .bind(content.kind.as_str())
     .execute(&mut tx)
     .await
     .map_err(|e| slug_taken(e, "article"))?;
@@ -225,6 +227,7 @@ pub async fn content_of(db: &Db, article: &Article) -> Result<ArticleContent, Ap
         section: article.section_id,
         featured: article.featured,
         comments: super::CommentsMode::parse(&article.comments).unwrap_or_default(),
+        kind: article.kind(),
         authors: authors.into_iter().map(|(a,)| a).collect(),
         tags: tags.into_iter().map(|(t,)| t).collect(),
         images: images.into_iter().map(|(i, p)| Placed::new(i, p)).collect(),

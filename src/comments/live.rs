@@ -5,20 +5,19 @@
 //! cached HTML; those pages are refreshed in batches, at most every few
 //! seconds, so a busy thread does not keep re-rendering the article.
 
-use std::collections::{HashMap, HashSet};
-use std::convert::Infallible;
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::{Path, State};
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use futures_util::Stream;
+use axum::response::IntoResponse;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
 use crate::domain::ArticleId;
-use crate::events::{CommentChange, Event};
+use crate::events::{Change, Event};
 use crate::state::AppState;
+use crate::web::live::{Hub, Message};
 
 use super::queries;
 use super::view;
@@ -26,49 +25,16 @@ use super::view;
 /// How often article pages with changed comment counts are refreshed.
 const COUNT_REFRESH: Duration = Duration::from_secs(3);
 
-/// What an open page is sent.
-#[derive(Debug)]
-pub struct Message {
-    pub kind: &'static str,
-    pub data: String,
-}
-
+/// Open forum pages on this instance, and articles whose comment count changed.
 #[derive(Default)]
-pub struct Hub {
-    channels: Mutex<HashMap<ArticleId, broadcast::Sender<Arc<Message>>>>,
+pub struct CommentStreams {
+    pub hub: Hub,
     recounted: Mutex<HashSet<ArticleId>>,
 }
 
-impl Hub {
-    pub fn subscribe(&self, article: ArticleId) -> broadcast::Receiver<Arc<Message>> {
-        let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
-        channels
-            .entry(article)
-            .or_insert_with(|| broadcast::channel(256).0)
-            .subscribe()
-    }
-
-    /// The channel of an article someone is watching on this instance.
-    fn watched(&self, article: ArticleId) -> Option<broadcast::Sender<Arc<Message>>> {
-        let channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
-        channels.get(&article).filter(|s| s.receiver_count() > 0).cloned()
-    }
-
-    /// Open streams on this instance (for metrics and the benchmark).
-    pub fn connections(&self) -> usize {
-        let channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
-        channels.values().map(|s| s.receiver_count()).sum()
-    }
-
-    fn forget_unwatched(&self) {
-        let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
-        channels.retain(|_, s| s.receiver_count() > 0);
-    }
-}
-
 #[derive(Serialize)]
-struct Change {
-    change: CommentChange,
+struct CommentMessage {
+    change: Change,
     id: uuid::Uuid,
     parent: Option<uuid::Uuid>,
     depth: i64,
@@ -89,7 +55,7 @@ pub fn spawn(state: AppState) {
                     change,
                 }) => {
                     mark_recounted(&listener, article);
-                    if let Some(channel) = listener.live.watched(article) {
+                    if let Some(channel) = listener.live.hub.watched(article) {
                         match message(&listener, article, comment, change).await {
                             Ok(message) => {
                                 let _ = channel.send(Arc::new(message));
@@ -99,11 +65,8 @@ pub fn spawn(state: AppState) {
                     }
                 }
                 Ok(Event::ArticleChanged { article }) => {
-                    if let Some(channel) = listener.live.watched(article) {
-                        let _ = channel.send(Arc::new(Message {
-                            kind: "resync",
-                            data: "{}".into(),
-                        }));
+                    if let Some(channel) = listener.live.hub.watched(article) {
+                        let _ = channel.send(Arc::new(Message::resync()));
                     }
                 }
                 Ok(_) => {}
@@ -123,7 +86,7 @@ pub fn spawn(state: AppState) {
             for article in articles {
                 state.pages.apply(&Event::ArticleChanged { article });
             }
-            state.live.forget_unwatched();
+            state.live.hub.forget_unwatched();
         }
     });
 }
@@ -137,25 +100,18 @@ fn mark_recounted(state: &AppState, article: ArticleId) {
         .insert(article);
 }
 
-async fn message(
-    state: &AppState,
-    article: ArticleId,
-    comment: uuid::Uuid,
-    change: CommentChange,
-) -> anyhow::Result<Message> {
+async fn message(state: &AppState, article: ArticleId, comment: uuid::Uuid, change: Change) -> anyhow::Result<Message> {
     let (count,): (i64,) = crate::db::sql("SELECT comment_count FROM articles WHERE id = $1")
         .bind(article)
         .fetch_one(&state.db)
         .await?;
     let found = queries::by_id(&state.db, comment).await?;
     let (html, parent, depth) = match (&found, change) {
-        (Some(c), CommentChange::Posted | CommentChange::Edited) => {
-            (view::single(&state.site, c)?, c.parent_id, c.depth)
-        }
-        (Some(c), CommentChange::Removed) => (String::new(), c.parent_id, c.depth),
+        (Some(c), Change::Posted | Change::Edited) => (view::single(&state.site, c)?, c.parent_id, c.depth),
+        (Some(c), Change::Removed) => (String::new(), c.parent_id, c.depth),
         (None, _) => (String::new(), None, 0),
     };
-    let data = serde_json::to_string(&Change {
+    let data = serde_json::to_string(&CommentMessage {
         change,
         id: comment,
         parent,
@@ -174,19 +130,6 @@ pub async fn announce_article(state: &AppState, article: ArticleId) {
 }
 
 /// `GET /live/comments/{article}`: the event stream an open forum page listens to.
-pub async fn stream(
-    State(state): State<AppState>,
-    Path(article): Path<ArticleId>,
-) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
-    let receiver = state.live.subscribe(article);
-    let events = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        let event = match receiver.recv().await {
-            Ok(message) => SseEvent::default().event(message.kind).data(&message.data),
-            // Too slow to keep up: the page reloads the comments instead.
-            Err(broadcast::error::RecvError::Lagged(_)) => SseEvent::default().event("resync").data("{}"),
-            Err(broadcast::error::RecvError::Closed) => return None,
-        };
-        Some((Ok(event), receiver))
-    });
-    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+pub async fn stream(State(state): State<AppState>, Path(article): Path<ArticleId>) -> impl IntoResponse {
+    state.live.hub.stream(article)
 }

@@ -9,7 +9,7 @@ use crate::config::OnAccountDelete;
 use crate::db::{Conn, Tx, is_unique_violation, sql};
 use crate::domain::{ArticleId, Timestamp};
 use crate::error::AppError;
-use crate::events::{CommentChange, Event};
+use crate::events::{Change, Event};
 use crate::state::AppState;
 
 use super::filters::Filters;
@@ -183,7 +183,7 @@ pub async fn post(state: &AppState, reader: &Reader, new: NewComment<'_>) -> Res
     }
     tx.commit().await?;
     if status == Status::Visible {
-        announce(state, new.article, id, CommentChange::Posted).await;
+        announce(state, new.article, id, Change::Posted).await;
     }
     Ok(Posted {
         id,
@@ -191,7 +191,7 @@ pub async fn post(state: &AppState, reader: &Reader, new: NewComment<'_>) -> Res
     })
 }
 
-pub async fn announce(state: &AppState, article: ArticleId, comment: CommentId, change: CommentChange) {
+pub async fn announce(state: &AppState, article: ArticleId, comment: CommentId, change: Change) {
     let event = Event::Comment {
         article,
         comment,
@@ -245,11 +245,7 @@ pub async fn edit(state: &AppState, reader: &Reader, id: CommentId, body: &str) 
         count(&mut tx, comment.article_id, -1).await?;
     }
     tx.commit().await?;
-    let change = if now_held {
-        CommentChange::Removed
-    } else {
-        CommentChange::Edited
-    };
+    let change = if now_held { Change::Removed } else { Change::Edited };
     if comment.status() == Status::Visible {
         announce(state, comment.article_id, id, change).await;
     }
@@ -298,9 +294,9 @@ pub async fn set_status(state: &AppState, comment: &Comment, status: Status, dec
     }
     tx.commit().await?;
     let change = if status == Status::Visible {
-        CommentChange::Posted
+        Change::Posted
     } else {
-        CommentChange::Removed
+        Change::Removed
     };
     announce(state, comment.article_id, comment.id, change).await;
     Ok(())
@@ -312,7 +308,7 @@ pub async fn set_featured(state: &AppState, comment: &Comment, featured: bool) -
         .bind(comment.id)
         .execute(&state.db)
         .await?;
-    announce(state, comment.article_id, comment.id, CommentChange::Edited).await;
+    announce(state, comment.article_id, comment.id, Change::Edited).await;
     Ok(())
 }
 

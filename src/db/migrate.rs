@@ -60,6 +60,19 @@ const MIGRATIONS: &[Migration] = &[
             postgres: include_str!("../../migrations/0006_search.postgres.sql"),
         },
     },
+    Migration {
+        version: 7,
+        name: "liveblogs",
+        source: Source::Both(include_str!("../../migrations/0007_liveblogs.sql")),
+    },
+    Migration {
+        version: 8,
+        name: "liveblog_search",
+        source: Source::PerBackend {
+            sqlite: include_str!("../../migrations/0008_liveblog_search.sqlite.sql"),
+            postgres: include_str!("../../migrations/0008_liveblog_search.postgres.sql"),
+        },
+    },
 ];
 
 /// A lock number private to Broadsheet, so instances starting together on one

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::articles::queries as queries_articles;
 use crate::articles::write::{self, NewArticle};
-use crate::articles::{ArticleContent, CommentsMode, Headline, Placed, Status};
+use crate::articles::{ArticleContent, ArticleKind, CommentsMode, Headline, Placed, Status};
 use crate::audit::Actor;
 use crate::domain::{ArticleId, AuthorId, SectionId, Slug, TagId, Timestamp};
 use crate::events::Event;
@@ -72,6 +72,25 @@ struct FrontMatter {
     related: Vec<RelatedEntry>,
     #[serde(default)]
     images: Vec<ImageEntry>,
+    #[serde(default)]
+    kind: ArticleKind,
+    /// A live blog's entries.
+    #[serde(default)]
+    entries: Vec<LiveEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LiveEntry {
+    at: String,
+    #[serde(default)]
+    title: String,
+    body: String,
+    #[serde(default)]
+    key_event: bool,
+    #[serde(default)]
+    pinned: bool,
+    authors: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -216,6 +235,7 @@ async fn load(state: &AppState) -> anyhow::Result<()> {
             section,
             featured: front.featured,
             comments: CommentsMode::Open,
+            kind: front.kind,
             authors,
             tags,
             images,
@@ -228,6 +248,27 @@ async fn load(state: &AppState) -> anyhow::Result<()> {
             updated_at: updated,
         };
         let id = write::create(db, new, &loader).await.with_context(context)?;
+        let mut tx = db.begin().await?;
+        for entry in &front.entries {
+            let mut draft = crate::liveblogs::write::EntryDraft {
+                title: entry.title.clone(),
+                body: entry.body.clone(),
+                key_event: entry.key_event,
+                pinned: entry.pinned,
+                image: None,
+                authors: entry
+                    .authors
+                    .iter()
+                    .filter_map(|a| author_ids.get(a).copied())
+                    .collect(),
+            };
+            draft.check().with_context(context)?;
+            let at = Timestamp::parse(&entry.at).with_context(context)?;
+            crate::liveblogs::write::insert(&mut tx, id, &draft, at, None)
+                .await
+                .with_context(context)?;
+        }
+        tx.commit().await?;
         article_ids.insert(slug, id);
         related.push((id, front.related));
     }

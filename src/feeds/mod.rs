@@ -1,4 +1,5 @@
-//! What machines read: RSS 2.0 and Atom feeds (site-wide and per section),
+//! What machines read: RSS 2.0 and Atom feeds (site-wide, per section, and
+//! a live blog's entries),
 //! sitemaps (an index, pages, articles in chunks, and a Google News sitemap
 //! of the last 48 hours) and robots.txt. All are cached like pages.
 
@@ -18,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .route("/atom.xml", get(syndication::site_atom))
         .route("/{section}/rss.xml", get(syndication::section_rss))
         .route("/{section}/atom.xml", get(syndication::section_atom))
+        .route("/{section}/{slug}/atom.xml", get(syndication::live_blog_atom))
         .route("/sitemap.xml", get(sitemaps::index))
         .route("/sitemaps/{file}", get(sitemaps::part))
         .route("/news-sitemap.xml", get(news::sitemap))

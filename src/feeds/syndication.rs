@@ -5,9 +5,10 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use crate::articles::{StoryFilter, queries};
+use crate::articles::{ArticleKind, StoryFilter, queries};
 use crate::domain::Timestamp;
 use crate::error::{AppError, AppResult};
+use crate::liveblogs;
 use crate::media::ImageView;
 use crate::site;
 use crate::state::AppState;
@@ -98,6 +99,62 @@ async fn serve(state: AppState, headers: HeaderMap, section: Option<String>, for
                 Format::Atom => Rendered::new(ATOM, AtomFeed { feed }.render()?),
             };
             Ok(rendered.last_modified(Some(updated)))
+        })
+        .await
+}
+
+/// `/{section}/{slug}/atom.xml`: a live blog's newest entries.
+pub async fn live_blog_atom(
+    State(state): State<AppState>,
+    Path((section, slug)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let key = format!("/{section}/{slug}/atom.xml");
+    state
+        .pages
+        .serve(key.clone(), &headers, async {
+            let blog = queries::published_by_slug(&state.db, &slug)
+                .await?
+                .filter(|a| a.kind() == ArticleKind::LiveBlog)
+                .ok_or(AppError::NotFound)?;
+            let path = liveblogs::view::blog_path(&state.db, blog.id).await?;
+            if path != format!("/{section}/{slug}") {
+                return Err(AppError::NotFound);
+            }
+            let home = site::queries::section_by_id(&state.db, blog.section_id).await?;
+            let latest = liveblogs::entries::latest(&state.db, blog.id, ITEMS).await?;
+            let ids: Vec<uuid::Uuid> = latest.iter().map(|e| e.id).collect();
+            let mut authors = liveblogs::entries::authors_of(&state.db, &ids).await?;
+            let site = &state.site;
+            let items = latest
+                .iter()
+                .map(|e| {
+                    let view =
+                        liveblogs::view::EntryView::new(site, &path, e, &authors.remove(&e.id).unwrap_or_default());
+                    Item {
+                        title: view.label,
+                        url: site.url(&view.permalink),
+                        summary: view.text,
+                        section: home.name.clone(),
+                        authors: view.authors.into_iter().map(|(name, _)| name).collect(),
+                        published: e.posted_at,
+                        updated: e.updated_at,
+                        image: view.figure.map(|f| site.url(&f.image.largest)),
+                    }
+                })
+                .collect();
+            let feed = Feed {
+                title: format!("{} – {}", site.name, blog.headline),
+                description: blog.standfirst.clone(),
+                link: site.url(&path),
+                self_url: site.url(&key),
+                language: site.language.clone(),
+                updated: blog.updated_at,
+                items,
+            };
+            Ok(Rendered::new(ATOM, AtomFeed { feed }.render()?)
+                .last_modified(Some(blog.updated_at))
+                .of_article(blog.id))
         })
         .await
 }

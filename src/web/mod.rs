@@ -7,6 +7,7 @@ pub mod errors;
 pub mod form;
 pub mod html;
 pub mod layout;
+pub mod live;
 pub mod page_cache;
 pub mod paging;
 pub mod security;

@@ -134,7 +134,9 @@ impl PageCache {
     pub fn apply(&self, event: &Event) {
         match event {
             Event::ContentChanged => self.purge(|_| true),
-            Event::ArticleChanged { article } => self.purge(|page| page.article == Some(*article)),
+            Event::ArticleChanged { article } | Event::Entry { article, .. } => {
+                self.purge(|page| page.article == Some(*article))
+            }
             // Comment counts on article pages are refreshed in batches by comments::live.
             Event::Comment { .. } => {}
         }

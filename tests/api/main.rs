@@ -14,6 +14,7 @@ mod errors;
 mod feeds;
 mod instances;
 mod listings;
+mod liveblogs;
 mod mail;
 mod metadata;
 mod moderation;

@@ -7,7 +7,7 @@ use broadsheet::articles::queries;
 use broadsheet::db::sql;
 use broadsheet::domain::SectionId;
 
-use crate::support::newsroom::{Session, png};
+use crate::support::newsroom::{Session, png, version_on};
 use crate::support::{TestApp, spawn_app};
 
 /// The editor's fields for a complete article.
@@ -44,16 +44,6 @@ async fn draft(session: &Session<'_>, section: &SectionId, headline: &str) -> St
     assert_eq!(response.status(), 303, "the draft is saved");
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     location.split('?').next().unwrap().to_owned()
-}
-
-fn version_on(page: &str) -> String {
-    page.split("name=\"version\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned()
 }
 
 fn id_in(edit_path: &str) -> String {
@@ -733,6 +723,7 @@ async fn a_schedule_kept_while_the_server_was_down_is_published_when_it_starts_a
             section,
             featured: false,
             comments: Default::default(),
+            kind: Default::default(),
             authors: vec![],
             tags: vec![],
             images: vec![],

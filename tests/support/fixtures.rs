@@ -2,7 +2,9 @@
 //! loader (and later the newsroom) uses.
 
 use broadsheet::articles::write::{self, NewArticle};
-use broadsheet::articles::{ArticleContent, CommentsMode, Headline, Placed, Status, queries as article_queries};
+use broadsheet::articles::{
+    ArticleContent, ArticleKind, CommentsMode, Headline, Placed, Status, queries as article_queries,
+};
 use broadsheet::audit::Actor;
 use broadsheet::domain::{ArticleId, AuthorId, ImageId, SectionId, Slug, TagId, Timestamp};
 use broadsheet::events::Event;
@@ -26,6 +28,7 @@ pub struct ArticleSpec {
     pub published_at: Option<Timestamp>,
     pub updated_at: Option<Timestamp>,
     pub featured: bool,
+    pub kind: ArticleKind,
 }
 
 impl ArticleSpec {
@@ -46,6 +49,7 @@ impl ArticleSpec {
             published_at: Some(at("2024-12-16T06:04:00Z")),
             updated_at: None,
             featured: false,
+            kind: ArticleKind::Story,
         }
     }
 }
@@ -117,6 +121,7 @@ impl TestApp {
             section: spec.section,
             featured: spec.featured,
             comments: CommentsMode::Open,
+            kind: spec.kind,
             authors: spec.authors,
             tags: spec.tags,
             images: spec.images.into_iter().map(|(i, p)| Placed::new(i, p)).collect(),
@@ -159,6 +164,15 @@ impl TestApp {
     pub async fn story(&self) -> ArticleId {
         let world = self.section("world", "World").await;
         self.publish(ArticleSpec::new("story", world)).await
+    }
+
+    /// A published live blog at /world/live with no entries yet; returns its id.
+    pub async fn live_blog(&self) -> ArticleId {
+        let world = self.section("world", "World").await;
+        let mut spec = ArticleSpec::new("live", world);
+        spec.headline = "Front line live: the day's updates".into();
+        spec.kind = ArticleKind::LiveBlog;
+        self.publish(spec).await
     }
 
     pub async fn changed(&self) {

@@ -11,6 +11,7 @@ pub mod fixtures;
 pub mod newsroom;
 pub mod push;
 pub mod readers;
+pub mod sse;
 pub mod stripe;
 
 use std::path::PathBuf;

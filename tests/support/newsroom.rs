@@ -136,6 +136,17 @@ impl Session<'_> {
 }
 
 /// The one-time secret shown on a key or token page.
+/// The `version` an edit form was drawn at.
+pub fn version_on(page: &str) -> String {
+    page.split("name=\"version\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 pub fn secret_on(page: &str) -> String {
     page.split("<code id=\"new-secret\">")
         .nth(1)

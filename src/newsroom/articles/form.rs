@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::articles::{ArticleContent, CommentsMode, Headline, Placed};
+use crate::articles::{ArticleContent, ArticleKind, CommentsMode, Headline, Placed};
 use crate::db::{Db, sql};
 use crate::domain::{ArticleId, AuthorId, ImageId, SectionId, Slug, TagId, Timestamp};
 use crate::error::AppError;
@@ -188,6 +188,7 @@ async fn read(db: &Db, form: &FormFields, create_tags: bool) -> Result<ArticleCo
         section,
         featured: form.get("featured") == "on",
         comments,
+        kind: ArticleKind::parse(form.get("kind")).unwrap_or_default(),
         authors,
         tags,
         images,
@@ -208,6 +209,7 @@ pub async fn from_content(db: &Db, content: &ArticleContent) -> Result<FormField
         form.push("featured", "on");
     }
     form.push("comments", content.comments.as_str());
+    form.push("kind", content.kind.as_str());
     for author in &content.authors {
         form.push("author", &author.to_string());
     }

@@ -90,7 +90,7 @@ async fn view_of(
     let article = Article {
         id: ArticleId::new(),
         slug: content.slug.to_string(),
-        kind: "story".into(),
+        kind: content.kind.as_str().into(),
         status: "draft".into(),
         headline: Headline::as_str(&content.headline).to_owned(),
         standfirst: content.standfirst.clone(),
@@ -105,6 +105,7 @@ async fn view_of(
         ever_published: false,
         created_by: None,
         comment_count: 0,
+        live_ended_at: None,
     };
     let path = format!("/{}/{}", section.slug, content.slug);
     let parts = ArticleParts {

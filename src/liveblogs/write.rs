@@ -1,0 +1,395 @@
+//! Posting to a live blog: new entries, edits checked against the version
+//! the journalist started from, deletions, the pinned entry, closing and
+//! reopening. Every change is announced, so open pages on every instance
+//! update, and a new key event alerts the readers who follow the blog.
+
+use crate::accounts::CurrentStaff;
+use crate::alerts;
+use crate::articles::{Article, ArticleKind, Status};
+use crate::audit::Target;
+use crate::db::{Tx, sql};
+use crate::domain::{ArticleId, AuthorId, ImageId, Timestamp};
+use crate::error::AppError;
+use crate::events::{Change, Event};
+use crate::state::AppState;
+
+use super::entries::{self, Entry};
+
+const MAX_TITLE: usize = 200;
+const MAX_BODY: usize = 20_000;
+
+/// What a journalist submits for an entry.
+#[derive(Clone, Debug, Default)]
+pub struct EntryDraft {
+    pub title: String,
+    pub body: String,
+    pub key_event: bool,
+    pub pinned: bool,
+    pub image: Option<ImageId>,
+    pub authors: Vec<AuthorId>,
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> AppError {
+    AppError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+impl EntryDraft {
+    pub fn check(&mut self) -> Result<(), AppError> {
+        self.title = self.title.trim().to_owned();
+        self.body = self.body.replace("\r\n", "\n").trim().to_owned();
+        if self.body.is_empty() {
+            return Err(invalid("body", "Write the update: its text is empty."));
+        }
+        if self.body.chars().count() > MAX_BODY {
+            return Err(invalid(
+                "body",
+                format!("An update holds at most {MAX_BODY} characters; split it in two."),
+            ));
+        }
+        if self.title.chars().count() > MAX_TITLE || self.title.contains('\n') {
+            return Err(invalid(
+                "title",
+                format!("A title is one line of at most {MAX_TITLE} characters."),
+            ));
+        }
+        if self.authors.len() > 4 {
+            return Err(invalid("authors", "An update is signed by at most four people."));
+        }
+        Ok(())
+    }
+}
+
+/// The live blog an entry is written to: it must exist and be a live blog.
+pub async fn live_blog(state: &AppState, id: ArticleId) -> Result<Article, AppError> {
+    let article = crate::articles::queries::by_id(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if article.kind() != ArticleKind::LiveBlog {
+        return Err(AppError::BadRequest(
+            "This article is a story, not a live blog: make it a live blog in the editor first.".into(),
+        ));
+    }
+    Ok(article)
+}
+
+/// Posts a new entry and returns it.
+pub async fn post(
+    state: &AppState,
+    who: &CurrentStaff,
+    blog: &Article,
+    mut draft: EntryDraft,
+) -> Result<Entry, AppError> {
+    draft.check()?;
+    if blog.live_ended_at.is_some() {
+        return Err(invalid("body", "This live blog has ended: reopen it to post again."));
+    }
+    let now = Timestamp::now();
+    let mut tx = state.db.begin().await?;
+    let id = insert(&mut tx, blog.id, &draft, now, Some(who.staff.id)).await?;
+    touch(&mut tx, blog.id, now).await?;
+    tx.commit().await?;
+    let entry = entries::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    who.audit(
+        &state.db,
+        "posted a live update",
+        Target::new("entry", id, &entry.label()),
+        &blog.headline,
+    )
+    .await?;
+    announce(state, blog.id, id, Change::Posted).await;
+    if entry.key_event {
+        alert_key_event(state, who, blog, &entry).await;
+    }
+    Ok(entry)
+}
+
+/// Writes a checked entry (the newsroom's post, and loaders of existing content).
+pub async fn insert(
+    tx: &mut Tx,
+    blog: ArticleId,
+    draft: &EntryDraft,
+    posted_at: Timestamp,
+    posted_by: Option<uuid::Uuid>,
+) -> Result<uuid::Uuid, AppError> {
+    let id = uuid::Uuid::now_v7();
+    if draft.pinned {
+        unpin_all(tx, blog).await?;
+    }
+    sql(
+        "INSERT INTO liveblog_entries (id, article_id, title, body, image_id, key_event, pinned, posted_at, updated_at,
+             posted_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
+    )
+    .bind(id)
+    .bind(blog)
+    .bind(&draft.title)
+    .bind(&draft.body)
+    .bind(draft.image)
+    .bind(draft.key_event)
+    .bind(draft.pinned)
+    .bind(posted_at)
+    .bind(posted_by)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| unknown_picture(e.into()))?;
+    write_authors(tx, id, &draft.authors).await?;
+    Ok(id)
+}
+
+/// Why an edit did not happen.
+#[derive(Debug)]
+pub enum EditError {
+    /// Someone saved the entry since the journalist opened it: here it is now.
+    Conflict(Box<Entry>),
+    Failed(AppError),
+}
+
+impl<E: Into<AppError>> From<E> for EditError {
+    fn from(err: E) -> Self {
+        EditError::Failed(err.into())
+    }
+}
+
+/// Saves an edit over `expected_version`.
+pub async fn edit(
+    state: &AppState,
+    who: &CurrentStaff,
+    blog: &Article,
+    entry: uuid::Uuid,
+    expected_version: i64,
+    mut draft: EntryDraft,
+) -> Result<Entry, EditError> {
+    draft.check()?;
+    let current = entry_of(state, blog, entry).await?;
+    if current.version != expected_version {
+        return Err(EditError::Conflict(Box::new(current)));
+    }
+    let now = Timestamp::now();
+    let mut tx = state.db.begin().await?;
+    if draft.pinned && !current.pinned {
+        unpin_all(&mut tx, blog.id).await?;
+    }
+    let changed = sql(
+        "UPDATE liveblog_entries SET title = $1, body = $2, image_id = $3, key_event = $4, pinned = $5,
+             updated_at = $6, version = version + 1
+         WHERE id = $7 AND version = $8",
+    )
+    .bind(&draft.title)
+    .bind(&draft.body)
+    .bind(draft.image)
+    .bind(draft.key_event)
+    .bind(draft.pinned)
+    .bind(now)
+    .bind(entry)
+    .bind(expected_version)
+    .execute(&mut tx)
+    .await
+    .map_err(|e| unknown_picture(e.into()))?;
+    if changed == 0 {
+        drop(tx);
+        let current = entry_of(state, blog, entry).await?;
+        return Err(EditError::Conflict(Box::new(current)));
+    }
+    write_authors(&mut tx, entry, &draft.authors).await?;
+    touch(&mut tx, blog.id, now).await?;
+    tx.commit().await?;
+    let saved = entry_of(state, blog, entry).await?;
+    who.audit(
+        &state.db,
+        "edited a live update",
+        Target::new("entry", entry, &saved.label()),
+        &blog.headline,
+    )
+    .await?;
+    announce(state, blog.id, entry, Change::Edited).await;
+    if saved.key_event && !current.key_event {
+        alert_key_event(state, who, blog, &saved).await;
+    }
+    Ok(saved)
+}
+
+pub async fn delete(state: &AppState, who: &CurrentStaff, blog: &Article, entry: uuid::Uuid) -> Result<(), AppError> {
+    let current = entry_of(state, blog, entry).await?;
+    let mut tx = state.db.begin().await?;
+    sql("DELETE FROM liveblog_entries WHERE id = $1")
+        .bind(entry)
+        .execute(&mut tx)
+        .await?;
+    touch(&mut tx, blog.id, Timestamp::now()).await?;
+    tx.commit().await?;
+    who.audit(
+        &state.db,
+        "deleted a live update",
+        Target::new("entry", entry, &current.label()),
+        &blog.headline,
+    )
+    .await?;
+    announce(state, blog.id, entry, Change::Removed).await;
+    Ok(())
+}
+
+/// Pins an entry above the others (one at a time), or unpins it.
+pub async fn set_pinned(
+    state: &AppState,
+    who: &CurrentStaff,
+    blog: &Article,
+    entry: uuid::Uuid,
+    pinned: bool,
+) -> Result<(), AppError> {
+    let current = entry_of(state, blog, entry).await?;
+    let mut tx = state.db.begin().await?;
+    unpin_all(&mut tx, blog.id).await?;
+    sql("UPDATE liveblog_entries SET pinned = $1 WHERE id = $2")
+        .bind(pinned)
+        .bind(entry)
+        .execute(&mut tx)
+        .await?;
+    tx.commit().await?;
+    let action = if pinned {
+        "pinned a live update"
+    } else {
+        "unpinned a live update"
+    };
+    who.audit(
+        &state.db,
+        action,
+        Target::new("entry", entry, &current.label()),
+        &blog.headline,
+    )
+    .await?;
+    announce(state, blog.id, entry, Change::Edited).await;
+    Ok(())
+}
+
+/// Closes the live blog ("This live blog has ended"), or opens it again.
+pub async fn set_ended(state: &AppState, who: &CurrentStaff, blog: &Article, ended: bool) -> Result<(), AppError> {
+    let now = Timestamp::now();
+    sql("UPDATE articles SET live_ended_at = $1 WHERE id = $2")
+        .bind(ended.then_some(now))
+        .bind(blog.id)
+        .execute(&state.db)
+        .await?;
+    let action = if ended {
+        "ended a live blog"
+    } else {
+        "reopened a live blog"
+    };
+    who.audit(&state.db, action, Target::new("article", blog.id, &blog.headline), "")
+        .await?;
+    if let Err(err) = state.content_changed(Event::ArticleChanged { article: blog.id }).await {
+        tracing::warn!(error = format!("{err:#}"), "could not announce a live blog's end");
+    }
+    Ok(())
+}
+
+async fn entry_of(state: &AppState, blog: &Article, entry: uuid::Uuid) -> Result<Entry, AppError> {
+    entries::by_id(&state.db, entry)
+        .await?
+        .filter(|e| e.article_id == blog.id)
+        .ok_or(AppError::NotFound)
+}
+
+async fn unpin_all(tx: &mut Tx, article: ArticleId) -> Result<(), sqlx::Error> {
+    sql("UPDATE liveblog_entries SET pinned = FALSE WHERE article_id = $1 AND pinned")
+        .bind(article)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+async fn write_authors(tx: &mut Tx, entry: uuid::Uuid, authors: &[AuthorId]) -> Result<(), AppError> {
+    sql("DELETE FROM liveblog_entry_authors WHERE entry_id = $1")
+        .bind(entry)
+        .execute(&mut *tx)
+        .await?;
+    for (position, author) in authors.iter().enumerate() {
+        sql(
+            "INSERT INTO liveblog_entry_authors (entry_id, author_id, position) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(entry)
+        .bind(*author)
+        .bind(position as i64)
+        .execute(&mut *tx)
+        .await
+        .map_err(|_| invalid("authors", "Choose the update's authors from the list."))?;
+    }
+    Ok(())
+}
+
+/// A published live blog shows when it was last updated.
+async fn touch(tx: &mut Tx, article: ArticleId, now: Timestamp) -> Result<(), sqlx::Error> {
+    sql("UPDATE articles SET updated_at = $1 WHERE id = $2 AND status = 'published'")
+        .bind(now)
+        .bind(article)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+fn unknown_picture(err: AppError) -> AppError {
+    match err {
+        AppError::Internal(e)
+            if format!("{e:#}").contains("foreign key") || format!("{e:#}").contains("FOREIGN KEY") =>
+        {
+            invalid("image", "That picture is not in the library.")
+        }
+        other => other,
+    }
+}
+
+async fn announce(state: &AppState, article: ArticleId, entry: uuid::Uuid, change: Change) {
+    let event = Event::Entry { article, entry, change };
+    if let Err(err) = state.content_changed(event).await {
+        tracing::warn!(error = format!("{err:#}"), "could not announce a live update");
+    }
+}
+
+/// Readers following the live blog get an alert for a key event, once.
+async fn alert_key_event(state: &AppState, who: &CurrentStaff, blog: &Article, entry: &Entry) {
+    if blog.status() != Status::Published || blog.live_ended_at.is_some() {
+        return;
+    }
+    let result = async {
+        let path = super::view::permalink(&state.db, blog, entry.id).await?;
+        let mut draft = alerts::model::Draft {
+            article_id: Some(blog.id.0),
+            title: shorten(&blog.headline, 120),
+            body: shorten(&entry.label(), 300),
+            url: path,
+            image_url: entry
+                .figure()
+                .map(|f| crate::media::variant_path(f.id, 640))
+                .unwrap_or_default(),
+            topic: alerts::store::Topic::LiveBlog(blog.id.0).key(),
+            urgency: "high".into(),
+            ttl_secs: 6 * 3600,
+            follow_up_of: None,
+            replaces: None,
+        };
+        draft.check(&state.db).await?;
+        let alert = alerts::model::create(&state.db, &draft, (who.staff.id, &who.staff.name), false).await?;
+        sql("UPDATE liveblog_entries SET alert_id = $1 WHERE id = $2")
+            .bind(alert)
+            .bind(entry.id)
+            .execute(&state.db)
+            .await?;
+        state.wake.now();
+        anyhow::Ok(())
+    }
+    .await;
+    if let Err(err) = result {
+        tracing::warn!(error = format!("{err:#}"), entry = %entry.id, "could not send a key-event alert");
+    }
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max - 1).collect();
+    format!("{}…", cut.trim_end())
+}
