@@ -8,5 +8,6 @@ mod alerts;
 mod community;
 mod donations;
 mod harness;
+mod liveblogs;
 mod newsroom;
 mod reading;
