@@ -32,7 +32,7 @@ wrk -t1 -c16 -d"${seconds}s" "http://127.0.0.1:$port$article" | awk '/Requests\/
 echo "== live readers and comment writes"
 wrk -t1 -c16 -d"$((seconds * 2 + 8))s" "http://127.0.0.1:$port$article" > "$work/wrk.txt" &
 wrk_pid=$!
-target/release/examples/live_load "http://127.0.0.1:$port" "$article" bench@bench.example "a long bench password" "$readers" "$seconds"
+target/release/examples/live_load comments "http://127.0.0.1:$port" "$article" bench@bench.example "a long bench password" "$readers" "$seconds"
 wait "$wrk_pid"
 awk '/Requests\/sec/ {print "article requests/s (during the comment load, 1 wrk thread): " $2}' "$work/wrk.txt"
 echo "broadsheet resident memory: $(( $(awk '/VmRSS/ {print $2}' "/proc/$app_pid/status") / 1024 )) MiB"

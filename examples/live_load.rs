@@ -1,10 +1,13 @@
-//! Load generator for bench/comments.sh: live readers on one article while
-//! comments are posted, and comment writes per second. Talks to a running
-//! Broadsheet over HTTP only, like real browsers do.
+//! Load generator for bench/comments.sh and bench/liveblog.sh: live readers
+//! on one page while comments (or live-blog updates) are posted, measuring
+//! post-to-delivery latency on every connection, then comment writes per
+//! second. Talks to a running Broadsheet over HTTP only, like browsers do.
 //!
-//!   live_load BASE_URL ARTICLE_PATH ADMIN_EMAIL ADMIN_PASSWORD [readers] [seconds]
+//!   live_load comments BASE_URL ARTICLE_PATH ADMIN_EMAIL ADMIN_PASSWORD [readers] [seconds]
+//!   live_load entries BASE_URL LIVE_BLOG_PATH ADMIN_EMAIL ADMIN_PASSWORD [readers] [seconds]
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,85 +20,52 @@ type Deliveries = Arc<Mutex<HashMap<String, Vec<Instant>>>>;
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     anyhow::ensure!(
-        args.len() >= 5,
-        "usage: live_load BASE_URL ARTICLE_PATH ADMIN_EMAIL ADMIN_PASSWORD [readers] [seconds]"
+        args.len() >= 6 && ["comments", "entries"].contains(&args[1].as_str()),
+        "usage: live_load comments|entries BASE_URL PAGE_PATH ADMIN_EMAIL ADMIN_PASSWORD [readers] [seconds]"
     );
-    let base = args[1].trim_end_matches('/').to_owned();
-    let article_path = args[2].clone();
-    let readers: usize = args.get(5).and_then(|a| a.parse().ok()).unwrap_or(1000);
-    let seconds: u64 = args.get(6).and_then(|a| a.parse().ok()).unwrap_or(10);
+    let base = args[2].trim_end_matches('/').to_owned();
+    let page_path = args[3].clone();
+    let readers: usize = args.get(6).and_then(|a| a.parse().ok()).unwrap_or(1000);
+    let seconds: u64 = args.get(7).and_then(|a| a.parse().ok()).unwrap_or(10);
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(2000)
         .build()?;
+    let staff = sign_in(&client, &base, &args[4], &args[5]).await?;
+    if args[1] == "entries" {
+        let page = client.get(format!("{base}{page_path}")).send().await?.text().await?;
+        let blog = attribute(&page, "id=\"live-entries\" data-article=\"")
+            .ok_or_else(|| anyhow::anyhow!("no live blog at {page_path}"))?;
+        let stream = format!("{base}/live/entries/{blog}");
+        let post_url = format!("{base}/newsroom/articles/{blog}/live");
+        return deliveries(&client, &stream, readers, seconds, "live updates", |n| {
+            let body = format!("Live load update {n}: a short paragraph of the kind a reporter posts from the scene.");
+            post_json(&client, &post_url, &staff, vec![("body".to_owned(), body)])
+        })
+        .await;
+    }
 
-    lift_posting_limit(&client, &base, &args[3], &args[4]).await?;
+    lift_posting_limit(&client, &base, &staff).await?;
     let forum = client
-        .get(format!("{base}{article_path}/comments"))
+        .get(format!("{base}{page_path}/comments"))
         .send()
         .await?
         .text()
         .await?;
-    let article = forum
-        .split("data-article=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .ok_or_else(|| anyhow::anyhow!("no forum at {article_path}"))?
-        .to_owned();
+    let article = attribute(&forum, "data-article=\"").ok_or_else(|| anyhow::anyhow!("no forum at {page_path}"))?;
     let posters = register_posters(&client, &base, 32).await?;
 
     // Phase 1: delivery latency to many open pages.
-    let deliveries: Deliveries = Arc::default();
-    let mut streams = Vec::new();
-    for _ in 0..readers {
+    let stream = format!("{base}/live/comments/{article}");
+    deliveries(&client, &stream, readers, seconds, "comments", |n| {
+        let poster = posters[(n as usize) % posters.len()].clone();
+        let body = format!("Live load comment {n}");
         let client = client.clone();
-        let url = format!("{base}/live/comments/{article}");
-        let deliveries = deliveries.clone();
-        streams.push(tokio::spawn(async move { listen(client, url, deliveries).await }));
-    }
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let mut sent: Vec<(String, Instant)> = Vec::new();
-    let rate = 20u64;
-    let started = Instant::now();
-    let mut n = 0u64;
-    while started.elapsed() < Duration::from_secs(seconds) {
-        let poster = &posters[(n as usize) % posters.len()];
-        let at = Instant::now();
-        if let Some(id) = post(&client, &base, poster, &article, &format!("Live load comment {n}")).await {
-            sent.push((id, at));
-        }
-        n += 1;
-        let next = started + Duration::from_millis(n * 1000 / rate);
-        tokio::time::sleep_until(next.into()).await;
-    }
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let delivered = deliveries.lock().await;
-    let mut latencies: Vec<f64> = Vec::new();
-    let mut missing = 0usize;
-    for (id, at) in &sent {
-        let times = delivered.get(id).map(Vec::as_slice).unwrap_or(&[]);
-        missing += readers.saturating_sub(times.len());
-        latencies.extend(times.iter().map(|t| t.duration_since(*at).as_secs_f64() * 1000.0));
-    }
-    latencies.sort_by(|a, b| a.total_cmp(b));
-    let pct = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(f64::NAN)
-    };
-    println!("live readers: {readers}, comments posted: {} at {rate}/s", sent.len());
-    println!(
-        "deliveries: {} (missing {missing}), post-to-delivery p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms (goal p99 < 200 ms)",
-        latencies.len(),
-        pct(0.50),
-        pct(0.99),
-        pct(1.0)
-    );
-    drop(delivered);
-    for stream in streams {
-        stream.abort();
-    }
+        let base = base.clone();
+        let article = article.clone();
+        async move { post(&client, &base, &poster, &article, &body).await }
+    })
+    .await?;
 
     // Phase 2: sustained comment writes, as fast as 32 concurrent posters go.
     let done = Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -152,11 +122,88 @@ async fn listen(client: reqwest::Client, url: String, deliveries: Deliveries) {
 }
 
 async fn post(client: &reqwest::Client, base: &str, cookie: &str, article: &str, body: &str) -> Option<String> {
+    let form = [("article", article), ("body", body), ("return_to", "/")];
+    let form = form.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    post_json(client, &format!("{base}/comments"), cookie, form).await
+}
+
+/// Opens `readers` streams, posts at 20 a second for `seconds`, and prints
+/// the post-to-delivery latency over every connection.
+async fn deliveries<F, Fut>(
+    client: &reqwest::Client,
+    stream_url: &str,
+    readers: usize,
+    seconds: u64,
+    what: &str,
+    mut post_one: F,
+) -> anyhow::Result<()>
+where
+    F: FnMut(u64) -> Fut,
+    Fut: Future<Output = Option<String>>,
+{
+    let deliveries: Deliveries = Arc::default();
+    let mut streams = Vec::new();
+    for _ in 0..readers {
+        let client = client.clone();
+        let url = stream_url.to_owned();
+        let deliveries = deliveries.clone();
+        streams.push(tokio::spawn(async move { listen(client, url, deliveries).await }));
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut sent: Vec<(String, Instant)> = Vec::new();
+    let rate = 20u64;
+    let started = Instant::now();
+    let mut n = 0u64;
+    while started.elapsed() < Duration::from_secs(seconds) {
+        let at = Instant::now();
+        if let Some(id) = post_one(n).await {
+            sent.push((id, at));
+        }
+        n += 1;
+        let next = started + Duration::from_millis(n * 1000 / rate);
+        tokio::time::sleep_until(next.into()).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let delivered = deliveries.lock().await;
+    let mut latencies: Vec<f64> = Vec::new();
+    let mut missing = 0usize;
+    for (id, at) in &sent {
+        let times = delivered.get(id).map(Vec::as_slice).unwrap_or(&[]);
+        missing += readers.saturating_sub(times.len());
+        latencies.extend(times.iter().map(|t| t.duration_since(*at).as_secs_f64() * 1000.0));
+    }
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    println!("live readers: {readers}, {what} posted: {} at {rate}/s", sent.len());
+    println!(
+        "deliveries: {} (missing {missing}), post-to-delivery p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms (goal p99 < 200 ms)",
+        latencies.len(),
+        pct(0.50),
+        pct(0.99),
+        pct(1.0)
+    );
+    drop(delivered);
+    for stream in streams {
+        stream.abort();
+    }
+    Ok(())
+}
+
+fn attribute(html: &str, prefix: &str) -> Option<String> {
+    html.split(prefix).nth(1)?.split('"').next().map(str::to_owned)
+}
+
+async fn post_json(client: &reqwest::Client, url: &str, cookie: &str, form: Vec<(String, String)>) -> Option<String> {
     let response = client
-        .post(format!("{base}/comments"))
+        .post(url)
         .header("cookie", cookie)
         .header("accept", "application/json")
-        .form(&[("article", article), ("body", body), ("return_to", "/")])
+        .form(&form)
         .send()
         .await
         .ok()?;
@@ -199,19 +246,23 @@ async fn register_posters(client: &reqwest::Client, base: &str, count: usize) ->
 }
 
 /// Signs in as an admin and raises the per-reader posting limit for the run.
-async fn lift_posting_limit(client: &reqwest::Client, base: &str, email: &str, password: &str) -> anyhow::Result<()> {
+/// Signs in to the newsroom; returns the session cookie.
+async fn sign_in(client: &reqwest::Client, base: &str, email: &str, password: &str) -> anyhow::Result<String> {
     let response = client
         .post(format!("{base}/newsroom/login"))
         .form(&[("email", email), ("password", password)])
         .send()
         .await?;
-    let cookie = response
+    Ok(response
         .headers()
         .get("set-cookie")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .ok_or_else(|| anyhow::anyhow!("could not sign in as {email}"))?
-        .to_owned();
+        .to_owned())
+}
+
+async fn lift_posting_limit(client: &reqwest::Client, base: &str, cookie: &str) -> anyhow::Result<()> {
     let saved = client
         .post(format!("{base}/newsroom/moderation/filters"))
         .header("cookie", cookie)
