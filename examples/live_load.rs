@@ -18,6 +18,7 @@ type Deliveries = Arc<Mutex<HashMap<String, Vec<Instant>>>>;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let args: Vec<String> = std::env::args().collect();
     anyhow::ensure!(
         args.len() >= 6 && ["comments", "entries"].contains(&args[1].as_str()),

@@ -230,7 +230,39 @@
       entries.scrollIntoView({ behavior: "smooth" });
     });
     const readingFurtherDown = () => entries.getBoundingClientRect().top < 0;
+    const showCount = () => {
+      if (waiting.length) {
+        banner.querySelector("button").textContent = waiting.length === 1 ? "1 new update" : waiting.length + " new updates";
+        banner.hidden = false;
+      } else {
+        banner.hidden = true;
+      }
+    };
+    // A new update goes on top, unless the reader is further down the page.
+    const arrive = (item) => {
+      item.classList.add("entry--new");
+      waiting.push(item);
+      if (!readingFurtherDown()) showWaiting();
+    };
     const source = new EventSource(entries.dataset.live);
+    // After a dropped connection, catch up with what was posted meanwhile.
+    let connected = false;
+    source.addEventListener("open", async () => {
+      if (!connected) {
+        connected = true;
+        return;
+      }
+      const page = await fetch(location.pathname);
+      if (!page.ok) return;
+      const html = new DOMParser().parseFromString(await page.text(), "text/html");
+      const fresh = [...html.querySelectorAll("#live-entries > .entry")].reverse();
+      for (const item of fresh) {
+        if (!document.getElementById(item.id) && !waiting.some((w) => w.id === item.id)) arrive(document.importNode(item, true));
+      }
+      const freshTop = html.getElementById("live-top");
+      if (top && freshTop) top.innerHTML = freshTop.innerHTML;
+      showCount();
+    });
     source.addEventListener("entry", (event) => {
       const change = JSON.parse(event.data);
       if (top) top.innerHTML = change.top;
@@ -247,21 +279,10 @@
         } else if (queued >= 0) {
           waiting[queued] = item;
         } else if (change.change === "posted") {
-          item.classList.add("entry--new");
-          if (readingFurtherDown()) {
-            waiting.push(item);
-          } else {
-            waiting.push(item);
-            showWaiting();
-          }
+          arrive(item);
         }
       }
-      if (waiting.length) {
-        banner.querySelector("button").textContent = waiting.length === 1 ? "1 new update" : waiting.length + " new updates";
-        banner.hidden = false;
-      } else {
-        banner.hidden = true;
-      }
+      showCount();
     });
     source.addEventListener("resync", () => location.reload());
   }

@@ -13,6 +13,10 @@ pub const PAGE_SIZE: i64 = 10;
 pub const MAX_PAGE: i64 = 100;
 /// Relevance halves for a story about this many days older than another.
 const RECENCY_DAYS: f64 = 30.0;
+/// On SQLite, a query matching more stories than this ranks only its newest
+/// this many (the index is numbered by publication time, so finding them
+/// costs no ranking). Enough for every page a reader can ask for.
+const CANDIDATES: i64 = 2_000;
 
 #[derive(Debug, Default)]
 pub struct Filters {
@@ -93,7 +97,7 @@ pub async fn run(db: &Db, terms: &Terms, filters: &Filters, page: i64) -> Result
         ),
         Backend::Postgres => (
             format!(
-                "ts_headline('simple', a.standfirst || ' ' || a.body, to_tsquery('simple', $1), ${})",
+                "ts_headline('simple', a.standfirst || ' ' || broadsheet_article_text(a.id, a.body), to_tsquery('simple', $1), ${})",
                 n + 3
             ),
             format!(
@@ -103,11 +107,17 @@ pub async fn run(db: &Db, terms: &Terms, filters: &Filters, page: i64) -> Result
     };
     let columns = "a.slug, a.headline, a.standfirst, a.published_at, s.slug AS section_slug, s.name AS section_name";
     let text = match db.backend() {
-        // Rank every match, then draw snippets for the page's rows only.
+        // Find the newest candidates in index order, rank only those, then
+        // draw snippets for the page's rows only.
         Backend::Sqlite => format!(
-            "WITH top AS (
+            "WITH floor AS (
+                 SELECT search_fts.rowid AS doc
+                 FROM {from} JOIN sections s ON s.id = a.section_id{where_}
+                 ORDER BY search_fts.rowid DESC LIMIT 1 OFFSET {last}),
+             top AS (
                  SELECT search_fts.rowid AS doc, {order} AS score, a.published_at AS published
                  FROM {from} JOIN sections s ON s.id = a.section_id{where_}
+                     AND search_fts.rowid >= COALESCE((SELECT doc FROM floor), -9223372036854775807)
                  ORDER BY score, published DESC LIMIT ${} OFFSET ${})
              SELECT {columns}, {snippet} AS snippet
              FROM top JOIN search_fts ON search_fts.rowid = top.doc
@@ -118,6 +128,7 @@ pub async fn run(db: &Db, terms: &Terms, filters: &Filters, page: i64) -> Result
             n + 1,
             n + 2,
             where_ = conditions.sql(),
+            last = CANDIDATES - 1,
         ),
         // PostgreSQL draws the costly headline after the sort and limit.
         Backend::Postgres => format!(

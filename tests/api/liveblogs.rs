@@ -298,6 +298,11 @@ async fn search_finds_a_live_blog_by_its_updates_and_forgets_deleted_ones() {
     let results = search("zeppelin").await;
     assert_eq!(found(results.clone()), 1);
     assert!(results["results"][0]["url"].as_str().unwrap().ends_with("/world/live"));
+    let snippet = results["results"][0]["snippet_html"].as_str().unwrap();
+    assert!(
+        snippet.contains("<mark>zeppelin</mark>"),
+        "the snippet shows the update: {snippet}"
+    );
     writer
         .post(&format!("/newsroom/articles/{blog}/live/{id}/delete"), &[])
         .await;
