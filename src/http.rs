@@ -20,8 +20,8 @@ use tower_http::trace::TraceLayer;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::{
-    accounts, alerts, api, articles, comments, donations, feeds, liveblogs, media, moderation, newsroom, search, site,
-    web,
+    accounts, alerts, api, articles, comments, donations, feeds, liveblogs, media, moderation, newsroom, ops, search,
+    site, web,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .merge(donations::router())
         .merge(search::router())
         .merge(liveblogs::router())
+        .merge(ops::router())
         .route("/static/{file}", get(web::assets::serve))
         .fallback(not_found)
         // Innermost first: a panic becomes an error report, which is then drawn as a page.
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
             web::errors::render_errors,
         ))
         .layer(middleware::map_response(web::security::headers))
+        .layer(middleware::from_fn_with_state(state.clone(), ops::metrics::record))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -29,6 +29,7 @@ pub mod mail;
 pub mod media;
 pub mod moderation;
 pub mod newsroom;
+pub mod ops;
 pub mod search;
 pub mod site;
 pub mod startup;

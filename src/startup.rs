@@ -101,6 +101,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         mailer,
         live: crate::comments::live::CommentStreams::default(),
         live_entries: crate::web::live::Hub::default(),
+        metrics: crate::ops::metrics::Metrics::default(),
         wake: crate::jobs::Wake::default(),
         pusher,
         stripe,

@@ -24,6 +24,8 @@ pub struct Services {
     pub mailer: crate::mail::Mailer,
     /// Open live-comment streams on this instance.
     pub live: crate::comments::live::CommentStreams,
+    /// Requests counted for `/metrics`.
+    pub metrics: crate::ops::metrics::Metrics,
     /// Open live-blog streams on this instance.
     pub live_entries: crate::web::live::Hub,
     /// Wakes this instance's job worker, and tells its jobs when it stops.

@@ -21,6 +21,7 @@ mod moderation;
 mod newsroom_access;
 mod newsroom_api;
 mod newsroom_editing;
+mod operations;
 mod readers;
 mod search;
 mod startup;
