@@ -42,6 +42,18 @@ enum Command {
     /// Manage newsroom staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Copy the SQLite database (consistently, while the site serves) and the media into a new folder.
+    Backup {
+        /// A folder that does not exist yet (or is empty).
+        dir: std::path::PathBuf,
+    },
+    /// Put a backup folder's database and media in place (stop the site first).
+    Restore {
+        dir: std::path::PathBuf,
+        /// Replace an existing database (it is kept beside as <file>.before-restore-<time>).
+        #[arg(long)]
+        replace: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -115,6 +127,26 @@ pub fn run() -> ExitCode {
                 println!(
                     "Created {} ({}) as {}. Sign in at /newsroom/login.",
                     member.name, member.email, role
+                );
+                Ok(())
+            }
+            Command::Backup { dir } => {
+                let copied = crate::ops::backup::backup(&settings, &dir).await?;
+                println!(
+                    "Backed up the database ({} bytes) and {} media files into {}.",
+                    copied.database_bytes,
+                    copied.media_files,
+                    dir.display()
+                );
+                Ok(())
+            }
+            Command::Restore { dir, replace } => {
+                let copied = crate::ops::backup::restore(&settings, &dir, replace).await?;
+                println!(
+                    "Restored the database ({} bytes) and {} media files from {}. Start the site with `broadsheet serve`.",
+                    copied.database_bytes,
+                    copied.media_files,
+                    dir.display()
                 );
                 Ok(())
             }

@@ -1,6 +1,7 @@
 //! Running Broadsheet: health and readiness probes for load balancers and
-//! orchestrators, and Prometheus metrics (`metrics`).
+//! orchestrators, Prometheus metrics (`metrics`), and backups (`backup`).
 
+pub mod backup;
 pub mod health;
 pub mod metrics;
 

@@ -26,6 +26,12 @@ pub struct Filters {
     pub to: Option<Timestamp>,
 }
 
+impl Filters {
+    pub fn is_empty(&self) -> bool {
+        self.section.is_none() && self.author.is_none() && self.from.is_none() && self.to.is_none()
+    }
+}
+
 #[derive(Debug, sqlx::FromRow)]
 pub struct Row {
     pub slug: String,
@@ -92,7 +98,8 @@ pub async fn run(db: &Db, terms: &Terms, filters: &Filters, page: i64) -> Result
             "snippet(search_fts, -1, char(1), char(2), '…', 28)".to_owned(),
             // bm25 is negative, lower is better; dividing by age moves old stories towards zero.
             format!(
-                "bm25(search_fts, 10.0, 4.0, 1.0) / (1.0 + (${n} - a.published_at) / ({RECENCY_DAYS} * 86400000000.0))"
+                // The rowid is published_at * 64 + a slot, so the age needs no article row.
+                "bm25(search_fts, 10.0, 4.0, 1.0) / (1.0 + (${n} - search_fts.rowid / 64) / ({RECENCY_DAYS} * 86400000000.0))"
             ),
         ),
         Backend::Postgres => (
@@ -109,14 +116,15 @@ pub async fn run(db: &Db, terms: &Terms, filters: &Filters, page: i64) -> Result
     let text = match db.backend() {
         // Find the newest candidates in index order, rank only those, then
         // draw snippets for the page's rows only.
+        // Without filters neither step reads an article row.
         Backend::Sqlite => format!(
             "WITH floor AS (
                  SELECT search_fts.rowid AS doc
-                 FROM {from} JOIN sections s ON s.id = a.section_id{where_}
+                 FROM {scope}{where_}
                  ORDER BY search_fts.rowid DESC LIMIT 1 OFFSET {last}),
              top AS (
-                 SELECT search_fts.rowid AS doc, {order} AS score, a.published_at AS published
-                 FROM {from} JOIN sections s ON s.id = a.section_id{where_}
+                 SELECT search_fts.rowid AS doc, {order} AS score, search_fts.rowid AS published
+                 FROM {scope}{where_}
                      AND search_fts.rowid >= COALESCE((SELECT doc FROM floor), -9223372036854775807)
                  ORDER BY score, published DESC LIMIT ${} OFFSET ${})
              SELECT {columns}, {snippet} AS snippet
@@ -129,6 +137,11 @@ pub async fn run(db: &Db, terms: &Terms, filters: &Filters, page: i64) -> Result
             n + 2,
             where_ = conditions.sql(),
             last = CANDIDATES - 1,
+            scope = if filters.is_empty() {
+                "search_fts".to_owned()
+            } else {
+                format!("{from} JOIN sections s ON s.id = a.section_id")
+            },
         ),
         // PostgreSQL draws the costly headline after the sort and limit.
         Backend::Postgres => format!(

@@ -65,3 +65,112 @@ async fn metrics_count_requests_by_route_and_show_live_streams_jobs_and_alerts()
     line(r#"broadsheet_db_pool_connections{state="idle"}"#);
     assert!(text.contains("# TYPE broadsheet_jobs_queued gauge"));
 }
+
+/// The site's lead story and its picture, as another site serves them.
+async fn same_story(original: &crate::support::TestApp, copy: &crate::support::TestApp, picture: &str) {
+    let page = copy.page("/world/story").await;
+    let before = original.page("/world/story").await;
+    for words in [
+        "Headline of story",
+        "The second paragraph.",
+        "The harbour",
+        &picture[..20],
+    ] {
+        assert!(before.contains(words) && page.contains(words), "{words} is on both");
+    }
+    let response = copy.get(picture).await;
+    assert_eq!(response.status(), 200, "the picture came along");
+}
+
+async fn site_with_a_picture(app: &crate::support::TestApp) -> String {
+    let world = app.section("world", "World").await;
+    let picture = app.picture("A harbour at dawn", "The harbour", "Staff").await;
+    let mut spec = crate::support::fixtures::ArticleSpec::new("story", world);
+    spec.images = vec![(picture, 0)];
+    app.publish(spec).await;
+    broadsheet::media::variant_path(picture, 320)
+}
+
+#[tokio::test]
+async fn a_backup_taken_while_the_site_serves_restores_into_another_site_with_everything() {
+    let original = spawn_app().await;
+    if original.on_postgres() {
+        eprintln!("PostgreSQL: see the pg_dump round trip");
+        return;
+    }
+    let picture = site_with_a_picture(&original).await;
+    let folder = original.dir.path().join("backup-1");
+    let copied = broadsheet::ops::backup::backup(&original.settings, &folder)
+        .await
+        .unwrap();
+    assert!(copied.media_files > 0);
+    let again = broadsheet::ops::backup::backup(&original.settings, &folder)
+        .await
+        .unwrap_err();
+    assert!(again.to_string().contains("not empty"), "{again}");
+
+    let mut copy = spawn_app().await;
+    copy.stop().await;
+    let refused = broadsheet::ops::backup::restore(&copy.settings, &folder, false)
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("--replace"), "{refused}");
+    broadsheet::ops::backup::restore(&copy.settings, &folder, true)
+        .await
+        .unwrap();
+    let copy = copy.restart().await;
+    same_story(&original, &copy, &picture).await;
+
+    let broken = original.dir.path().join("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(broken.join("broadsheet.db"), b"not a database at all").unwrap();
+    assert!(
+        broadsheet::ops::backup::restore(&copy.settings, &broken, true)
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn a_postgresql_site_survives_the_documented_pg_dump_and_pg_restore_round_trip() {
+    let original = spawn_app().await;
+    if !original.on_postgres() {
+        eprintln!("SQLite: see the backup command's round trip");
+        return;
+    }
+    let picture = site_with_a_picture(&original).await;
+    let dump = original.dir.path().join("site.dump");
+    let status = std::process::Command::new("pg_dump")
+        .args(["--format=custom", "--no-owner", "--file"])
+        .arg(&dump)
+        .arg(&original.database_url)
+        .status()
+        .expect("pg_dump runs");
+    assert!(status.success());
+
+    let mut copy = spawn_app().await;
+    copy.stop().await;
+    let status = std::process::Command::new("pg_restore")
+        .args(["--clean", "--if-exists", "--no-owner", "--dbname"])
+        .arg(&copy.database_url)
+        .arg(&dump)
+        .status()
+        .expect("pg_restore runs");
+    assert!(status.success());
+    let media = |app: &crate::support::TestApp| app.settings.media.dir.clone();
+    copy_dir(&media(&original), &media(&copy));
+    let copy = copy.restart().await;
+    same_story(&original, &copy, &picture).await;
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}

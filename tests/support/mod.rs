@@ -30,7 +30,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub dir: TempDir,
     database: Option<PostgresDatabase>,
-    settings: Settings,
+    pub settings: Settings,
     running: Option<Running>,
 }
 
