@@ -10,11 +10,14 @@
 use std::any::Any;
 
 use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderValue, Request};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::csrf::{CsrfLayer, ProtectionError};
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
@@ -51,8 +54,31 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::map_response(web::security::headers))
         .layer(middleware::from_fn_with_state(state.clone(), ops::metrics::record))
-        .layer(TraceLayer::new_for_http())
+        // Every log line written while answering carries the request's id, which
+        // the response repeats (one sent by a load balancer is kept).
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
+            let id = request
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = id)
+        }))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(NewRequestId))
         .with_state(state)
+}
+
+/// A fresh id for a request that arrives without one.
+#[derive(Clone, Copy)]
+struct NewRequestId;
+
+impl MakeRequestId for NewRequestId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        HeaderValue::from_str(&uuid::Uuid::now_v7().simple().to_string())
+            .ok()
+            .map(RequestId::new)
+    }
 }
 
 async fn not_found() -> AppError {

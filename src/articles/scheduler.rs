@@ -24,6 +24,8 @@ pub fn spawn(state: AppState) {
                     }
                 }
                 Ok(_) => {}
+                // Shutting down: nothing more to publish from this instance.
+                Err(_) if state.db.is_closed() => break,
                 Err(err) => tracing::warn!(error = %err, "the scheduler could not check for due articles"),
             }
         }

@@ -58,6 +58,14 @@ impl Db {
             Db::Postgres(pool) => pool.close().await,
         }
     }
+
+    /// Whether the pool was closed (the process is shutting down).
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Db::Sqlite(pool) => pool.is_closed(),
+            Db::Postgres(pool) => pool.is_closed(),
+        }
+    }
 }
 
 impl Tx {

@@ -16,6 +16,23 @@ async fn health_and_readiness_probes_answer_plainly() {
 }
 
 #[tokio::test]
+async fn every_response_carries_a_request_id_and_keeps_one_from_the_load_balancer() {
+    let app = spawn_app().await;
+    let first = app.get("/healthz").await.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let second = app.get("/healthz").await.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(first.len(), 32);
+    assert_ne!(first, second, "one id per request");
+    let kept = app.get_with("/no/such/page", &[("x-request-id", "lb-1234")]).await;
+    assert_eq!(kept.headers()["x-request-id"], "lb-1234");
+}
+
+#[tokio::test]
 async fn metrics_count_requests_by_route_and_show_live_streams_jobs_and_alerts() {
     let app = spawn_app().await;
     let blog = app.live_blog().await;
