@@ -354,6 +354,14 @@ async fn alert_key_event(state: &AppState, who: &CurrentStaff, blog: &Article, e
         return;
     }
     let result = async {
+        // Marked, unmarked and marked again: the followers were told already.
+        let (sent,): (Option<uuid::Uuid>,) = sql("SELECT alert_id FROM liveblog_entries WHERE id = $1")
+            .bind(entry.id)
+            .fetch_one(&state.db)
+            .await?;
+        if sent.is_some() {
+            return anyhow::Ok(());
+        }
         let path = super::view::permalink(&state.db, blog, entry.id).await?;
         let mut draft = alerts::model::Draft {
             article_id: Some(blog.id.0),

@@ -363,6 +363,21 @@ async fn readers_following_a_live_blog_get_an_alert_for_each_new_key_event_once(
             ],
         )
         .await;
+    // Nor does unmarking and marking it again.
+    for key_event in ["", "on"] {
+        let form = writer.page(&format!("/newsroom/articles/{blog}/live/{key}")).await;
+        let response = writer
+            .post(
+                &format!("/newsroom/articles/{blog}/live/{key}"),
+                &[
+                    ("version", &version_on(&form)),
+                    ("body", "Both sides confirmed it."),
+                    ("key_event", key_event),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 303);
+    }
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(push.received().len(), 1);
 }
