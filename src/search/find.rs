@@ -16,7 +16,7 @@ const RECENCY_DAYS: f64 = 30.0;
 /// On SQLite, a query matching more stories than this ranks only its newest
 /// this many (the index is numbered by publication time, so finding them
 /// costs no ranking). Enough for every page a reader can ask for.
-const CANDIDATES: i64 = 2_000;
+const CANDIDATES: i64 = PAGE_SIZE * MAX_PAGE;
 
 #[derive(Debug, Default)]
 pub struct Filters {
