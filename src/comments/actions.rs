@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Json, Redirect, Response};
 use serde::Serialize;
 
@@ -16,13 +16,6 @@ use crate::web::form::FormFields;
 use super::forum::{forum_anchor, status_page};
 use super::model::{CommentId, MAX_CHARS};
 use super::{queries, view, write};
-
-fn wants_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("application/json"))
-}
 
 #[derive(Serialize)]
 struct Liked {
@@ -37,7 +30,7 @@ pub async fn like(
     Path(id): Path<CommentId>,
 ) -> AppResult<Response> {
     let (liked, likes) = write::toggle_like(&state, &who.reader, id).await?;
-    if wants_json(&headers) {
+    if crate::web::wants_json(&headers) {
         return Ok(Json(Liked { liked, likes }).into_response());
     }
     let comment = queries::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
@@ -51,7 +44,7 @@ pub async fn delete(
     Path(id): Path<CommentId>,
 ) -> AppResult<Response> {
     let comment = write::remove(&state, &who.reader, id).await?;
-    if wants_json(&headers) {
+    if crate::web::wants_json(&headers) {
         return Ok(Json(serde_json::json!({ "removed": id })).into_response());
     }
     Ok(Redirect::to(&forum_anchor(&state, &comment).await?).into_response())
@@ -110,7 +103,7 @@ pub async fn edit(
 ) -> AppResult<Response> {
     match write::edit(&state, &who.reader, id, form.get("body")).await {
         Ok(comment) => {
-            if wants_json(&headers) {
+            if crate::web::wants_json(&headers) {
                 return Ok(Json(Edited {
                     id,
                     html: view::single(&state.site, &comment)?,
@@ -119,7 +112,7 @@ pub async fn edit(
             }
             Ok(Redirect::to(&forum_anchor(&state, &comment).await?).into_response())
         }
-        Err(err) if wants_json(&headers) => Err(err),
+        Err(err) if crate::web::wants_json(&headers) => Err(err),
         Err(err @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
             let status = err.status();
             let html = edit_page(&state, id, form.get("body").to_owned(), Some(err.report().detail)).await?;
@@ -172,9 +165,9 @@ pub async fn report(
     form: FormFields,
 ) -> AppResult<Response> {
     match write::report(&state, &who.reader, id, form.get("reason"), form.get("detail")).await {
-        Ok(()) if wants_json(&headers) => Ok(Json(serde_json::json!({ "reported": id })).into_response()),
+        Ok(()) if crate::web::wants_json(&headers) => Ok(Json(serde_json::json!({ "reported": id })).into_response()),
         Ok(()) => Ok(Html(report_page(&state, id, None, true).await?).into_response()),
-        Err(err) if wants_json(&headers) => Err(err),
+        Err(err) if crate::web::wants_json(&headers) => Err(err),
         Err(err @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
             let status = err.status();
             Ok(status_page(

@@ -289,13 +289,6 @@ struct PostedJson {
     html: String,
 }
 
-fn wants_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("application/json"))
-}
-
 /// `POST /comments`: a new comment or reply. Without a session the text is kept
 /// for after signing in; when refused, the page comes back with the text in the box.
 pub async fn post(
@@ -315,7 +308,7 @@ pub async fn post(
         .parse()
         .map_err(|_| AppError::BadRequest("The comment form is missing its article.".into()))?;
     let Some(who) = who else {
-        if wants_json(&headers) {
+        if crate::web::wants_json(&headers) {
             return Err(AppError::Unauthorized);
         }
         let mut kept = FormFields::default();
@@ -344,7 +337,7 @@ pub async fn post(
     .await;
     match outcome {
         Ok(posted) => {
-            if wants_json(&headers) {
+            if crate::web::wants_json(&headers) {
                 let comment = queries::by_id(&state.db, posted.id).await?.ok_or(AppError::NotFound)?;
                 let html = view::single(&state.site, &comment)?;
                 return Ok(Json(PostedJson {
@@ -361,7 +354,7 @@ pub async fn post(
             };
             Ok(Redirect::to(&target).into_response())
         }
-        Err(err) if wants_json(&headers) => Err(err),
+        Err(err) if crate::web::wants_json(&headers) => Err(err),
         Err(err) => {
             let status = err.status();
             let draft = Draft {

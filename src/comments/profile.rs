@@ -88,11 +88,7 @@ pub async fn show(
 }
 
 fn answer(headers: &HeaderMap, id: uuid::Uuid, following: bool) -> Response {
-    let json = headers
-        .get(axum::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("application/json"));
-    if json {
+    if crate::web::wants_json(headers) {
         Json(serde_json::json!({ "following": following })).into_response()
     } else {
         Redirect::to(&format!("/readers/{id}")).into_response()

@@ -12,12 +12,20 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use super::Db;
 use crate::config::DatabaseSettings;
 
+/// The database file a `sqlite://` address names; `None` for PostgreSQL.
+pub fn sqlite_file(settings: &DatabaseSettings) -> Option<&Path> {
+    let url = settings.url.expose();
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .map(Path::new)
+}
+
 pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<Db> {
     let url = settings.url.expose();
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         connect_postgres(url, settings.max_connections).await
-    } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-        connect_sqlite(Path::new(path), settings.max_connections).await
+    } else if let Some(path) = sqlite_file(settings) {
+        connect_sqlite(path, settings.max_connections).await
     } else {
         bail!("database.url must start with sqlite:// or postgres://")
     }

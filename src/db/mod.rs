@@ -9,7 +9,7 @@ mod connect;
 mod migrate;
 mod query;
 
-pub use connect::connect;
+pub use connect::{connect, sqlite_file};
 pub use migrate::migrate;
 pub use query::{Arg, Conditions, Conn, Query, Record, contains_pattern, sql};
 

@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Serialize;
 
@@ -198,13 +198,6 @@ fn draft_from(form: &FormFields) -> Result<EntryDraft, AppError> {
     })
 }
 
-fn wants_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"))
-}
-
 fn desk_url(blog: ArticleId, done: &str) -> String {
     format!("/newsroom/articles/{blog}/live?done={done}")
 }
@@ -251,7 +244,7 @@ pub async fn post(
         Err(err) => Err(err),
     };
     match result {
-        Ok(entry) if wants_json(&headers) => {
+        Ok(entry) if crate::web::wants_json(&headers) => {
             let permalink = view::permalink(&state.db, &blog, entry.id).await?;
             Ok((
                 StatusCode::CREATED,
@@ -263,7 +256,7 @@ pub async fn post(
                 .into_response())
         }
         Ok(_) => Ok(Redirect::to(&desk_url(id, "posted")).into_response()),
-        Err(err) if wants_json(&headers) => Err(err),
+        Err(err) if crate::web::wants_json(&headers) => Err(err),
         Err(AppError::Invalid { field, message }) => {
             // The journalist's words stay in the composer, with what to fix.
             let page = desk(&state, &who, blog, form, Some((field, message)), None).await?;

@@ -83,6 +83,7 @@ pub async fn post(
     mut draft: EntryDraft,
 ) -> Result<Entry, AppError> {
     draft.check()?;
+    check_picture(state, draft.image).await?;
     if blog.live_ended_at.is_some() {
         return Err(invalid("body", "This live blog has ended: reopen it to post again."));
     }
@@ -133,8 +134,7 @@ pub async fn insert(
     .bind(posted_at)
     .bind(posted_by)
     .execute(&mut *tx)
-    .await
-    .map_err(|e| unknown_picture(e.into()))?;
+    .await?;
     write_authors(tx, id, &draft.authors).await?;
     Ok(id)
 }
@@ -163,6 +163,7 @@ pub async fn edit(
     mut draft: EntryDraft,
 ) -> Result<Entry, EditError> {
     draft.check()?;
+    check_picture(state, draft.image).await?;
     let current = entry_of(state, blog, entry).await?;
     if current.version != expected_version {
         return Err(EditError::Conflict(Box::new(current)));
@@ -186,8 +187,7 @@ pub async fn edit(
     .bind(entry)
     .bind(expected_version)
     .execute(&mut tx)
-    .await
-    .map_err(|e| unknown_picture(e.into()))?;
+    .await?;
     if changed == 0 {
         drop(tx);
         let current = entry_of(state, blog, entry).await?;
@@ -330,15 +330,17 @@ async fn touch(tx: &mut Tx, article: ArticleId, now: Timestamp) -> Result<(), sq
     Ok(())
 }
 
-fn unknown_picture(err: AppError) -> AppError {
-    match err {
-        AppError::Internal(e)
-            if format!("{e:#}").contains("foreign key") || format!("{e:#}").contains("FOREIGN KEY") =>
-        {
-            invalid("image", "That picture is not in the library.")
-        }
-        other => other,
+/// A picture must be in the library.
+async fn check_picture(state: &AppState, image: Option<ImageId>) -> Result<(), AppError> {
+    let Some(image) = image else { return Ok(()) };
+    let found = sql("SELECT COUNT(*) FROM images WHERE id = $1")
+        .bind(image)
+        .fetch_count(&state.db)
+        .await?;
+    if found == 0 {
+        return Err(invalid("image", "That picture is not in the library."));
     }
+    Ok(())
 }
 
 async fn announce(state: &AppState, article: ArticleId, entry: uuid::Uuid, change: Change) {

@@ -210,11 +210,7 @@ pub async fn decide(
     let label: String = comment.body.chars().take(80).collect();
     who.audit(&state.db, action, Target::new("comment", id, &label), comment.author())
         .await?;
-    let json = headers
-        .get(axum::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("application/json"));
-    if json {
+    if crate::web::wants_json(&headers) {
         return Ok(Json(serde_json::json!({ "id": id, "decision": decision })).into_response());
     }
     let queue = match form.get("queue") {

@@ -23,9 +23,8 @@ pub struct Copied {
 }
 
 fn sqlite_path(database: &DatabaseSettings) -> anyhow::Result<PathBuf> {
-    let url = database.url.expose();
-    match url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-        Some(path) => Ok(PathBuf::from(path.split('?').next().unwrap_or(path))),
+    match db::sqlite_file(database) {
+        Some(path) => Ok(path.to_path_buf()),
         None => bail!(
             "backup and restore work on SQLite; for PostgreSQL use pg_dump and pg_restore (see the README's \"Backups\")"
         ),

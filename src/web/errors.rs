@@ -42,12 +42,7 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
 }
 
 fn wants_json(headers: &HeaderMap, path: &str) -> bool {
-    if path.starts_with("/api/") {
-        return true;
-    }
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
-    (accept.contains("application/json") || accept.contains("application/problem+json"))
-        && !accept.contains("text/html")
+    path.starts_with("/api/") || super::wants_json(headers)
 }
 
 fn problem_json(report: &ErrorReport) -> Response {

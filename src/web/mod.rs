@@ -18,6 +18,17 @@ pub use layout::Layout;
 pub use page_cache::Rendered;
 pub use paging::{PageNumber, Pagination};
 
+/// Whether the client asked for JSON (the page script, API clients) rather
+/// than a page: errors and confirmations are then answered in JSON.
+pub fn wants_json(headers: &axum::http::HeaderMap) -> bool {
+    let accept = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    (accept.contains("application/json") || accept.contains("application/problem+json"))
+        && !accept.contains("text/html")
+}
+
 /// A moment shown to readers: machine-readable and in words.
 #[derive(Clone, Debug)]
 pub struct TimeView {

@@ -29,37 +29,6 @@ async fn post_json(app: &TestApp, path: &str, body: &Value) -> reqwest::Response
         .expect("answered")
 }
 
-async fn subscribe(app: &TestApp, subscription: &Value, topics: &[&str]) {
-    let response = post_json(
-        app,
-        "/alerts/subscriptions",
-        &json!({ "subscription": subscription, "topics": topics }),
-    )
-    .await;
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-}
-
-/// Sends an alert through the newsroom form; returns the alert's id.
-async fn send_alert(session: &crate::support::newsroom::Session<'_>, title: &str, topic: &str) -> String {
-    let response = session
-        .post(
-            "/newsroom/alerts",
-            &[
-                ("title", title),
-                ("body", "Read the full story on the site."),
-                ("url", "/world/story"),
-                ("image", ""),
-                ("topic", topic),
-                ("urgency", "high"),
-                ("ttl", "3600"),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), 303, "the alert is accepted");
-    let location = response.headers()["location"].to_str().unwrap();
-    location.trim_start_matches("/newsroom/alerts/").to_owned()
-}
-
 async fn stats(session: &crate::support::newsroom::Session<'_>, alert: &str) -> Value {
     session
         .get(&format!("/newsroom/alerts/{alert}/stats"))
@@ -90,12 +59,12 @@ async fn subscribers_get_the_alert_of_their_topics_encrypted_for_them_alone() {
     let (breaking, s1) = push.subscribe(&[]);
     let (sport_only, s2) = push.subscribe(&[]);
     let (both, s3) = push.subscribe(&[]);
-    subscribe(&app, &s1, &["breaking"]).await;
-    subscribe(&app, &s2, &["section:sport"]).await;
-    subscribe(&app, &s3, &["breaking", "section:sport"]).await;
+    app.subscribe_push(&s1, &["breaking"]).await;
+    app.subscribe_push(&s2, &["section:sport"]).await;
+    app.subscribe_push(&s3, &["breaking", "section:sport"]).await;
 
     let (_, editor) = app.signed_in(Role::Editor).await;
-    let alert = send_alert(&editor, "Ceasefire agreed after talks", "breaking").await;
+    let alert = editor.send_alert("Ceasefire agreed after talks", "breaking").await;
     let figures = wait_until_sent(&editor, &alert).await;
     assert_eq!(figures["queued"], 2);
     assert_eq!(figures["delivered"], 2);
@@ -124,7 +93,7 @@ async fn subscribers_get_the_alert_of_their_topics_encrypted_for_them_alone() {
     }
 
     // A section alert reaches only that section's followers.
-    let alert = send_alert(&editor, "Cup final goes to extra time", "section:sport").await;
+    let alert = editor.send_alert("Cup final goes to extra time", "section:sport").await;
     wait_until_sent(&editor, &alert).await;
     assert_eq!(push.received_by(sport_only).len(), 1);
     assert_eq!(push.received_by(both).len(), 2);
@@ -158,10 +127,10 @@ async fn gone_subscriptions_are_dropped_and_busy_services_are_tried_again() {
     let (busy, s_429) = push.subscribe(&[429]);
     let (down, s_503) = push.subscribe(&[503, 502]);
     for s in [&s_fine, &s_404, &s_410, &s_413, &s_429, &s_503] {
-        subscribe(&app, s, &["breaking"]).await;
+        app.subscribe_push(s, &["breaking"]).await;
     }
     let (_, editor) = app.signed_in(Role::Editor).await;
-    let alert = send_alert(&editor, "Polls close", "breaking").await;
+    let alert = editor.send_alert("Polls close", "breaking").await;
     let figures = wait_until_sent(&editor, &alert).await;
     assert_eq!(figures["queued"], 6);
     assert_eq!(figures["delivered"], 3, "{figures}");
@@ -183,7 +152,7 @@ async fn gone_subscriptions_are_dropped_and_busy_services_are_tried_again() {
     )
     .await;
     assert_eq!(gone.status(), 404);
-    let alert = send_alert(&editor, "Results expected overnight", "breaking").await;
+    let alert = editor.send_alert("Results expected overnight", "breaking").await;
     assert_eq!(wait_until_sent(&editor, &alert).await["queued"], 4);
 }
 
@@ -200,13 +169,13 @@ async fn an_alert_cut_off_by_a_restart_reaches_everyone_exactly_once() {
     let mut subscribers = Vec::new();
     for _ in 0..48 {
         let (id, s) = push.subscribe(&[]);
-        subscribe(&app, &s, &["breaking"]).await;
+        app.subscribe_push(&s, &["breaking"]).await;
         subscribers.push(id);
     }
     let editor = app.member(Role::Editor).await;
     let alert = {
         let session = app.sign_in(&editor).await;
-        send_alert(&session, "Parliament recalled", "breaking").await
+        session.send_alert("Parliament recalled", "breaking").await
     };
     // Stop in the middle of the fan-out, as a deployment would.
     push.wait_for(6).await;
@@ -241,11 +210,11 @@ async fn breaking_news_can_need_a_second_editor_and_a_mistake_can_be_followed_up
     app.story().await;
     let push = PushService::start().await;
     let (reader, s) = push.subscribe(&[]);
-    subscribe(&app, &s, &["breaking"]).await;
+    app.subscribe_push(&s, &["breaking"]).await;
     let (_, first) = app.signed_in(Role::Editor).await;
     let (_, second) = app.signed_in(Role::Editor).await;
 
-    let alert = send_alert(&first, "Minister resigns", "breaking").await;
+    let alert = first.send_alert("Minister resigns", "breaking").await;
     assert_eq!(stats(&first, &alert).await["status"], "awaiting_approval");
     let page = first.page(&format!("/newsroom/alerts/{alert}")).await;
     assert!(
@@ -304,7 +273,7 @@ async fn ticking_send_alert_when_publishing_alerts_breaking_news_readers() {
     let world = app.section("world", "World").await;
     let push = PushService::start().await;
     let (reader, s) = push.subscribe(&[]);
-    subscribe(&app, &s, &["breaking"]).await;
+    app.subscribe_push(&s, &["breaking"]).await;
     let (_, editor) = app.signed_in(Role::Editor).await;
     let world = world.to_string();
     let response = editor
@@ -443,7 +412,7 @@ async fn subscriptions_are_checked_and_can_be_changed_renewed_and_removed() {
     assert_eq!(response.status(), 400);
 
     let first = json!({ "endpoint": "https://push.example.net/send/one", "keys": keys });
-    subscribe(&app, &first, &["breaking", "section:world"]).await;
+    app.subscribe_push(&first, &["breaking", "section:world"]).await;
     let lookup: Value = post_json(
         &app,
         "/alerts/subscriptions/lookup",
@@ -455,7 +424,7 @@ async fn subscriptions_are_checked_and_can_be_changed_renewed_and_removed() {
     .unwrap();
     assert_eq!(lookup["topics"], json!(["breaking", "section:world"]));
     // Saving again changes the topics of the same subscription.
-    subscribe(&app, &first, &["section:world"]).await;
+    app.subscribe_push(&first, &["section:world"]).await;
     let lookup: Value = post_json(
         &app,
         "/alerts/subscriptions/lookup",

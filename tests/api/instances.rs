@@ -9,7 +9,6 @@ use broadsheet::articles::Status;
 use broadsheet::db::sql;
 use broadsheet::domain::Timestamp;
 use futures_util::StreamExt;
-use serde_json::json;
 
 use crate::support::fixtures::ArticleSpec;
 use crate::support::push::PushService;
@@ -122,33 +121,11 @@ async fn an_alert_sent_through_one_instance_reaches_each_subscriber_once_while_b
     for n in 0..40 {
         let (id, subscription) = push.subscribe(&[]);
         let app = if n % 2 == 0 { &a } else { &b };
-        let response = app
-            .client
-            .post(app.url("/alerts/subscriptions"))
-            .header("accept", "application/json")
-            .json(&json!({ "subscription": subscription, "topics": ["breaking"] }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201);
+        app.subscribe_push(&subscription, &["breaking"]).await;
         subscribers.push(id);
     }
     let (_, editor) = a.signed_in(Role::Editor).await;
-    let response = editor
-        .post(
-            "/newsroom/alerts",
-            &[
-                ("title", "Both instances at work"),
-                ("body", "One alert, forty browsers."),
-                ("url", "/"),
-                ("image", ""),
-                ("topic", "breaking"),
-                ("urgency", "high"),
-                ("ttl", "3600"),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), 303);
+    editor.send_alert("Both instances at work", "breaking").await;
     b.state.wake.now();
     push.wait_for(40).await;
     tokio::time::sleep(Duration::from_millis(500)).await;

@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use broadsheet::accounts::Role;
-use serde_json::json;
 
 use crate::support::newsroom::{Session, version_on};
 use crate::support::push::PushService;
@@ -316,20 +315,8 @@ async fn readers_following_a_live_blog_get_an_alert_for_each_new_key_event_once(
     let push = PushService::start().await;
     let (follower, subscription) = push.subscribe(&[]);
     let (_, breaking_only) = push.subscribe(&[]);
-    for (s, topic) in [
-        (&subscription, format!("liveblog:{blog}")),
-        (&breaking_only, "breaking".to_owned()),
-    ] {
-        let response = app
-            .client
-            .post(app.url("/alerts/subscriptions"))
-            .header("accept", "application/json")
-            .json(&json!({ "subscription": s, "topics": [topic] }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201);
-    }
+    app.subscribe_push(&subscription, &[&format!("liveblog:{blog}")]).await;
+    app.subscribe_push(&breaking_only, &["breaking"]).await;
     let (_, writer) = app.signed_in(Role::Writer).await;
     post_entry(&writer, &blog, &[("body", "Not a key event.")]).await;
     let key = post_entry(

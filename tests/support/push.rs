@@ -254,3 +254,41 @@ fn check_vapid(header: Option<&str>, origin: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+impl super::TestApp {
+    /// Saves a browser's push subscription with these topics, as the page script does.
+    pub async fn subscribe_push(&self, subscription: &serde_json::Value, topics: &[&str]) {
+        let response = self
+            .client
+            .post(self.url("/alerts/subscriptions"))
+            .header("accept", "application/json")
+            .json(&serde_json::json!({ "subscription": subscription, "topics": topics }))
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    }
+}
+
+impl super::newsroom::Session<'_> {
+    /// Sends an alert through the newsroom form; returns the alert's id.
+    pub async fn send_alert(&self, title: &str, topic: &str) -> String {
+        let response = self
+            .post(
+                "/newsroom/alerts",
+                &[
+                    ("title", title),
+                    ("body", "Read the full story on the site."),
+                    ("url", "/world/story"),
+                    ("image", ""),
+                    ("topic", topic),
+                    ("urgency", "high"),
+                    ("ttl", "3600"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 303, "the alert is accepted");
+        let location = response.headers()["location"].to_str().unwrap();
+        location.trim_start_matches("/newsroom/alerts/").to_owned()
+    }
+}
