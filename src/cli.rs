@@ -11,7 +11,7 @@ use crate::audit::{self, Actor, Target};
 use crate::config::{self, Settings};
 use crate::error::AppError;
 use crate::startup::{self, Application};
-use crate::{demo, telemetry};
+use crate::{demo, imports, telemetry};
 
 #[derive(Parser)]
 #[command(
@@ -47,12 +47,34 @@ enum Command {
         /// A folder that does not exist yet (or is empty).
         dir: std::path::PathBuf,
     },
+    /// Bring in an archive from another platform. Safe to run again: what was
+    /// imported before is updated, never duplicated.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Put a backup folder's database and media in place (stop the site first).
     Restore {
         dir: std::path::PathBuf,
         /// Replace an existing database (it is kept beside as <file>.before-restore-<time>).
         #[arg(long)]
         replace: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// A WordPress export (Tools → Export → All content), a WXR .xml file.
+    Wordpress {
+        file: PathBuf,
+        /// The folder holding the site's uploads (wp-content/uploads, or a folder above it).
+        #[arg(long, value_name = "DIR")]
+        media: Option<PathBuf>,
+    },
+    /// A Ghost export (Settings → Advanced → Export), a .json file.
+    Ghost {
+        file: PathBuf,
+        /// The folder holding the site's images (content/images, or a folder above it).
+        #[arg(long, value_name = "DIR")]
+        media: Option<PathBuf>,
     },
 }
 
@@ -128,6 +150,22 @@ pub fn run() -> ExitCode {
                     "Created {} ({}) as {}. Sign in at /newsroom/login.",
                     member.name, member.email, role
                 );
+                Ok(())
+            }
+            Command::Import(command) => {
+                let (platform, file, media) = match command {
+                    ImportCommand::Wordpress { file, media } => (imports::Platform::WordPress, file, media),
+                    ImportCommand::Ghost { file, media } => (imports::Platform::Ghost, file, media),
+                };
+                let state = startup::prepare(settings).await?;
+                let request = imports::Request {
+                    platform,
+                    file: &file,
+                    media,
+                    progress: true,
+                };
+                let summary = imports::run(&state, request).await?;
+                print!("{summary}");
                 Ok(())
             }
             Command::Backup { dir } => {

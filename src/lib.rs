@@ -3,7 +3,8 @@
 //! Domains own their routes, types and queries: `articles` (stored, read,
 //! drawn), `liveblogs` (entries that stream), `site` (sections, tags,
 //! authors, homepage), `media` (pictures),
-//! `feeds` (RSS, Atom, sitemaps). Cross-cutting pieces sit beside them:
+//! `feeds` (RSS, Atom, sitemaps), `imports` (moving in from WordPress and
+//! Ghost), `ops` (health, metrics, backups). Cross-cutting pieces sit beside them:
 //! `config`, `db`, `domain` (value types), `error`, `events`, `web`
 //! (page cache, layout, error pages), `http` (the merged router), `startup`.
 
@@ -23,6 +24,7 @@ pub mod error;
 pub mod events;
 pub mod feeds;
 pub mod http;
+pub mod imports;
 pub mod jobs;
 pub mod liveblogs;
 pub mod mail;

@@ -22,17 +22,29 @@ pub struct NewArticle {
 }
 
 pub async fn create(db: &Db, new: NewArticle, actor: &Actor) -> Result<ArticleId, AppError> {
+    let mut tx = db.begin().await?;
+    let id = insert(&mut tx, &new, actor).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+fn check_dates(new: &NewArticle) -> Result<(), AppError> {
     if matches!(new.status, Status::Published | Status::Scheduled) && new.published_at.is_none() {
         return Err(AppError::Invalid {
             field: "published_at".into(),
             message: "A published or scheduled article needs its publication time.".into(),
         });
     }
+    Ok(())
+}
+
+/// Creates an article inside a transaction the caller commits.
+pub async fn insert(tx: &mut Tx, new: &NewArticle, actor: &Actor) -> Result<ArticleId, AppError> {
+    check_dates(new)?;
     let id = ArticleId::new();
     let now = Timestamp::now();
     let updated_at = new.updated_at.or(new.published_at).unwrap_or(now);
     let c = &new.content;
-    let mut tx = db.begin().await?;
     sql(
         "INSERT INTO articles (id, slug, status, headline, standfirst, body, footnote, section_id, featured,
             comments, published_at, updated_at, created_at, created_by, ever_published, kind)
@@ -54,13 +66,39 @@ pub async fn create(db: &Db, new: NewArticle, actor: &Actor) -> Result<ArticleId
     .bind(actor.id)
     .bind(new.status == Status::Published)
     .bind(c.kind.as_str())
-    .execute(&mut tx)
+    .execute(&mut *tx)
     .await
     .map_err(|e| slug_taken(e, "article"))?;
-    write_children(&mut tx, id, c).await?;
-    revisions::record(&mut tx, id, 1, c, actor).await?;
-    tx.commit().await?;
+    write_children(tx, id, c).await?;
+    revisions::record(tx, id, 1, c, actor).await?;
     Ok(id)
+}
+
+/// Puts content, state and dates in place whatever was there (an import
+/// bringing an article up to date with its source), as a new version.
+pub async fn replace(tx: &mut Tx, id: ArticleId, new: &NewArticle, actor: &Actor) -> Result<(), AppError> {
+    check_dates(new)?;
+    let c = &new.content;
+    let updated_at = new.updated_at.or(new.published_at).unwrap_or_else(Timestamp::now);
+    let (version,): (i64,) = content_binds(
+        c,
+        format!(
+            "UPDATE articles SET {CONTENT_SET}, status = $10, published_at = $11, updated_at = $12,
+            ever_published = (ever_published OR $13), version = version + 1
+         WHERE id = $14 RETURNING version",
+        ),
+    )
+    .bind(new.status.as_str())
+    .bind(new.published_at)
+    .bind(updated_at)
+    .bind(new.status == Status::Published)
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| slug_taken(e, "article"))?;
+    write_children(tx, id, c).await?;
+    revisions::record(tx, id, version, c, actor).await?;
+    Ok(())
 }
 
 /// Why a save did not happen.
@@ -109,24 +147,14 @@ pub async fn save(
         current.updated_at
     };
     let version = expected_version + 1;
-    let changed = sql(
-        "UPDATE articles SET slug = $1, headline = $2, standfirst = $3, body = $4, footnote = $5,
-            section_id = $6, featured = $7, comments = $8, updated_at = $9, version = $10, kind = $13
-         WHERE id = $11 AND version = $12",
+    let changed = content_binds(
+        content,
+        format!("UPDATE articles SET {CONTENT_SET}, updated_at = $10, version = $11 WHERE id = $12 AND version = $13"),
     )
-    .bind(&content.slug)
-    .bind(content.headline.as_str())
-    .bind(content.standfirst.trim())
-    .bind(content.body.as_str())
-    .bind(content.footnote.trim())
-    .bind(content.section)
-    .bind(content.featured)
-    .bind(content.comments.as_str())
     .bind(updated_at)
     .bind(version)
     .bind(id)
     .bind(expected_version)
-    .bind(content.kind.as_str())
     .execute(&mut tx)
     .await
     .map_err(|e| slug_taken(e, "article"))?;
@@ -139,6 +167,23 @@ pub async fn save(
     revisions::record(&mut tx, id, version, content, actor).await?;
     tx.commit().await?;
     Ok(version)
+}
+
+/// The columns an editor's content sets, as `$1` to `$9` of [`content_binds`].
+const CONTENT_SET: &str = "slug = $1, headline = $2, standfirst = $3, body = $4, footnote = $5, section_id = $6, \
+    featured = $7, comments = $8, kind = $9";
+
+fn content_binds(c: &ArticleContent, text: String) -> crate::db::Query {
+    sql(text)
+        .bind(&c.slug)
+        .bind(c.headline.as_str())
+        .bind(c.standfirst.trim())
+        .bind(c.body.as_str())
+        .bind(c.footnote.trim())
+        .bind(c.section)
+        .bind(c.featured)
+        .bind(c.comments.as_str())
+        .bind(c.kind.as_str())
 }
 
 /// Replaces byline, tags, pictures and related links with the content's.

@@ -58,6 +58,8 @@ pub struct Comment {
     pub created_at: Timestamp,
     pub edited_at: Option<Timestamp>,
     pub author_name: Option<String>,
+    /// The name an imported comment was signed with, when its writer has no account here.
+    pub guest_name: String,
 }
 
 impl Comment {
@@ -66,17 +68,18 @@ impl Comment {
     }
 
     pub fn author(&self) -> &str {
-        self.author_name
-            .as_deref()
-            .filter(|_| self.reader_id.is_some())
-            .unwrap_or("Deleted reader")
+        match self.author_name.as_deref().filter(|_| self.reader_id.is_some()) {
+            Some(name) => name,
+            None if !self.guest_name.is_empty() => &self.guest_name,
+            None => "Deleted reader",
+        }
     }
 }
 
 /// The columns of [`Comment`]: the comment and its author's name.
 pub const COMMENT_SELECT: &str = "SELECT c.id, c.article_id, c.reader_id, c.parent_id, c.root_id, c.path, c.depth, c.body, \
-    c.status, c.held_reason, c.featured, c.likes, c.created_at, c.edited_at, r.display_name AS author_name \
-    FROM comments c LEFT JOIN readers r ON r.id = c.reader_id";
+    c.status, c.held_reason, c.featured, c.likes, c.created_at, c.edited_at, r.display_name AS author_name, \
+    c.guest_name FROM comments c LEFT JOIN readers r ON r.id = c.reader_id";
 
 /// A comment as a reader's data export shows it.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]

@@ -73,6 +73,11 @@ const MIGRATIONS: &[Migration] = &[
             postgres: include_str!("../../migrations/0008_liveblog_search.postgres.sql"),
         },
     },
+    Migration {
+        version: 9,
+        name: "imports",
+        source: Source::Both(include_str!("../../migrations/0009_imports.sql")),
+    },
 ];
 
 /// A lock number private to Broadsheet, so instances starting together on one

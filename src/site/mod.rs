@@ -6,6 +6,7 @@ mod home;
 mod listing;
 pub mod model;
 pub mod queries;
+pub mod redirects;
 mod section;
 mod tag;
 

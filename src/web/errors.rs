@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
@@ -20,10 +20,22 @@ struct ErrorPage {
 
 pub async fn render_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let json = wants_json(request.headers(), request.uri().path());
+    let readable = matches!(*request.method(), Method::GET | Method::HEAD);
+    let uri = request.uri().clone();
     let mut response = next.run(request).await;
     let Some(report) = response.extensions_mut().remove::<ErrorReport>() else {
         return response;
     };
+    if readable && report.status == StatusCode::NOT_FOUND {
+        // An address from before the site moved here (see imports).
+        match crate::site::redirects::find(&state.db, uri.path()).await {
+            Ok(Some(location)) => {
+                return (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, location)]).into_response();
+            }
+            Ok(None) => {}
+            Err(err) => tracing::warn!("looking up an old address: {err}"),
+        }
+    }
     let mut drawn = if json {
         problem_json(&report)
     } else {

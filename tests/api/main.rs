@@ -12,6 +12,7 @@ mod comments;
 mod donations;
 mod errors;
 mod feeds;
+mod imports;
 mod instances;
 mod listings;
 mod liveblogs;

@@ -1,0 +1,689 @@
+//! Writing imported posts: sections, tags, authors and pictures first (each
+//! found again by what it was in the export), then the article with its
+//! redirects and comments in one transaction.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+
+use anyhow::Context;
+use uuid::Uuid;
+
+use crate::articles::write::{self, NewArticle};
+use crate::articles::{ArticleContent, ArticleKind, CommentsMode, Headline, Placed, Status, queries as articles};
+use crate::audit::Actor;
+use crate::comments::model::MAX_DEPTH;
+use crate::db::{Conn, Db, Tx, sql};
+use crate::domain::{ArticleId, AuthorId, ImageId, SectionId, Slug, TagId, Timestamp};
+use crate::error::AppError;
+use crate::media::{self, ImageText};
+use crate::site::queries::{self as site, NewAuthor, NewSection};
+use crate::site::{RESERVED_SLUGS, redirects};
+use crate::state::AppState;
+
+use super::progress::Counters;
+use super::{OldComment, Person, Picture, Post, Summary, Term, path_of, percent_decode};
+
+pub struct Importer<'a> {
+    state: &'a AppState,
+    origin: String,
+    media: Option<PathBuf>,
+    actor: Actor,
+    sections: HashMap<String, SectionId>,
+    authors: HashMap<String, AuthorId>,
+    pictures: HashMap<String, Option<ImageId>>,
+    pub counters: Counters,
+    pub summary: Summary,
+}
+
+impl<'a> Importer<'a> {
+    pub fn new(state: &'a AppState, media: Option<PathBuf>) -> Self {
+        Self {
+            state,
+            origin: String::new(),
+            media,
+            actor: Actor::system("Import"),
+            sections: HashMap::new(),
+            authors: HashMap::new(),
+            pictures: HashMap::new(),
+            counters: Counters::default(),
+            summary: Summary::default(),
+        }
+    }
+
+    /// Names the site the export came from ("wordpress:https://example.com"):
+    /// records are found again by their id within it.
+    pub fn set_origin(&mut self, origin: String) {
+        self.origin = origin;
+    }
+
+    pub fn finish(self) -> Summary {
+        self.summary
+    }
+
+    fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    /// Imports one post; only a database failure stops the import.
+    pub async fn post(&mut self, post: Post) -> anyhow::Result<()> {
+        self.counters.posts.fetch_add(1, Ordering::Relaxed);
+        let label = post.label();
+        let Some(status) = post.status else {
+            return Ok(());
+        };
+        let headline = match headline_of(&post.title) {
+            Some(h) => h,
+            None => {
+                self.summary.skip(label, "it has no title");
+                return Ok(());
+            }
+        };
+        let suggested = Slug::parse(&post.slug)
+            .ok()
+            .or_else(|| Slug::suggest(&percent_decode(&post.slug)))
+            .or_else(|| Slug::suggest(&post.title));
+        let Some(mut slug) = suggested.or_else(|| {
+            // A title in a non-Latin script: the address carries the old id instead.
+            let slug = Slug::parse(&format!("article-{}", slug_safe(&post.key))).ok()?;
+            self.summary.remark(
+                &label,
+                "no Latin address could be made from it, so its address is article-<old id>",
+            );
+            Some(slug)
+        }) else {
+            self.summary
+                .skip(label, "no address can be made from its slug, title or id");
+            return Ok(());
+        };
+        for remark in &post.remarks {
+            self.summary.remark(&label, remark);
+        }
+        let existing = self.target("article", &post.key).await?.map(ArticleId);
+        if let Some(other) = self.slug_owner(&slug).await?
+            && Some(other) != existing
+        {
+            match Slug::parse(&format!("{slug}-{}", slug_safe(&post.key))) {
+                Ok(unique) if self.slug_owner(&unique).await?.is_none_or(|o| Some(o) == existing) => {
+                    self.summary
+                        .remark(&label, "its slug was taken here, so its address ends with its old id");
+                    slug = unique;
+                }
+                _ => {
+                    self.summary.skip(label, "its slug is taken by another article here");
+                    return Ok(());
+                }
+            }
+        }
+        let section = self.section(post.section.as_ref()).await?;
+        let mut authors = Vec::new();
+        for person in &post.authors {
+            if let Some(id) = self.author(person).await?
+                && !authors.contains(&id)
+            {
+                authors.push(id);
+            }
+        }
+        let mut tags = Vec::new();
+        for term in &post.tags {
+            if let Some(id) = self.tag(term).await?
+                && !tags.contains(&id)
+            {
+                tags.push(id);
+            }
+        }
+        let mut images: Vec<Placed<ImageId>> = Vec::new();
+        for picture in &post.pictures {
+            if let Some(id) = self.picture(picture, &label).await?
+                && !images.iter().any(|p| p.item == id)
+            {
+                images.push(Placed::new(id, picture.after));
+            }
+        }
+        let published_at = match status {
+            Status::Draft | Status::Review => None,
+            Status::Published | Status::Scheduled => Some(post.published_at.or(post.updated_at).unwrap_or_else(|| {
+                self.summary
+                    .remark(&label, "it had no publication date, so it is dated now");
+                Timestamp::now()
+            })),
+        };
+        let new = NewArticle {
+            content: ArticleContent {
+                slug,
+                headline,
+                standfirst: post.standfirst.clone(),
+                body: post.body.clone(),
+                footnote: String::new(),
+                section,
+                featured: post.featured,
+                comments: if post.comments_closed {
+                    CommentsMode::Closed
+                } else {
+                    CommentsMode::Open
+                },
+                kind: ArticleKind::Story,
+                authors,
+                tags,
+                images,
+                related: Vec::new(),
+            },
+            status,
+            published_at,
+            updated_at: post.updated_at.filter(|u| published_at.is_none_or(|p| *u >= p)),
+        };
+        let unchanged = match existing {
+            Some(id) => self.same_as_stored(id, &new).await?,
+            None => false,
+        };
+        let mut tx = self.db().begin().await?;
+        let id = match existing {
+            Some(id) if unchanged => id,
+            Some(id) => {
+                write::replace(&mut tx, id, &new, &self.actor).await.map_err(app)?;
+                id
+            }
+            None => {
+                let id = write::insert(&mut tx, &new, &self.actor).await.map_err(app)?;
+                remember(&mut tx, &self.origin, "article", &post.key, id.0).await?;
+                id
+            }
+        };
+        let mut redirected = 0;
+        let here = format!("/{}/{}", self.section_slug(section).await?, new.content.slug);
+        for old in &post.old_paths {
+            if redirects::normalise(old) != here && redirects::remember(&mut tx, old, id).await? {
+                redirected += 1;
+            }
+        }
+        let comments = self.comments(&mut tx, id, &post.comments, &label).await?;
+        tx.commit().await?;
+        self.summary.redirects += redirected;
+        self.summary.comments += comments;
+        match existing {
+            None => self.summary.articles_created += 1,
+            Some(_) if unchanged => self.summary.articles_unchanged += 1,
+            Some(_) => self.summary.articles_updated += 1,
+        }
+        Ok(())
+    }
+
+    async fn target(&self, kind: &str, key: &str) -> Result<Option<Uuid>, sqlx::Error> {
+        let found: Option<(Uuid,)> =
+            sql("SELECT target FROM import_origins WHERE origin = $1 AND kind = $2 AND source_key = $3")
+                .bind(&self.origin)
+                .bind(kind)
+                .bind(key)
+                .fetch_optional(self.db())
+                .await?;
+        Ok(found.map(|(id,)| id))
+    }
+
+    async fn slug_owner(&self, slug: &Slug) -> Result<Option<ArticleId>, sqlx::Error> {
+        let found: Option<(ArticleId,)> = sql("SELECT id FROM articles WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(self.db())
+            .await?;
+        Ok(found.map(|(id,)| id))
+    }
+
+    async fn section_slug(&self, id: SectionId) -> Result<String, sqlx::Error> {
+        Ok(site::section_by_id(self.db(), id).await?.slug)
+    }
+
+    /// Whether re-importing would change nothing (then no new version is made).
+    async fn same_as_stored(&self, id: ArticleId, new: &NewArticle) -> anyhow::Result<bool> {
+        let Some(stored) = articles::by_id(self.db(), id).await? else {
+            return Ok(false);
+        };
+        let content = write::content_of(self.db(), &stored).await.map_err(app)?;
+        let mut wanted = new.content.clone();
+        wanted.standfirst = wanted.standfirst.trim().to_owned();
+        wanted.tags.sort();
+        let mut have = content;
+        have.tags.sort();
+        Ok(have == wanted && stored.status() == new.status && stored.published_at == new.published_at)
+    }
+
+    async fn section(&mut self, term: Option<&Term>) -> anyhow::Result<SectionId> {
+        let news = Term {
+            slug: "news".into(),
+            name: "News".into(),
+            description: String::new(),
+        };
+        let term = term.unwrap_or(&news);
+        let mut slug = Slug::parse(&term.slug)
+            .ok()
+            .or_else(|| Slug::suggest(&percent_decode(&term.slug)))
+            .or_else(|| Slug::suggest(&term.name))
+            .unwrap_or_else(|| Slug::parse("news").expect("a valid slug"));
+        if RESERVED_SLUGS.contains(&slug.as_str()) {
+            slug = Slug::parse(&format!("{slug}-news")).unwrap_or(slug);
+        }
+        if let Some(id) = self.sections.get(slug.as_str()) {
+            return Ok(*id);
+        }
+        let id = match site::section_by_slug(self.db(), slug.as_str()).await? {
+            Some(section) => section.id,
+            None => {
+                let position = sql("SELECT COUNT(*) FROM sections").fetch_count(self.db()).await?;
+                let name = if term.name.trim().is_empty() {
+                    slug.to_string()
+                } else {
+                    term.name.trim().to_owned()
+                };
+                let id = site::create_section(
+                    self.db(),
+                    NewSection {
+                        slug: slug.clone(),
+                        name: &name,
+                        description: term.description.trim(),
+                        position,
+                    },
+                )
+                .await
+                .map_err(app)?;
+                self.summary.sections += 1;
+                id
+            }
+        };
+        self.sections.insert(slug.to_string(), id);
+        Ok(id)
+    }
+
+    async fn tag(&mut self, term: &Term) -> anyhow::Result<Option<TagId>> {
+        let Some(slug) = Slug::parse(&term.slug)
+            .ok()
+            .or_else(|| Slug::suggest(&percent_decode(&term.slug)))
+            .or_else(|| Slug::suggest(&term.name))
+        else {
+            self.summary
+                .skip(format!("tag \"{}\"", term.name), "no address can be made from it");
+            return Ok(None);
+        };
+        if site::tag_by_slug(self.db(), slug.as_str()).await?.is_none() {
+            self.summary.tags += 1;
+        }
+        let name = if term.name.trim().is_empty() {
+            slug.as_str()
+        } else {
+            term.name.trim()
+        };
+        Ok(Some(site::ensure_tag(self.db(), &slug, name).await?))
+    }
+
+    async fn author(&mut self, person: &Person) -> anyhow::Result<Option<AuthorId>> {
+        if let Some(id) = self.authors.get(&person.key) {
+            return Ok(Some(*id));
+        }
+        let known = match self.target("author", &person.key).await? {
+            Some(id) => sql("SELECT COUNT(*) FROM authors WHERE id = $1")
+                .bind(id)
+                .fetch_count(self.db())
+                .await?
+                .gt(&0)
+                .then_some(AuthorId(id)),
+            None => None,
+        };
+        let id = match known {
+            Some(id) => id,
+            None => {
+                let name = if person.name.trim().is_empty() {
+                    person.slug.trim()
+                } else {
+                    person.name.trim()
+                };
+                let Some(slug) = Slug::parse(&person.slug)
+                    .ok()
+                    .or_else(|| Slug::suggest(&percent_decode(&person.slug)))
+                    .or_else(|| Slug::suggest(name))
+                else {
+                    self.summary
+                        .skip(format!("author \"{name}\""), "no address can be made from the name");
+                    return Ok(None);
+                };
+                let id = match site::author_by_slug(self.db(), slug.as_str()).await? {
+                    Some(author) => author.id,
+                    None => {
+                        let photo = match &person.photo {
+                            Some(src) => {
+                                let picture = Picture {
+                                    src: src.clone(),
+                                    alt: format!("Portrait of {name}"),
+                                    ..Picture::default()
+                                };
+                                self.picture(&picture, &format!("author \"{name}\"")).await?
+                            }
+                            None => None,
+                        };
+                        let new = NewAuthor {
+                            slug,
+                            name,
+                            job_title: "",
+                            bio: person.bio.trim(),
+                            photo,
+                        };
+                        let id = site::create_author(self.db(), new).await.map_err(app)?;
+                        self.summary.authors += 1;
+                        id
+                    }
+                };
+                remember(self.db(), &self.origin, "author", &person.key, id.0).await?;
+                id
+            }
+        };
+        self.authors.insert(person.key.clone(), id);
+        Ok(Some(id))
+    }
+
+    /// The picture in the library, stored from the media folder the first time.
+    async fn picture(&mut self, picture: &Picture, label: &str) -> anyhow::Result<Option<ImageId>> {
+        if let Some(known) = self.pictures.get(&picture.src) {
+            return Ok(*known);
+        }
+        let found = self.store_picture(picture, label).await?;
+        self.pictures.insert(picture.src.clone(), found);
+        Ok(found)
+    }
+
+    async fn store_picture(&mut self, picture: &Picture, label: &str) -> anyhow::Result<Option<ImageId>> {
+        if let Some(id) = self.target("picture", &picture.src).await? {
+            let exists = sql("SELECT COUNT(*) FROM images WHERE id = $1")
+                .bind(id)
+                .fetch_count(self.db())
+                .await?;
+            if exists > 0 {
+                return Ok(Some(ImageId(id)));
+            }
+        }
+        let what = format!("picture {} in {label}", picture.src);
+        let Some(folder) = &self.media else {
+            self.summary
+                .skip(what, "no media folder was given (--media), so pictures were left out");
+            return Ok(None);
+        };
+        let Some(file) = find_media(folder, &picture.src) else {
+            self.summary.skip(what, "the picture is not in the media folder");
+            return Ok(None);
+        };
+        let bytes = tokio::fs::read(&file)
+            .await
+            .with_context(|| format!("reading {}", file.display()))?;
+        let alt = [&picture.alt, &picture.caption]
+            .into_iter()
+            .map(|s| s.trim())
+            .find(|s| !s.is_empty())
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("Picture: {}", file_words(&file)));
+        let text = ImageText {
+            alt: &alt,
+            caption: picture.caption.trim(),
+            credit: picture.credit.trim(),
+        };
+        match media::store(self.db(), &self.state.settings.media.dir, &bytes, text).await {
+            Ok(id) => {
+                remember(self.db(), &self.origin, "picture", &picture.src, id.0).await?;
+                self.summary.pictures += 1;
+                Ok(Some(id))
+            }
+            Err(AppError::Internal(err)) => Err(err),
+            Err(err) => {
+                self.summary.skip(what, err.report().detail);
+                Ok(None)
+            }
+        }
+    }
+
+    /// Adds the comments not imported before, replies under their parents.
+    async fn comments(
+        &mut self,
+        tx: &mut Tx,
+        article: ArticleId,
+        comments: &[OldComment],
+        label: &str,
+    ) -> anyhow::Result<u64> {
+        if comments.is_empty() {
+            return Ok(0);
+        }
+        // Key → (id, root, path, depth) of every comment already placed.
+        let mut placed: HashMap<&str, (Uuid, Uuid, String, i64)> = HashMap::new();
+        let mut waiting: Vec<&OldComment> = Vec::new();
+        for comment in comments {
+            let known: Option<(Uuid, Uuid, String, i64)> = sql(
+                "SELECT c.id, c.root_id, c.path, c.depth FROM import_origins o JOIN comments c ON c.id = o.target
+                 WHERE o.origin = $1 AND o.kind = 'comment' AND o.source_key = $2",
+            )
+            .bind(&self.origin)
+            .bind(&comment.key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match known {
+                Some(row) => {
+                    placed.insert(&comment.key, row);
+                }
+                None => waiting.push(comment),
+            }
+        }
+        let keys: Vec<&str> = comments.iter().map(|c| c.key.as_str()).collect();
+        let mut added = 0;
+        // Parents before replies, however the export ordered them.
+        while !waiting.is_empty() {
+            let before = waiting.len();
+            let mut later = Vec::new();
+            for comment in waiting {
+                let parent = comment.parent.as_deref().filter(|p| keys.contains(p));
+                let parent_row = match parent {
+                    None => None,
+                    Some(p) => match placed.get(p) {
+                        Some(row) => Some(row.clone()),
+                        None => {
+                            later.push(comment);
+                            continue;
+                        }
+                    },
+                };
+                if comment.parent.is_some() && parent.is_none() {
+                    self.summary.remark(
+                        format!("comment {} on {label}", comment.key),
+                        "it answered a comment that was not imported, so it stands on its own",
+                    );
+                }
+                if comment.text.trim().is_empty() {
+                    self.summary
+                        .skip(format!("comment {} on {label}", comment.key), "it is empty");
+                    continue;
+                }
+                let id = Uuid::now_v7();
+                let segment = id.simple().to_string();
+                let (parent_id, root, path, depth) = match parent_row {
+                    // Threads deeper than the site allows continue at the deepest level.
+                    Some((_, root, path, depth)) if depth >= MAX_DEPTH => {
+                        let above = path.rsplit_once('/').map(|(p, _)| p.to_owned()).unwrap_or(path);
+                        let parent_id = above.rsplit('/').next().and_then(|s| Uuid::parse_str(s).ok());
+                        (parent_id, root, format!("{above}/{segment}"), depth)
+                    }
+                    Some((pid, root, path, depth)) => (Some(pid), root, format!("{path}/{segment}"), depth + 1),
+                    None => (None, id, segment, 0),
+                };
+                let status = if comment.approved { "visible" } else { "held" };
+                let held_reason = if comment.approved {
+                    ""
+                } else {
+                    "imported: it was waiting for approval on the old site"
+                };
+                sql(
+                    "INSERT INTO comments (id, article_id, reader_id, parent_id, root_id, path, depth, body, status,
+                        held_reason, created_at, guest_name)
+                     VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(id)
+                .bind(article)
+                .bind(parent_id)
+                .bind(root)
+                .bind(&path)
+                .bind(depth)
+                .bind(comment.text.trim())
+                .bind(status)
+                .bind(held_reason)
+                .bind(comment.at)
+                .bind(guest_name(&comment.name))
+                .execute(&mut *tx)
+                .await?;
+                remember(&mut *tx, &self.origin, "comment", &comment.key, id).await?;
+                placed.insert(&comment.key, (id, root, path, depth));
+                added += 1;
+            }
+            if later.len() == before {
+                // Parents that never come: a loop in the export.
+                for comment in later {
+                    self.summary.skip(
+                        format!("comment {} on {label}", comment.key),
+                        "its thread loops back on itself",
+                    );
+                }
+                break;
+            }
+            waiting = later;
+        }
+        sql("UPDATE articles SET comment_count = (SELECT COUNT(*) FROM comments WHERE article_id = $1 AND status = 'visible')
+             WHERE id = $1")
+        .bind(article)
+        .execute(&mut *tx)
+        .await?;
+        Ok(added)
+    }
+}
+
+async fn remember<'c>(
+    conn: impl Into<Conn<'c>>,
+    origin: &str,
+    kind: &str,
+    key: &str,
+    target: Uuid,
+) -> Result<(), sqlx::Error> {
+    sql(
+        "INSERT INTO import_origins (origin, kind, source_key, target, imported_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (origin, kind, source_key) DO UPDATE SET target = excluded.target",
+    )
+    .bind(origin)
+    .bind(kind)
+    .bind(key)
+    .bind(target)
+    .bind(Timestamp::now())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+fn app(err: AppError) -> anyhow::Error {
+    match err {
+        AppError::Internal(err) => err,
+        other => anyhow::anyhow!("{}", other.report().detail),
+    }
+}
+
+/// A headline: one line, at most as long as the site allows.
+fn headline_of(title: &str) -> Option<Headline> {
+    let line = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    let cut: String = if line.chars().count() > Headline::MAX_CHARS {
+        let mut cut: String = line.chars().take(Headline::MAX_CHARS - 1).collect();
+        cut.push('…');
+        cut
+    } else {
+        line
+    };
+    Headline::parse(&cut).ok()
+}
+
+fn guest_name(name: &str) -> String {
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        "Anonymous".to_owned()
+    } else {
+        name.chars().take(80).collect()
+    }
+}
+
+fn slug_safe(key: &str) -> String {
+    key.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// "kyiv-station_2.jpg" → "kyiv station 2".
+fn file_words(file: &Path) -> String {
+    file.file_stem()
+        .map(|s| s.to_string_lossy().replace(['-', '_'], " "))
+        .unwrap_or_default()
+}
+
+/// Finds a picture's file: the folder may be the uploads folder itself or
+/// any folder above it, so the address's path is tried from its longest
+/// ending down. WordPress links resized copies ("photo-300x200.jpg"): the
+/// original is preferred when it is there.
+pub fn find_media(folder: &Path, src: &str) -> Option<PathBuf> {
+    let path = if src.contains("://") || src.starts_with("__GHOST_URL__") {
+        path_of(src)?
+    } else {
+        src.split(['?', '#']).next().unwrap_or("").to_owned()
+    };
+    let path = percent_decode(&path);
+    let segments: Vec<&str> = path
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != "." && *s != "..")
+        .collect();
+    for start in 0..segments.len() {
+        let candidate = segments[start..].iter().fold(folder.to_path_buf(), |p, s| p.join(s));
+        if let Some(original) = original_of(&candidate)
+            && original.is_file()
+        {
+            return Some(original);
+        }
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+    }
+    None
+}
+
+/// "photo-300x200.jpg" → "photo.jpg".
+fn original_of(file: &Path) -> Option<PathBuf> {
+    let stem = file.file_stem()?.to_str()?;
+    let (base, size) = stem.rsplit_once('-')?;
+    let (w, h) = size.split_once('x')?;
+    if w.is_empty() || h.is_empty() || !w.chars().chain(h.chars()).all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let name = match file.extension() {
+        Some(ext) => format!("{base}.{}", ext.to_string_lossy()),
+        None => base.to_owned(),
+    };
+    Some(file.with_file_name(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_is_found_under_any_folder_level_and_originals_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let month = dir.path().join("2023/05");
+        std::fs::create_dir_all(&month).unwrap();
+        std::fs::write(month.join("a.jpg"), b"x").unwrap();
+        std::fs::write(month.join("b-300x200.jpg"), b"x").unwrap();
+        let found = find_media(dir.path(), "https://x.org/wp-content/uploads/2023/05/a-300x200.jpg?v=2");
+        assert_eq!(found, Some(month.join("a.jpg")));
+        let found = find_media(dir.path(), "/wp-content/uploads/2023/05/b-300x200.jpg");
+        assert_eq!(found, Some(month.join("b-300x200.jpg")));
+        assert_eq!(find_media(dir.path(), "https://x.org/../../etc/passwd"), None);
+    }
+
+    #[test]
+    fn headlines_are_one_line_and_not_too_long() {
+        assert_eq!(headline_of(" A\n title ").unwrap().as_str(), "A title");
+        assert_eq!(headline_of(&"x".repeat(300)).unwrap().as_str().chars().count(), 200);
+        assert!(headline_of("  ").is_none());
+    }
+}
