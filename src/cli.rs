@@ -51,6 +51,9 @@ enum Command {
     /// imported before is updated, never duplicated.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Write the whole site (articles, live blogs, comments, pictures, sections,
+    /// authors, tags, old addresses) into a new folder, for `import broadsheet`.
+    Export { dir: PathBuf },
     /// Put a backup folder's database and media in place (stop the site first).
     Restore {
         dir: std::path::PathBuf,
@@ -76,6 +79,8 @@ enum ImportCommand {
         #[arg(long, value_name = "DIR")]
         media: Option<PathBuf>,
     },
+    /// A folder written by `broadsheet export` (into an empty site it gives back the same site).
+    Broadsheet { dir: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -156,6 +161,7 @@ pub fn run() -> ExitCode {
                 let (platform, file, media) = match command {
                     ImportCommand::Wordpress { file, media } => (imports::Platform::WordPress, file, media),
                     ImportCommand::Ghost { file, media } => (imports::Platform::Ghost, file, media),
+                    ImportCommand::Broadsheet { dir } => (imports::Platform::Broadsheet, dir, None),
                 };
                 let state = startup::prepare(settings).await?;
                 let request = imports::Request {
@@ -166,6 +172,17 @@ pub fn run() -> ExitCode {
                 };
                 let summary = imports::run(&state, request).await?;
                 print!("{summary}");
+                Ok(())
+            }
+            Command::Export { dir } => {
+                let state = startup::prepare(settings).await?;
+                let done = imports::archive::export(&state, &dir).await?;
+                println!(
+                    "Exported {} articles and {} pictures into {}.",
+                    done.articles,
+                    done.pictures,
+                    dir.display()
+                );
                 Ok(())
             }
             Command::Backup { dir } => {

@@ -40,8 +40,14 @@ fn check_dates(new: &NewArticle) -> Result<(), AppError> {
 
 /// Creates an article inside a transaction the caller commits.
 pub async fn insert(tx: &mut Tx, new: &NewArticle, actor: &Actor) -> Result<ArticleId, AppError> {
-    check_dates(new)?;
     let id = ArticleId::new();
+    insert_with_id(tx, id, new, actor).await?;
+    Ok(id)
+}
+
+/// As [`insert`], keeping an id the article already has (a site's export).
+pub async fn insert_with_id(tx: &mut Tx, id: ArticleId, new: &NewArticle, actor: &Actor) -> Result<(), AppError> {
+    check_dates(new)?;
     let now = Timestamp::now();
     let updated_at = new.updated_at.or(new.published_at).unwrap_or(now);
     let c = &new.content;
@@ -71,7 +77,7 @@ pub async fn insert(tx: &mut Tx, new: &NewArticle, actor: &Actor) -> Result<Arti
     .map_err(|e| slug_taken(e, "article"))?;
     write_children(tx, id, c).await?;
     revisions::record(tx, id, 1, c, actor).await?;
-    Ok(id)
+    Ok(())
 }
 
 /// Puts content, state and dates in place whatever was there (an import

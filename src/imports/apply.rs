@@ -61,8 +61,12 @@ impl<'a> Importer<'a> {
         self.summary
     }
 
-    fn db(&self) -> &Db {
+    pub(super) fn db(&self) -> &Db {
         &self.state.db
+    }
+
+    pub(super) fn media_dir(&self) -> &Path {
+        &self.state.settings.media.dir
     }
 
     /// Imports one post; only a database failure stops the import.
@@ -232,7 +236,7 @@ impl<'a> Importer<'a> {
     }
 
     /// Whether re-importing would change nothing (then no new version is made).
-    async fn same_as_stored(&self, id: ArticleId, new: &NewArticle) -> anyhow::Result<bool> {
+    pub(super) async fn same_as_stored(&self, id: ArticleId, new: &NewArticle) -> anyhow::Result<bool> {
         let Some(stored) = articles::by_id(self.db(), id).await? else {
             return Ok(false);
         };

@@ -7,6 +7,7 @@
 //! duplicates.
 
 mod apply;
+pub mod archive;
 mod ghost;
 pub mod html;
 mod progress;
@@ -29,11 +30,14 @@ use crate::state::AppState;
 pub enum Platform {
     WordPress,
     Ghost,
+    /// A folder written by `broadsheet export`.
+    Broadsheet,
 }
 
 /// What `broadsheet import` was asked to do.
 pub struct Request<'a> {
     pub platform: Platform,
+    /// The export file (for a Broadsheet export, its folder).
     pub file: &'a Path,
     /// Where the export's pictures are (an uploads folder, or the site's root).
     pub media: Option<PathBuf>,
@@ -48,6 +52,7 @@ pub async fn run(state: &AppState, request: Request<'_>) -> anyhow::Result<Summa
     let outcome = match request.platform {
         Platform::WordPress => wordpress::import(&mut importer, &request).await,
         Platform::Ghost => ghost::import(&mut importer, &request).await,
+        Platform::Broadsheet => archive::import(&mut importer, &request).await,
     };
     let summary = importer.finish();
     if summary.changed() {

@@ -116,6 +116,19 @@ pub async fn insert(
     posted_by: Option<uuid::Uuid>,
 ) -> Result<uuid::Uuid, AppError> {
     let id = uuid::Uuid::now_v7();
+    insert_with_id(tx, id, blog, draft, posted_at, posted_by).await?;
+    Ok(id)
+}
+
+/// As [`insert`], keeping an id the entry already has (a site's export).
+pub async fn insert_with_id(
+    tx: &mut Tx,
+    id: uuid::Uuid,
+    blog: ArticleId,
+    draft: &EntryDraft,
+    posted_at: Timestamp,
+    posted_by: Option<uuid::Uuid>,
+) -> Result<(), AppError> {
     if draft.pinned {
         unpin_all(tx, blog).await?;
     }
@@ -136,7 +149,7 @@ pub async fn insert(
     .execute(&mut *tx)
     .await?;
     write_authors(tx, id, &draft.authors).await?;
-    Ok(id)
+    Ok(())
 }
 
 /// Why an edit did not happen.

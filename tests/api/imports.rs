@@ -268,3 +268,73 @@ async fn a_ghost_export_comes_in_with_its_primary_tag_as_section_and_its_authors
     assert_eq!(count(&app, "articles").await, 2);
     assert_eq!(count(&app, "images").await, 3);
 }
+
+/// Every public page of a site whose content can differ between two sites.
+async fn public_paths(app: &TestApp) -> Vec<String> {
+    let mut paths = vec!["/".to_owned()];
+    let articles: Vec<(String, String)> = sql(
+        "SELECT s.slug, a.slug FROM articles a JOIN sections s ON s.id = a.section_id
+         WHERE a.status = 'published' ORDER BY a.slug",
+    )
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap();
+    for (section, slug) in articles {
+        paths.push(format!("/{section}/{slug}"));
+        paths.push(format!("/{section}/{slug}/comments"));
+    }
+    let sections: Vec<(String,)> = sql("SELECT slug FROM sections ORDER BY slug")
+        .fetch_all(&app.state.db)
+        .await
+        .unwrap();
+    paths.extend(sections.into_iter().map(|(s,)| format!("/{s}")));
+    let authors: Vec<(String,)> = sql("SELECT slug FROM authors ORDER BY slug")
+        .fetch_all(&app.state.db)
+        .await
+        .unwrap();
+    paths.extend(authors.into_iter().map(|(a,)| format!("/author/{a}")));
+    paths
+}
+
+#[tokio::test]
+async fn an_export_imported_into_an_empty_site_gives_back_the_same_site() {
+    let original = crate::support::spawn_app_with_demo().await;
+    let uploads = wordpress_uploads(&original);
+    import(&original, Platform::WordPress, &fixture("wordpress.xml"), Some(uploads))
+        .await
+        .unwrap();
+    let folder = original.dir.path().join("export");
+    let exported = imports::archive::export(&original.state, &folder).await.unwrap();
+    assert!(exported.articles > 20 && exported.pictures > 10, "{exported:?}");
+    assert!(
+        imports::archive::export(&original.state, &folder).await.is_err(),
+        "a used folder is refused"
+    );
+
+    let copy = spawn_app().await;
+    let summary = import(&copy, Platform::Broadsheet, &folder, None).await.unwrap();
+    assert!(summary.skipped.is_empty(), "{summary}");
+    let paths = public_paths(&original).await;
+    assert_eq!(paths, public_paths(&copy).await, "the same pages exist");
+    for path in &paths {
+        let (before, after) = (original.page(path).await, copy.page(path).await);
+        assert!(before == after, "{path} reads the same on both sites");
+    }
+    let old = copy.get("/2024/03/18/port-strike-halts-exports/").await;
+    assert_eq!(old.headers()["location"], "/business/port-strike-halts-exports");
+    let picture: (broadsheet::domain::ImageId,) = sql("SELECT id FROM images ORDER BY id LIMIT 1")
+        .fetch_one(&copy.state.db)
+        .await
+        .unwrap();
+    let served = copy.get(&format!("/media/{}/320.jpg", picture.0)).await;
+    assert_eq!(served.status(), 200, "the pictures came along");
+
+    let again = import(&copy, Platform::Broadsheet, &folder, None).await.unwrap();
+    assert_eq!(again.articles_created + again.articles_updated, 0, "{again}");
+    assert_eq!(count(&copy, "articles").await, count(&original, "articles").await);
+    assert_eq!(count(&copy, "comments").await, count(&original, "comments").await);
+    assert_eq!(
+        count(&copy, "liveblog_entries").await,
+        count(&original, "liveblog_entries").await
+    );
+}

@@ -1,0 +1,556 @@
+//! Moving out, and back in: `broadsheet export DIR` writes the whole site
+//! as JSON lines (`site.jsonl`, one record a line, sections and pictures
+//! before the articles that use them) beside a copy of its pictures
+//! (`media/`); `broadsheet import broadsheet DIR` reads it back keeping every
+//! id, so an empty site given an export becomes the same site, and running
+//! it again changes nothing. Reader accounts, push subscriptions and
+//! donations are people's data, not the site's content: they stay in
+//! backups and are not exported (a comment keeps its author's name).
+
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::Request;
+use super::apply::Importer;
+use super::progress::Bar;
+use crate::articles::write::{self, NewArticle};
+use crate::articles::{ArticleContent, ArticleKind, Placed, Status, queries as articles};
+use crate::audit::Actor;
+use crate::db::{Db, sql};
+use crate::domain::{ArticleId, AuthorId, ImageId, SectionId, TagId, Timestamp};
+use crate::liveblogs::write::{EntryDraft, insert_with_id};
+use crate::site::redirects;
+use crate::state::AppState;
+
+const FORMAT: u32 = 1;
+const RECORDS: &str = "site.jsonl";
+const MEDIA: &str = "media";
+/// Articles read from the database at a time while exporting.
+const PAGE: i64 = 200;
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Record {
+    Site {
+        format: u32,
+        name: String,
+        exported_at: Timestamp,
+    },
+    Section {
+        id: SectionId,
+        slug: String,
+        name: String,
+        description: String,
+        position: i64,
+    },
+    Tag {
+        id: TagId,
+        slug: String,
+        name: String,
+    },
+    Picture(PictureRecord),
+    Author {
+        id: AuthorId,
+        slug: String,
+        name: String,
+        job_title: String,
+        bio: String,
+        photo: Option<ImageId>,
+    },
+    Article(Box<ArticleRecord>),
+}
+
+/// A picture's words and sizes; its files are under media/<id>/.
+#[derive(Debug, Serialize, Deserialize, sqlx::FromRow)]
+struct PictureRecord {
+    id: ImageId,
+    alt: String,
+    caption: String,
+    credit: String,
+    width: i64,
+    height: i64,
+    widths: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ArticleRecord {
+    id: ArticleId,
+    content: ArticleContent,
+    status: Status,
+    published_at: Option<Timestamp>,
+    updated_at: Timestamp,
+    live_ended_at: Option<Timestamp>,
+    entries: Vec<EntryRecord>,
+    comments: Vec<CommentRecord>,
+    old_paths: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, sqlx::FromRow)]
+struct EntryRecord {
+    id: Uuid,
+    title: String,
+    body: String,
+    image_id: Option<ImageId>,
+    key_event: bool,
+    pinned: bool,
+    posted_at: Timestamp,
+    updated_at: Timestamp,
+    #[sqlx(skip)]
+    authors: Vec<AuthorId>,
+}
+
+#[derive(Debug, Serialize, Deserialize, sqlx::FromRow)]
+struct CommentRecord {
+    id: Uuid,
+    parent_id: Option<Uuid>,
+    root_id: Uuid,
+    path: String,
+    depth: i64,
+    name: String,
+    body: String,
+    status: String,
+    held_reason: String,
+    featured: bool,
+    created_at: Timestamp,
+    edited_at: Option<Timestamp>,
+}
+
+/// What an export wrote.
+#[derive(Debug, Default)]
+pub struct Exported {
+    pub articles: u64,
+    pub pictures: u64,
+}
+
+/// Writes the site into `dir` (which must not exist yet, or be empty).
+pub async fn export(state: &AppState, dir: &Path) -> anyhow::Result<Exported> {
+    if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
+        bail!("{} is not empty: export into a new folder", dir.display());
+    }
+    std::fs::create_dir_all(dir.join(MEDIA))?;
+    let db = &state.db;
+    let mut out = BufWriter::new(std::fs::File::create(dir.join(RECORDS))?);
+    let mut write = |record: &Record| -> anyhow::Result<()> {
+        serde_json::to_writer(&mut out, record)?;
+        out.write_all(b"\n")?;
+        Ok(())
+    };
+    let mut done = Exported::default();
+    write(&Record::Site {
+        format: FORMAT,
+        name: state.site.name.clone(),
+        exported_at: Timestamp::now(),
+    })?;
+    for s in crate::site::queries::sections(db).await? {
+        write(&Record::Section {
+            id: s.id,
+            slug: s.slug,
+            name: s.name,
+            description: s.description,
+            position: s.position,
+        })?;
+    }
+    for t in crate::site::queries::tags(db).await? {
+        write(&Record::Tag {
+            id: t.id,
+            slug: t.slug,
+            name: t.name,
+        })?;
+    }
+    let pictures: Vec<PictureRecord> =
+        sql("SELECT id, alt, caption, credit, width, height, widths FROM images ORDER BY id")
+            .fetch_all(db)
+            .await?;
+    let media = &state.settings.media.dir;
+    for picture in pictures {
+        let folder = picture.id.to_string();
+        copy_folder(&media.join(&folder), &dir.join(MEDIA).join(&folder))?;
+        write(&Record::Picture(picture))?;
+        done.pictures += 1;
+    }
+    for a in crate::site::queries::authors(db).await? {
+        write(&Record::Author {
+            id: a.id,
+            slug: a.slug,
+            name: a.name,
+            job_title: a.job_title,
+            bio: a.bio,
+            photo: a.photo_id,
+        })?;
+    }
+    let mut after = Uuid::nil();
+    loop {
+        let ids: Vec<(ArticleId,)> = sql("SELECT id FROM articles WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(after)
+            .bind(PAGE)
+            .fetch_all(db)
+            .await?;
+        let Some(last) = ids.last() else { break };
+        after = last.0.0;
+        for (id,) in ids {
+            if let Some(record) = article_record(db, id).await? {
+                write(&Record::Article(Box::new(record)))?;
+                done.articles += 1;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(done)
+}
+
+async fn article_record(db: &Db, id: ArticleId) -> anyhow::Result<Option<ArticleRecord>> {
+    let Some(article) = articles::by_id(db, id).await? else {
+        return Ok(None);
+    };
+    let content = write::content_of(db, &article)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.report().detail))?;
+    let mut entries: Vec<EntryRecord> = sql(
+        "SELECT id, title, body, image_id, key_event, pinned, posted_at, updated_at FROM liveblog_entries
+         WHERE article_id = $1 ORDER BY posted_at, id",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await?;
+    for entry in &mut entries {
+        let authors: Vec<(AuthorId,)> =
+            sql("SELECT author_id FROM liveblog_entry_authors WHERE entry_id = $1 ORDER BY position")
+                .bind(entry.id)
+                .fetch_all(db)
+                .await?;
+        entry.authors = authors.into_iter().map(|(a,)| a).collect();
+    }
+    let comments: Vec<CommentRecord> = sql("SELECT c.id, c.parent_id, c.root_id, c.path, c.depth,
+                COALESCE(r.display_name, c.guest_name) AS name, c.body, c.status, c.held_reason, c.featured,
+                c.created_at, c.edited_at
+         FROM comments c LEFT JOIN readers r ON r.id = c.reader_id
+         WHERE c.article_id = $1 ORDER BY c.depth, c.created_at, c.id")
+    .bind(id)
+    .fetch_all(db)
+    .await?;
+    let old_paths: Vec<(String,)> = sql("SELECT path FROM redirects WHERE article_id = $1 ORDER BY path")
+        .bind(id)
+        .fetch_all(db)
+        .await?;
+    Ok(Some(ArticleRecord {
+        id,
+        status: article.status(),
+        published_at: article.published_at,
+        updated_at: article.updated_at,
+        live_ended_at: article.live_ended_at,
+        content,
+        entries,
+        comments,
+        old_paths: old_paths.into_iter().map(|(p,)| p).collect(),
+    }))
+}
+
+async fn is_new(db: &Db, table: &str, id: Uuid) -> Result<bool, sqlx::Error> {
+    let found = sql(format!("SELECT COUNT(*) FROM {table} WHERE id = $1"))
+        .bind(id)
+        .fetch_count(db)
+        .await?;
+    Ok(found == 0)
+}
+
+fn copy_folder(from: &Path, to: &Path) -> std::io::Result<()> {
+    if !from.is_dir() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_file() && !target.exists() {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads an export written by [`export`] back in, keeping its ids.
+pub async fn import(importer: &mut Importer<'_>, request: &Request<'_>) -> anyhow::Result<()> {
+    let dir: PathBuf = request.file.to_path_buf();
+    let file = dir.join(RECORDS);
+    let total = std::fs::metadata(&file)
+        .with_context(|| format!("{} is not a Broadsheet export (no {RECORDS})", dir.display()))?
+        .len();
+    importer.set_origin("broadsheet".into());
+    let counters = importer.counters.clone();
+    let bar = Bar::start("Importing", total, counters.clone(), request.progress);
+    let (sender, mut lines) = tokio::sync::mpsc::channel::<(u64, String)>(16);
+    let bytes = counters.bytes.clone();
+    let reader = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let mut input = BufReader::with_capacity(1 << 16, std::fs::File::open(&file)?);
+        let mut line = String::new();
+        let mut number = 0;
+        loop {
+            line.clear();
+            let read = input.read_line(&mut line)?;
+            if read == 0 {
+                return Ok(());
+            }
+            number += 1;
+            bytes.fetch_add(read as u64, Ordering::Relaxed);
+            if !line.trim().is_empty() && sender.blocking_send((number, std::mem::take(&mut line))).is_err() {
+                return Ok(());
+            }
+        }
+    });
+    let mut related: Vec<(ArticleId, Vec<Placed<ArticleId>>)> = Vec::new();
+    let mut outcome = Ok(());
+    while let Some((number, line)) = lines.recv().await {
+        let step = match serde_json::from_str::<Record>(&line) {
+            Ok(record) => apply(importer, &dir, record, &mut related).await,
+            Err(err) => Err(anyhow::anyhow!("{}, line {number}: {err}", dir.join(RECORDS).display())),
+        };
+        if let Err(err) = step {
+            outcome = Err(err);
+            break;
+        }
+    }
+    drop(lines);
+    bar.finish().await;
+    outcome?;
+    reader.await??;
+    // Related links last, once every article they point at is in.
+    for (article, links) in related {
+        for link in links {
+            sql(
+                "INSERT INTO article_related (article_id, related_id, position) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(article)
+            .bind(link.item)
+            .bind(link.after)
+            .execute(importer.db())
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn apply(
+    importer: &mut Importer<'_>,
+    dir: &Path,
+    record: Record,
+    related: &mut Vec<(ArticleId, Vec<Placed<ArticleId>>)>,
+) -> anyhow::Result<()> {
+    let db = importer.db().clone();
+    let now = Timestamp::now();
+    match record {
+        Record::Site { format, .. } if format > FORMAT => {
+            bail!("this export was written by a newer Broadsheet (format {format}); upgrade first")
+        }
+        Record::Site { .. } => {}
+        Record::Section {
+            id,
+            slug,
+            name,
+            description,
+            position,
+        } => {
+            let added = is_new(&db, "sections", id.0).await?;
+            sql(
+                "INSERT INTO sections (id, slug, name, description, position, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $6)
+                 ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, name = excluded.name,
+                    description = excluded.description, position = excluded.position",
+            )
+            .bind(id)
+            .bind(slug)
+            .bind(name)
+            .bind(description)
+            .bind(position)
+            .bind(now)
+            .execute(&db)
+            .await?;
+            importer.summary.sections += u64::from(added);
+        }
+        Record::Tag { id, slug, name } => {
+            let added = is_new(&db, "tags", id.0).await?;
+            sql("INSERT INTO tags (id, slug, name, created_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, name = excluded.name")
+            .bind(id)
+            .bind(slug)
+            .bind(name)
+            .bind(now)
+            .execute(&db)
+            .await?;
+            importer.summary.tags += u64::from(added);
+        }
+        Record::Picture(PictureRecord {
+            id,
+            alt,
+            caption,
+            credit,
+            width,
+            height,
+            widths,
+        }) => {
+            let folder = dir.join(MEDIA).join(id.to_string());
+            if !folder.is_dir() {
+                importer.summary.skip(
+                    format!("picture {id}"),
+                    "its files are missing from the export's media folder",
+                );
+                return Ok(());
+            }
+            copy_folder(&folder, &importer.media_dir().join(id.to_string()))?;
+            let added = sql(
+                "INSERT INTO images (id, alt, caption, credit, width, height, widths, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(id)
+            .bind(alt)
+            .bind(caption)
+            .bind(credit)
+            .bind(width)
+            .bind(height)
+            .bind(widths)
+            .bind(now)
+            .execute(&db)
+            .await?;
+            importer.summary.pictures += added;
+        }
+        Record::Author {
+            id,
+            slug,
+            name,
+            job_title,
+            bio,
+            photo,
+        } => {
+            let added = is_new(&db, "authors", id.0).await?;
+            sql(
+                "INSERT INTO authors (id, slug, name, job_title, bio, photo_id, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+                 ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, name = excluded.name,
+                    job_title = excluded.job_title, bio = excluded.bio, photo_id = excluded.photo_id",
+            )
+            .bind(id)
+            .bind(slug)
+            .bind(name)
+            .bind(job_title)
+            .bind(bio)
+            .bind(photo)
+            .bind(now)
+            .execute(&db)
+            .await?;
+            importer.summary.authors += u64::from(added);
+        }
+        Record::Article(article) => article_in(importer, *article, related).await?,
+    }
+    Ok(())
+}
+
+async fn article_in(
+    importer: &mut Importer<'_>,
+    record: ArticleRecord,
+    related: &mut Vec<(ArticleId, Vec<Placed<ArticleId>>)>,
+) -> anyhow::Result<()> {
+    importer.counters.posts.fetch_add(1, Ordering::Relaxed);
+    let db = importer.db().clone();
+    let id = record.id;
+    let existing = articles::by_id(&db, id).await?;
+    let mut new = NewArticle {
+        content: record.content,
+        status: record.status,
+        published_at: record.published_at,
+        updated_at: Some(record.updated_at),
+    };
+    let unchanged = match existing {
+        Some(_) => importer.same_as_stored(id, &new).await?,
+        None => false,
+    };
+    // Related links wait until every article they point at is in.
+    related.push((id, std::mem::take(&mut new.content.related)));
+    let actor = Actor::system("Import");
+    let mut tx = db.begin().await?;
+    let outcome = match &existing {
+        Some(_) if unchanged => Ok(()),
+        Some(_) => write::replace(&mut tx, id, &new, &actor).await,
+        None => write::insert_with_id(&mut tx, id, &new, &actor).await,
+    };
+    if let Err(err) = outcome {
+        importer.summary.skip(
+            format!("article {} \"{}\"", id, new.content.headline.as_str()),
+            err.report().detail,
+        );
+        return Ok(());
+    }
+    sql("UPDATE articles SET live_ended_at = $1, updated_at = $2 WHERE id = $3")
+        .bind(record.live_ended_at)
+        .bind(record.updated_at)
+        .bind(id)
+        .execute(&mut tx)
+        .await?;
+    if new.content.kind == ArticleKind::LiveBlog {
+        sql("DELETE FROM liveblog_entries WHERE article_id = $1")
+            .bind(id)
+            .execute(&mut tx)
+            .await?;
+        for entry in record.entries {
+            let draft = EntryDraft {
+                title: entry.title,
+                body: entry.body,
+                key_event: entry.key_event,
+                pinned: entry.pinned,
+                image: entry.image_id,
+                authors: entry.authors,
+            };
+            insert_with_id(&mut tx, entry.id, id, &draft, entry.posted_at, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.report().detail))?;
+            sql("UPDATE liveblog_entries SET updated_at = $1 WHERE id = $2")
+                .bind(entry.updated_at)
+                .bind(entry.id)
+                .execute(&mut tx)
+                .await?;
+        }
+    }
+    let mut comments = 0;
+    for c in record.comments {
+        comments += sql(
+            "INSERT INTO comments (id, article_id, reader_id, parent_id, root_id, path, depth, body, status,
+                held_reason, featured, created_at, edited_at, guest_name)
+             VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(c.id)
+        .bind(id)
+        .bind(c.parent_id)
+        .bind(c.root_id)
+        .bind(c.path)
+        .bind(c.depth)
+        .bind(c.body)
+        .bind(c.status)
+        .bind(c.held_reason)
+        .bind(c.featured)
+        .bind(c.created_at)
+        .bind(c.edited_at)
+        .bind(c.name)
+        .execute(&mut tx)
+        .await?;
+    }
+    sql("UPDATE articles SET comment_count = (SELECT COUNT(*) FROM comments WHERE article_id = $1 AND status = 'visible')
+         WHERE id = $1")
+    .bind(id)
+    .execute(&mut tx)
+    .await?;
+    for path in &record.old_paths {
+        importer.summary.redirects += u64::from(redirects::remember(&mut tx, path, id).await?);
+    }
+    tx.commit().await?;
+    importer.summary.comments += comments;
+    match existing {
+        Some(_) if unchanged => importer.summary.articles_unchanged += 1,
+        Some(_) => importer.summary.articles_updated += 1,
+        None => importer.summary.articles_created += 1,
+    }
+    Ok(())
+}
