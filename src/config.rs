@@ -197,6 +197,11 @@ pub struct MediaSettings {
 pub struct CacheSettings {
     pub max_pages: usize,
     pub cdn_max_age_secs: u32,
+    /// Where to ask a CDN to drop pages by surrogate key; empty: no purging.
+    pub cdn_purge_url: String,
+    /// The header carrying the purge token (Fastly: Fastly-Key).
+    pub cdn_purge_auth_header: String,
+    pub cdn_purge_token: Secret<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -262,6 +267,9 @@ impl Default for CacheSettings {
         Self {
             max_pages: 5_000,
             cdn_max_age_secs: 60,
+            cdn_purge_url: String::new(),
+            cdn_purge_auth_header: "Fastly-Key".into(),
+            cdn_purge_token: Secret::new(String::new()),
         }
     }
 }
@@ -378,6 +386,12 @@ pub const SETTINGS_HELP: &[(&str, &str)] = &[
     ("media.dir", "folder where uploaded and resized images are kept"),
     ("cache.max_pages", "rendered pages kept in memory"),
     ("cache.cdn_max_age_secs", "how long a CDN may keep a page (s-maxage)"),
+    (
+        "cache.cdn_purge_url",
+        "POSTed with a Surrogate-Key header when content changes (e.g. https://api.fastly.com/service/ID/purge); empty: off",
+    ),
+    ("cache.cdn_purge_auth_header", "header that carries the purge token"),
+    ("cache.cdn_purge_token", "token for the CDN's purge API"),
     ("log.format", "text or json"),
     ("log.level", "error, warn, info, debug or trace (RUST_LOG overrides)"),
     (

@@ -91,6 +91,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         .context("loading the VAPID key")?;
     let pusher = crate::alerts::send::Pusher::new(&settings.alerts, vapid)?;
     let stripe = crate::donations::stripe::Stripe::new(&settings.donations)?;
+    let cdn = crate::web::cdn::Cdn::from_settings(&settings.cache)?;
     Ok(AppState::new(Services {
         db,
         site,
@@ -105,5 +106,6 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         wake: crate::jobs::Wake::default(),
         pusher,
         stripe,
+        cdn,
     }))
 }

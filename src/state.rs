@@ -34,6 +34,8 @@ pub struct Services {
     pub pusher: crate::alerts::send::Pusher,
     /// Stripe's API, for donations.
     pub stripe: crate::donations::stripe::Stripe,
+    /// Purges a CDN in front of the site.
+    pub cdn: crate::web::cdn::Cdn,
 }
 
 impl AppState {
@@ -101,9 +103,11 @@ impl Site {
 
 impl AppState {
     /// Call after a write readers can see: this instance drops stale pages at
-    /// once, and the other instances hear of it through the event bus.
+    /// once, the CDN is asked to drop them too, and the other instances hear
+    /// of it through the event bus.
     pub async fn content_changed(&self, event: crate::events::Event) -> anyhow::Result<()> {
         self.pages.apply(&event);
+        self.cdn.purge(&event);
         self.events.publish(event).await
     }
 }

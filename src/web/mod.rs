@@ -2,6 +2,7 @@
 //! error pages, security headers, paging, assets and safe HTML.
 
 pub mod assets;
+pub mod cdn;
 pub mod client;
 pub mod errors;
 pub mod form;

@@ -89,6 +89,8 @@ struct CachedPage {
     last_modified: Option<(i64, HeaderValue)>,
     location: Option<HeaderValue>,
     article: Option<ArticleId>,
+    /// What a CDN may purge it by.
+    surrogate_keys: HeaderValue,
 }
 
 pub struct PageCache {
@@ -227,6 +229,7 @@ impl PageCache {
         headers.insert(header::ETAG, etag.clone());
         headers.insert(header::CACHE_CONTROL, self.cache_control.clone());
         headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        headers.insert("surrogate-key", page.surrogate_keys.clone());
         if let Some((_, value)) = &page.last_modified {
             headers.insert(header::LAST_MODIFIED, value.clone());
         }
@@ -252,6 +255,11 @@ impl From<Rendered> for CachedPage {
                 .last_modified
                 .and_then(|t| Some((t.as_seconds(), header(t.http_date())?))),
             location: r.location.and_then(header),
+            surrogate_keys: match r.article {
+                Some(id) => HeaderValue::from_str(&format!("{} {}", super::cdn::SITE_KEY, super::cdn::article_key(id)))
+                    .unwrap_or(HeaderValue::from_static(super::cdn::SITE_KEY)),
+                None => HeaderValue::from_static(super::cdn::SITE_KEY),
+            },
             article: r.article,
         }
     }

@@ -143,3 +143,54 @@ async fn static_assets_are_fingerprinted_and_cached_for_a_year() {
     assert_eq!(stale.headers()["cache-control"], "public, max-age=300");
     assert_eq!(app.get("/static/nothing.css").await.status(), 404);
 }
+
+#[tokio::test]
+async fn pages_name_their_surrogate_keys_and_a_change_asks_the_cdn_to_purge_them() {
+    // A stand-in for a CDN's purge-by-key API that records what it is asked.
+    let (asked, mut purges) = tokio::sync::mpsc::unbounded_channel::<(String, String)>();
+    let header = |headers: &axum::http::HeaderMap, name: &str| {
+        headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+    };
+    let cdn = axum::Router::new().route(
+        "/service/news/purge",
+        axum::routing::post(move |headers: axum::http::HeaderMap| {
+            let _ = asked.send((header(&headers, "surrogate-key"), header(&headers, "fastly-key")));
+            async { "{\"status\":\"ok\"}" }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, cdn).await });
+    let app = crate::support::spawn_app_with(|s| {
+        s.cache.cdn_purge_url = format!("http://127.0.0.1:{port}/service/news/purge");
+        s.cache.cdn_purge_token = broadsheet::config::Secret::new("purge-token".into());
+    })
+    .await;
+    let mut next = async || {
+        tokio::time::timeout(std::time::Duration::from_secs(5), purges.recv())
+            .await
+            .expect("the CDN is asked to purge")
+            .unwrap()
+    };
+
+    let world = app.section("world", "World").await;
+    let story = app.publish(ArticleSpec::new("story", world)).await;
+    assert_eq!(
+        next().await,
+        ("site".to_owned(), "purge-token".to_owned()),
+        "a publish purges every page"
+    );
+    let page = app.get("/world/story").await;
+    assert_eq!(page.headers()["surrogate-key"], format!("site article-{story}"));
+    assert_eq!(app.get("/").await.headers()["surrogate-key"], "site");
+
+    app.state
+        .content_changed(broadsheet::events::Event::ArticleChanged { article: story })
+        .await
+        .unwrap();
+    assert_eq!(
+        next().await.0,
+        format!("article-{story}"),
+        "a change to one article purges its pages only"
+    );
+}

@@ -191,3 +191,49 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[tokio::test]
+async fn a_request_in_flight_when_the_site_stops_is_answered_and_its_write_kept() {
+    let mut app = spawn_app().await;
+    let section = app.section("world", "World").await;
+    let cookie = app.signed_in(Role::Editor).await.1.cookie.clone();
+    // A large picture keeps the server busy resizing it for a while.
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in [
+        ("headline", "Harbour reopens during the deployment"),
+        ("standfirst", "It was saved while the site stopped."),
+        ("body", "The harbour reopened."),
+        ("section", &section.to_string()),
+        ("picture_alt", "Boats at dawn"),
+        ("action", "save"),
+    ] {
+        form = form.text(name.to_owned(), value.to_owned());
+    }
+    let picture = crate::support::newsroom::png(4000, 3000);
+    form = form.part("picture", reqwest::multipart::Part::bytes(picture).file_name("big.png"));
+    let sent = app
+        .client
+        .post(app.url("/newsroom/articles"))
+        .header("cookie", cookie)
+        .multipart(form)
+        .send();
+    let in_flight = tokio::spawn(sent);
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    app.stop().await;
+    let response = in_flight.await.unwrap().expect("answered, not cut off");
+    assert_eq!(response.status(), 303, "the save finished");
+
+    let app = app.restart().await;
+    let (saved, pictures): (i64, i64) = broadsheet::db::sql(
+        "SELECT COUNT(*), (SELECT COUNT(*) FROM article_images) FROM articles
+         WHERE headline = 'Harbour reopens during the deployment'",
+    )
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        (saved, pictures),
+        (1, 1),
+        "the acknowledged write is there after the restart"
+    );
+}
