@@ -53,6 +53,13 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let router = http::router(self.state.clone());
         let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let state = self.state.clone();
+        let shutdown = async move {
+            shutdown.await;
+            // Live streams never end by themselves: end them so the requests can.
+            state.live.hub.close_all();
+            state.live_entries.close_all();
+        };
         axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)
             .await

@@ -35,11 +35,16 @@ impl Message {
 #[derive(Default)]
 pub struct Hub {
     channels: Mutex<HashMap<ArticleId, broadcast::Sender<Arc<Message>>>>,
+    closed: std::sync::atomic::AtomicBool,
 }
 
 impl Hub {
     pub fn subscribe(&self, article: ArticleId) -> broadcast::Receiver<Arc<Message>> {
         let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        if self.closed.load(std::sync::atomic::Ordering::Acquire) {
+            // Shutting down: a stream opened now ends at once.
+            return broadcast::channel(1).1;
+        }
         channels
             .entry(article)
             .or_insert_with(|| broadcast::channel(256).0)
@@ -56,6 +61,15 @@ impl Hub {
     pub fn connections(&self) -> usize {
         let channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
         channels.values().map(|s| s.receiver_count()).sum()
+    }
+
+    /// Ends every open stream, for a shutdown: an open stream would otherwise
+    /// keep its connection, and the process, alive. Pages reconnect (to
+    /// another instance, or this one restarted) and catch up.
+    pub fn close_all(&self) {
+        let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        self.closed.store(true, std::sync::atomic::Ordering::Release);
+        channels.clear();
     }
 
     /// Drops the channels of articles nobody watches any more.

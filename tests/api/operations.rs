@@ -237,3 +237,16 @@ async fn a_request_in_flight_when_the_site_stops_is_answered_and_its_write_kept(
         "the acknowledged write is there after the restart"
     );
 }
+
+#[tokio::test]
+async fn stopping_ends_open_live_streams_so_the_process_can_exit() {
+    let mut app = spawn_app().await;
+    let blog = app.live_blog().await;
+    let mut entries = app.events(&format!("/live/entries/{blog}")).await;
+    let mut comments = app.events(&format!("/live/comments/{blog}")).await;
+    tokio::time::timeout(std::time::Duration::from_secs(10), app.stop())
+        .await
+        .expect("the site stops although readers have live pages open");
+    let soon = std::time::Duration::from_secs(2);
+    assert!(entries.ends(soon).await && comments.ends(soon).await, "the streams end");
+}

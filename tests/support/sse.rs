@@ -38,6 +38,20 @@ impl Events {
     }
 }
 
+impl Events {
+    /// Whether the server ends the stream within `within` (events before the end are skipped).
+    pub async fn ends(&mut self, within: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            match tokio::time::timeout_at(deadline, self.chunks.next()).await {
+                Err(_) => return false,
+                Ok(None) | Ok(Some(Err(_))) => return true,
+                Ok(Some(Ok(_))) => {}
+            }
+        }
+    }
+}
+
 impl TestApp {
     /// Opens an event stream; once its headers are in, the server is holding it.
     pub async fn events(&self, path: &str) -> Events {
