@@ -78,6 +78,14 @@ const MIGRATIONS: &[Migration] = &[
         name: "imports",
         source: Source::Both(include_str!("../../migrations/0009_imports.sql")),
     },
+    Migration {
+        version: 10,
+        name: "search_slots",
+        source: Source::PerBackend {
+            sqlite: include_str!("../../migrations/0010_search_slots.sqlite.sql"),
+            postgres: include_str!("../../migrations/0010_search_slots.postgres.sql"),
+        },
+    },
 ];
 
 /// A lock number private to Broadsheet, so instances starting together on one

@@ -338,3 +338,32 @@ async fn an_export_imported_into_an_empty_site_gives_back_the_same_site() {
         count(&original, "liveblog_entries").await
     );
 }
+
+#[tokio::test]
+async fn an_archive_with_many_stories_dated_the_same_second_comes_in_whole_and_searchable() {
+    let app = spawn_app().await;
+    let items: String = (1..=80)
+        .map(|n| {
+            format!(
+                "<item><title>Tide report number {n}</title><link>https://old.example.com/tide-{n}/</link>\
+                 <content:encoded><![CDATA[Low water at dawn, report {n}.]]></content:encoded>\
+                 <wp:post_id>{n}</wp:post_id><wp:post_date_gmt>2024-01-01 09:00:00</wp:post_date_gmt>\
+                 <wp:post_name>tide-{n}</wp:post_name><wp:status>publish</wp:status>\
+                 <wp:post_type>post</wp:post_type></item>"
+            )
+        })
+        .collect();
+    let file = app.dir.path().join("same-second.xml");
+    std::fs::write(
+        &file,
+        format!(
+            "<rss xmlns:content=\"c\" xmlns:wp=\"w\"><channel><wp:base_site_url>https://old.example.com</wp:base_site_url>{items}</channel></rss>"
+        ),
+    )
+    .unwrap();
+    let summary = import(&app, Platform::WordPress, &file, None).await.unwrap();
+    assert_eq!(summary.articles_created, 80, "{summary}");
+    let last: serde_json::Value = app.get("/search.json?q=tide&page=8").await.json().await.unwrap();
+    assert_eq!(last["results"].as_array().map(Vec::len), Some(10), "{last}");
+    assert!(last["next_page"].is_null(), "80 found, 10 a page: {last}");
+}
