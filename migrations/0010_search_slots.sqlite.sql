@@ -2,7 +2,8 @@
 -- archive dated to the second, a batch of scheduled stories) ran out of
 -- search slots and failed to save. A story now takes the next free number
 -- after its publication time, looking up to a second later: its recency is
--- then off by at most microseconds.
+-- then off by at most microseconds. (The last number in that range is found
+-- by a descending seek: MAX() over a range would read every number in it.)
 
 DROP TRIGGER articles_search_insert;
 
@@ -11,8 +12,9 @@ DROP TRIGGER articles_search_update;
 CREATE TRIGGER articles_search_insert AFTER INSERT ON articles WHEN NEW.status = 'published'
 BEGIN
     INSERT INTO search_docs (doc, article_id)
-        SELECT COALESCE(MAX(doc) + 1, NEW.published_at * 64), NEW.id FROM search_docs
-        WHERE doc >= NEW.published_at * 64 AND doc < (NEW.published_at + 1000000) * 64;
+        SELECT COALESCE((SELECT doc + 1 FROM search_docs
+                         WHERE doc >= NEW.published_at * 64 AND doc < (NEW.published_at + 1000000) * 64
+                         ORDER BY doc DESC LIMIT 1), NEW.published_at * 64), NEW.id;
     INSERT INTO search_fts (rowid, headline, standfirst, body)
         VALUES (last_insert_rowid(), NEW.headline, NEW.standfirst, (SELECT body FROM search_text WHERE article_id = NEW.id));
 END;
@@ -23,8 +25,9 @@ BEGIN
     DELETE FROM search_docs WHERE article_id = OLD.id;
     INSERT INTO search_docs (doc, article_id)
         SELECT next_doc, NEW.id FROM (
-            SELECT COALESCE(MAX(doc) + 1, NEW.published_at * 64) AS next_doc FROM search_docs
-            WHERE doc >= NEW.published_at * 64 AND doc < (NEW.published_at + 1000000) * 64)
+            SELECT COALESCE((SELECT doc + 1 FROM search_docs
+                             WHERE doc >= NEW.published_at * 64 AND doc < (NEW.published_at + 1000000) * 64
+                             ORDER BY doc DESC LIMIT 1), NEW.published_at * 64) AS next_doc)
         WHERE NEW.status = 'published';
     INSERT INTO search_fts (rowid, headline, standfirst, body)
         SELECT last_insert_rowid(), NEW.headline, NEW.standfirst, (SELECT body FROM search_text WHERE article_id = NEW.id)
