@@ -98,3 +98,7 @@ pub const MAX_CHARS: usize = 5_000;
 pub const SHOWN_DEPTH: i64 = 3;
 /// Threads never nest deeper than this.
 pub const MAX_DEPTH: i64 = 12;
+
+/// Sets an article's count of visible comments ($1: the article) from the comments themselves.
+pub const RECOUNT: &str = "UPDATE articles SET comment_count = (SELECT COUNT(*) FROM comments WHERE article_id = $1 AND status = 'visible') \
+     WHERE id = $1";

@@ -126,11 +126,14 @@ pub async fn replies_beyond(
     if edge.is_empty() {
         return Ok(counts);
     }
-    let placeholders: Vec<String> = (1..=edge.len()).map(|n| format!("${n}")).collect();
+    // One article's threads: naming it lets the (article, parent) index answer.
+    let placeholders: Vec<String> = (2..=edge.len() + 1).map(|n| format!("${n}")).collect();
     let mut query = sql(format!(
-        "SELECT parent_id, COUNT(*) FROM comments WHERE parent_id IN ({}) AND status = 'visible' GROUP BY parent_id",
+        "SELECT parent_id, COUNT(*) FROM comments WHERE article_id = $1 AND parent_id IN ({}) AND status = 'visible'
+         GROUP BY parent_id",
         placeholders.join(", ")
-    ));
+    ))
+    .bind(edge[0].article_id);
     for comment in edge {
         query = query.bind(comment.id);
     }

@@ -13,7 +13,7 @@ use crate::events::{Change, Event};
 use crate::state::AppState;
 
 use super::filters::Filters;
-use super::model::{Comment, CommentId, MAX_CHARS, MAX_DEPTH, Status};
+use super::model::{Comment, CommentId, MAX_CHARS, MAX_DEPTH, RECOUNT, Status};
 use super::queries;
 
 pub struct NewComment<'a> {
@@ -425,10 +425,7 @@ pub async fn on_reader_deleted(
         .execute(&mut *tx)
         .await?;
     for (article,) in &articles {
-        sql("UPDATE articles SET comment_count = (SELECT COUNT(*) FROM comments WHERE article_id = $1 AND status = 'visible') WHERE id = $1")
-            .bind(*article)
-            .execute(&mut *tx)
-            .await?;
+        sql(RECOUNT).bind(*article).execute(&mut *tx).await?;
     }
     Ok(articles.into_iter().map(|(a,)| a).collect())
 }

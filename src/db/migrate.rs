@@ -86,6 +86,11 @@ const MIGRATIONS: &[Migration] = &[
             postgres: include_str!("../../migrations/0010_search_slots.postgres.sql"),
         },
     },
+    Migration {
+        version: 11,
+        name: "held_comments_index",
+        source: Source::Both(include_str!("../../migrations/0011_held_comments_index.sql")),
+    },
 ];
 
 /// A lock number private to Broadsheet, so instances starting together on one

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::articles::write::{self, NewArticle};
 use crate::articles::{ArticleContent, ArticleKind, CommentsMode, Headline, Placed, Status, queries as articles};
 use crate::audit::Actor;
-use crate::comments::model::MAX_DEPTH;
+use crate::comments::model::{MAX_DEPTH, RECOUNT};
 use crate::db::{Conn, Db, Tx, sql};
 use crate::domain::{ArticleId, AuthorId, ImageId, SectionId, Slug, TagId, Timestamp};
 use crate::error::AppError;
@@ -549,11 +549,7 @@ impl<'a> Importer<'a> {
             }
             waiting = later;
         }
-        sql("UPDATE articles SET comment_count = (SELECT COUNT(*) FROM comments WHERE article_id = $1 AND status = 'visible')
-             WHERE id = $1")
-        .bind(article)
-        .execute(&mut *tx)
-        .await?;
+        sql(RECOUNT).bind(article).execute(&mut *tx).await?;
         Ok(added)
     }
 }

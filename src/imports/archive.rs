@@ -537,11 +537,7 @@ async fn article_in(
         .execute(&mut tx)
         .await?;
     }
-    sql("UPDATE articles SET comment_count = (SELECT COUNT(*) FROM comments WHERE article_id = $1 AND status = 'visible')
-         WHERE id = $1")
-    .bind(id)
-    .execute(&mut tx)
-    .await?;
+    sql(crate::comments::model::RECOUNT).bind(id).execute(&mut tx).await?;
     for path in &record.old_paths {
         importer.summary.redirects += u64::from(redirects::remember(&mut tx, path, id).await?);
     }
