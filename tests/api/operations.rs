@@ -250,3 +250,97 @@ async fn stopping_ends_open_live_streams_so_the_process_can_exit() {
     let soon = std::time::Duration::from_secs(2);
     assert!(entries.ends(soon).await && comments.ends(soon).await, "the streams end");
 }
+
+/// The real binary, serving `url` on `port` from `dir`.
+fn serve(dir: &tempfile::TempDir, url: &str, port: u16) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_broadsheet"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env("BROADSHEET_DATABASE__URL", url)
+        .env("BROADSHEET_SERVER__BIND", format!("127.0.0.1:{port}"))
+        .env("BROADSHEET_MEDIA__DIR", dir.path().join("media"))
+        .env("BROADSHEET_MAIL__OUTBOX_DIR", dir.path().join("outbox"))
+        .env("BROADSHEET_DEMO__LOAD_WHEN_EMPTY", "false")
+        .env("BROADSHEET_COMMUNITY__REGISTRATIONS_PER_ADDRESS_PER_HOUR", "100000")
+        .env("BROADSHEET_LOG__LEVEL", "error")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary starts")
+}
+
+async fn until_ready(client: &reqwest::Client, base: &str) {
+    for _ in 0..300 {
+        if let Ok(response) = client.get(format!("{base}/readyz")).send().await
+            && response.status() == 200
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the site did not come up");
+}
+
+#[tokio::test]
+async fn a_kill_9_while_readers_register_loses_no_acknowledged_account() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _database) = crate::support::test_database(&dir);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut site = serve(&dir, &url, port);
+    until_ready(&client, &base).await;
+
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut writers = Vec::new();
+    for writer in 0..4 {
+        let (client, base, acknowledged) = (client.clone(), base.clone(), acknowledged.clone());
+        writers.push(tokio::spawn(async move {
+            for n in 0.. {
+                let email = format!("reader-{writer}-{n}@readers.example");
+                let form = [
+                    ("display_name", "Night Reader"),
+                    ("email", email.as_str()),
+                    ("password", "correct horse battery"),
+                    ("return_to", "/"),
+                ];
+                match client.post(format!("{base}/account/register")).form(&form).send().await {
+                    Ok(response) if response.status() == 303 => acknowledged.lock().unwrap().push(email),
+                    Ok(response) => panic!("registration answered {}", response.status()),
+                    Err(_) => break, // the process is gone
+                }
+            }
+        }));
+    }
+    while acknowledged.lock().unwrap().len() < 12 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    site.kill().unwrap(); // SIGKILL: no shutdown, no flush
+    site.wait().unwrap();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+
+    let mut site = serve(&dir, &url, port);
+    until_ready(&client, &base).await;
+    let settings = crate::support::settings_for(&dir, url.clone(), false);
+    let db = broadsheet::db::connect(&settings.database).await.unwrap();
+    for email in &acknowledged {
+        let found = broadsheet::db::sql("SELECT COUNT(*) FROM readers WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_count(&db)
+            .await
+            .unwrap();
+        assert_eq!(found, 1, "{email} was acknowledged, so it survived the kill");
+    }
+    site.kill().unwrap();
+    site.wait().unwrap();
+}
