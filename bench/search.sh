@@ -5,6 +5,9 @@
 # one- to three-word queries over 8 connections.
 #
 #   bench/search.sh [articles, default 100000] [seconds of queries, default 20]
+#
+# The queries run twice: with the default settings, then with
+# database.sqlite_mmap_mb=4096 (the file read through memory mapping).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count="${1:-100000}"
@@ -24,4 +27,10 @@ target/release/broadsheet serve &
 app_pid=$!
 for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 echo "== searching for $seconds s"
+target/release/examples/search_bench query "http://127.0.0.1:$port" "$seconds"
+kill "$app_pid"; wait "$app_pid" 2>/dev/null || true
+BROADSHEET_DATABASE__SQLITE_MMAP_MB=4096 target/release/broadsheet serve &
+app_pid=$!
+for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+echo "== searching for $seconds s with database.sqlite_mmap_mb=4096"
 target/release/examples/search_bench query "http://127.0.0.1:$port" "$seconds"

@@ -38,6 +38,7 @@ async fn seed(url: &str, count: usize, sink: &str) -> anyhow::Result<()> {
     let db = db::connect(&DatabaseSettings {
         url: Secret::new(url.to_owned()),
         max_connections: 2,
+        ..DatabaseSettings::default()
     })
     .await?;
     db::migrate(&db).await?;

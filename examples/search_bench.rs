@@ -91,6 +91,7 @@ async fn seed(url: &str, count: usize) -> anyhow::Result<()> {
     let db = db::connect(&DatabaseSettings {
         url: Secret::new(url.to_owned()),
         max_connections: 2,
+        ..DatabaseSettings::default()
     })
     .await?;
     db::migrate(&db).await?;

@@ -174,6 +174,8 @@ pub struct ServerSettings {
 pub struct DatabaseSettings {
     pub url: Secret<String>,
     pub max_connections: u32,
+    /// SQLite: how much of the file may be read through memory mapping (0: off).
+    pub sqlite_mmap_mb: u64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -238,6 +240,7 @@ impl Default for DatabaseSettings {
         Self {
             url: Secret::new("sqlite://data/broadsheet.db".into()),
             max_connections: 10,
+            sqlite_mmap_mb: 0,
         }
     }
 }
@@ -372,6 +375,10 @@ pub const SETTINGS_HELP: &[(&str, &str)] = &[
         "sqlite://PATH (embedded) or postgres://USER@HOST/DB; DATABASE_URL also works",
     ),
     ("database.max_connections", "size of the database connection pool"),
+    (
+        "database.sqlite_mmap_mb",
+        "SQLite: megabytes of the file read through memory mapping (0: off); speeds up search on large archives",
+    ),
     ("site.name", "the publication's name, shown in the masthead and feeds"),
     ("site.tagline", "one line under the masthead and in feed descriptions"),
     (
@@ -547,6 +554,7 @@ mod tests {
         let settings = DatabaseSettings {
             url: Secret::new("postgres://user:hunter2@db/news".into()),
             max_connections: 1,
+            sqlite_mmap_mb: 0,
         };
         assert!(!format!("{settings:?}").contains("hunter2"));
     }
