@@ -51,27 +51,20 @@ pub async fn insert_with_id(tx: &mut Tx, id: ArticleId, new: &NewArticle, actor:
     let now = Timestamp::now();
     let updated_at = new.updated_at.or(new.published_at).unwrap_or(now);
     let c = &new.content;
-    sql(
-        "INSERT INTO articles (id, slug, status, headline, standfirst, body, footnote, section_id, featured,
-            comments, published_at, updated_at, created_at, created_by, ever_published, kind)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+    content_binds(
+        c,
+        "INSERT INTO articles (slug, headline, standfirst, body, footnote, section_id, featured, comments, kind,
+            id, status, published_at, updated_at, created_at, created_by, ever_published)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+            .to_owned(),
     )
     .bind(id)
-    .bind(&c.slug)
     .bind(new.status.as_str())
-    .bind(c.headline.as_str())
-    .bind(c.standfirst.trim())
-    .bind(c.body.as_str())
-    .bind(c.footnote.trim())
-    .bind(c.section)
-    .bind(c.featured)
-    .bind(c.comments.as_str())
     .bind(new.published_at)
     .bind(updated_at)
     .bind(now)
     .bind(actor.id)
     .bind(new.status == Status::Published)
-    .bind(c.kind.as_str())
     .execute(&mut *tx)
     .await
     .map_err(|e| slug_taken(e, "article"))?;
@@ -175,7 +168,8 @@ pub async fn save(
     Ok(version)
 }
 
-/// The columns an editor's content sets, as `$1` to `$9` of [`content_binds`].
+/// The columns an editor's content sets, as `$1` to `$9` of [`content_binds`]
+/// (an INSERT names the same columns first, in this order).
 const CONTENT_SET: &str = "slug = $1, headline = $2, standfirst = $3, body = $4, footnote = $5, section_id = $6, \
     featured = $7, comments = $8, kind = $9";
 

@@ -22,7 +22,7 @@ use crate::site::{RESERVED_SLUGS, redirects};
 use crate::state::AppState;
 
 use super::progress::Counters;
-use super::{OldComment, Person, Picture, Post, Summary, Term, path_of, percent_decode};
+use super::{OldComment, Person, Picture, Post, Summary, Term, original_stem, path_of, percent_decode};
 
 pub struct Importer<'a> {
     state: &'a AppState,
@@ -119,7 +119,7 @@ impl<'a> Importer<'a> {
                 }
             }
         }
-        let section = self.section(post.section.as_ref()).await?;
+        let (section, section_slug) = self.section(post.section.as_ref()).await?;
         let mut authors = Vec::new();
         for person in &post.authors {
             if let Some(id) = self.author(person).await?
@@ -194,7 +194,7 @@ impl<'a> Importer<'a> {
             }
         };
         let mut redirected = 0;
-        let here = format!("/{}/{}", self.section_slug(section).await?, new.content.slug);
+        let here = format!("/{section_slug}/{}", new.content.slug);
         for old in &post.old_paths {
             if redirects::normalise(old) != here && redirects::remember(&mut tx, old, id).await? {
                 redirected += 1;
@@ -231,10 +231,6 @@ impl<'a> Importer<'a> {
         Ok(found.map(|(id,)| id))
     }
 
-    async fn section_slug(&self, id: SectionId) -> Result<String, sqlx::Error> {
-        Ok(site::section_by_id(self.db(), id).await?.slug)
-    }
-
     /// Whether re-importing would change nothing (then no new version is made).
     pub(super) async fn same_as_stored(&self, id: ArticleId, new: &NewArticle) -> anyhow::Result<bool> {
         let Some(stored) = articles::by_id(self.db(), id).await? else {
@@ -249,7 +245,8 @@ impl<'a> Importer<'a> {
         Ok(have == wanted && stored.status() == new.status && stored.published_at == new.published_at)
     }
 
-    async fn section(&mut self, term: Option<&Term>) -> anyhow::Result<SectionId> {
+    /// The section a term names (created the first time), and its slug.
+    async fn section(&mut self, term: Option<&Term>) -> anyhow::Result<(SectionId, Slug)> {
         let news = Term {
             slug: "news".into(),
             name: "News".into(),
@@ -265,7 +262,7 @@ impl<'a> Importer<'a> {
             slug = Slug::parse(&format!("{slug}-news")).unwrap_or(slug);
         }
         if let Some(id) = self.sections.get(slug.as_str()) {
-            return Ok(*id);
+            return Ok((*id, slug));
         }
         let id = match site::section_by_slug(self.db(), slug.as_str()).await? {
             Some(section) => section.id,
@@ -292,7 +289,7 @@ impl<'a> Importer<'a> {
             }
         };
         self.sections.insert(slug.to_string(), id);
-        Ok(id)
+        Ok((id, slug))
     }
 
     async fn tag(&mut self, term: &Term) -> anyhow::Result<Option<TagId>> {
@@ -575,7 +572,8 @@ async fn remember<'c>(
     Ok(())
 }
 
-fn app(err: AppError) -> anyhow::Error {
+/// An error the site would show a user, as the import's error.
+pub(super) fn app(err: AppError) -> anyhow::Error {
     match err {
         AppError::Internal(err) => err,
         other => anyhow::anyhow!("{}", other.report().detail),
@@ -650,9 +648,8 @@ pub fn find_media(folder: &Path, src: &str) -> Option<PathBuf> {
 /// "photo-300x200.jpg" → "photo.jpg".
 fn original_of(file: &Path) -> Option<PathBuf> {
     let stem = file.file_stem()?.to_str()?;
-    let (base, size) = stem.rsplit_once('-')?;
-    let (w, h) = size.split_once('x')?;
-    if w.is_empty() || h.is_empty() || !w.chars().chain(h.chars()).all(|c| c.is_ascii_digit()) {
+    let base = original_stem(stem);
+    if base == stem {
         return None;
     }
     let name = match file.extension() {

@@ -15,15 +15,16 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::Request;
-use super::apply::Importer;
+use super::apply::{Importer, app};
 use super::progress::Bar;
+use super::{Request, stream};
 use crate::articles::write::{self, NewArticle};
 use crate::articles::{ArticleContent, ArticleKind, Placed, Status, queries as articles};
 use crate::audit::Actor;
 use crate::db::{Db, sql};
 use crate::domain::{ArticleId, AuthorId, ImageId, SectionId, TagId, Timestamp};
 use crate::liveblogs::write::{EntryDraft, insert_with_id};
+use crate::ops::backup::copy_tree;
 use crate::site::redirects;
 use crate::state::AppState;
 
@@ -169,7 +170,7 @@ pub async fn export(state: &AppState, dir: &Path) -> anyhow::Result<Exported> {
     let media = &state.settings.media.dir;
     for picture in pictures {
         let folder = picture.id.to_string();
-        copy_folder(&media.join(&folder), &dir.join(MEDIA).join(&folder))?;
+        copy_tree(&media.join(&folder), &dir.join(MEDIA).join(&folder))?;
         write(&Record::Picture(picture))?;
         done.pictures += 1;
     }
@@ -207,9 +208,7 @@ async fn article_record(db: &Db, id: ArticleId) -> anyhow::Result<Option<Article
     let Some(article) = articles::by_id(db, id).await? else {
         return Ok(None);
     };
-    let content = write::content_of(db, &article)
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", e.report().detail))?;
+    let content = write::content_of(db, &article).await.map_err(app)?;
     let mut entries: Vec<EntryRecord> = sql(
         "SELECT id, title, body, image_id, key_event, pinned, posted_at, updated_at FROM liveblog_entries
          WHERE article_id = $1 ORDER BY posted_at, id",
@@ -258,21 +257,6 @@ async fn is_new(db: &Db, table: &str, id: Uuid) -> Result<bool, sqlx::Error> {
     Ok(found == 0)
 }
 
-fn copy_folder(from: &Path, to: &Path) -> std::io::Result<()> {
-    if !from.is_dir() {
-        return Ok(());
-    }
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_file() && !target.exists() {
-            std::fs::copy(entry.path(), target)?;
-        }
-    }
-    Ok(())
-}
-
 /// Reads an export written by [`export`] back in, keeping its ids.
 pub async fn import(importer: &mut Importer<'_>, request: &Request<'_>) -> anyhow::Result<()> {
     let dir: PathBuf = request.file.to_path_buf();
@@ -283,9 +267,8 @@ pub async fn import(importer: &mut Importer<'_>, request: &Request<'_>) -> anyho
     importer.set_origin("broadsheet".into());
     let counters = importer.counters.clone();
     let bar = Bar::start("Importing", total, counters.clone(), request.progress);
-    let (sender, mut lines) = tokio::sync::mpsc::channel::<(u64, String)>(16);
     let bytes = counters.bytes.clone();
-    let reader = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+    let read = move |sender: tokio::sync::mpsc::Sender<(u64, String)>| -> anyhow::Result<()> {
         let mut input = BufReader::with_capacity(1 << 16, std::fs::File::open(&file)?);
         let mut line = String::new();
         let mut number = 0;
@@ -301,23 +284,18 @@ pub async fn import(importer: &mut Importer<'_>, request: &Request<'_>) -> anyho
                 return Ok(());
             }
         }
-    });
+    };
     let mut related: Vec<(ArticleId, Vec<Placed<ArticleId>>)> = Vec::new();
-    let mut outcome = Ok(());
-    while let Some((number, line)) = lines.recv().await {
-        let step = match serde_json::from_str::<Record>(&line) {
+    let records = dir.join(RECORDS);
+    let outcome = stream(read, async |(number, line): (u64, String)| {
+        match serde_json::from_str::<Record>(&line) {
             Ok(record) => apply(importer, &dir, record, &mut related).await,
-            Err(err) => Err(anyhow::anyhow!("{}, line {number}: {err}", dir.join(RECORDS).display())),
-        };
-        if let Err(err) = step {
-            outcome = Err(err);
-            break;
+            Err(err) => Err(anyhow::anyhow!("{}, line {number}: {err}", records.display())),
         }
-    }
-    drop(lines);
+    })
+    .await;
     bar.finish().await;
     outcome?;
-    reader.await??;
     // Related links last, once every article they point at is in.
     for (article, links) in related {
         for link in links {
@@ -401,7 +379,7 @@ async fn apply(
                 );
                 return Ok(());
             }
-            copy_folder(&folder, &importer.media_dir().join(id.to_string()))?;
+            copy_tree(&folder, &importer.media_dir().join(id.to_string()))?;
             let added = sql(
                 "INSERT INTO images (id, alt, caption, credit, width, height, widths, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
@@ -506,7 +484,7 @@ async fn article_in(
             };
             insert_with_id(&mut tx, entry.id, id, &draft, entry.posted_at, None)
                 .await
-                .map_err(|e| anyhow::anyhow!("{}", e.report().detail))?;
+                .map_err(app)?;
             sql("UPDATE liveblog_entries SET updated_at = $1 WHERE id = $2")
                 .bind(entry.updated_at)
                 .bind(entry.id)

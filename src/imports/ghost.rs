@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::apply::Importer;
 use super::html::{self, Breaks};
 use super::progress::Bar;
-use super::{Person, Picture, Post, Request, Summary, Term, parse_date};
+use super::{Person, Picture, Post, Request, Summary, Term, parse_date, stream};
 use crate::articles::Status;
 
 /// What posts refer to, gathered by the first reading.
@@ -50,29 +50,21 @@ pub async fn import(importer: &mut Importer<'_>, request: &Request<'_>) -> anyho
 
     counters.bytes.store(0, Ordering::Relaxed);
     let bar = Bar::start("Importing", total, counters.clone(), request.progress);
-    let (sender, mut rows) = tokio::sync::mpsc::channel::<Value>(16);
     let bytes = counters.bytes.clone();
-    let reader = tokio::task::spawn_blocking(move || {
+    let read = move |sender: tokio::sync::mpsc::Sender<Value>| {
         walk(&file, &bytes, &|table| table == "posts", &mut |_, row| {
             sender.blocking_send(row).is_ok()
         })
-    });
-    let mut outcome = Ok(());
-    while let Some(row) = rows.recv().await {
-        if let Some(post) = post_of(&site, &row, &mut importer.summary)
-            && let Err(err) = importer.post(post).await
-        {
-            outcome = Err(err);
-            break;
+    };
+    let outcome = stream(read, async |row: Value| {
+        match post_of(&site, &row, &mut importer.summary) {
+            Some(post) => importer.post(post).await,
+            None => Ok(()),
         }
-    }
-    drop(rows);
+    })
+    .await;
     bar.finish().await;
-    outcome?;
-    match reader.await? {
-        Err(err) if err.to_string().contains(STOPPED) => Ok(()),
-        other => other,
-    }
+    outcome
 }
 
 fn text<'a>(row: &'a Value, key: &str) -> &'a str {

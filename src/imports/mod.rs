@@ -68,6 +68,26 @@ pub async fn run(state: &AppState, request: Request<'_>) -> anyhow::Result<Summa
     }
 }
 
+/// Runs `read` in a thread of its own, handing what it sends to `take` one
+/// at a time (a bounded channel, so memory holds a few records whatever the
+/// file's size). The first error from either side stops both: a reader whose
+/// records are no longer taken is told by its `send` failing.
+async fn stream<T: Send + 'static>(
+    read: impl FnOnce(tokio::sync::mpsc::Sender<T>) -> anyhow::Result<()> + Send + 'static,
+    mut take: impl AsyncFnMut(T) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let (sender, mut records) = tokio::sync::mpsc::channel(16);
+    let reader = tokio::task::spawn_blocking(move || read(sender));
+    while let Some(record) = records.recv().await {
+        if let Err(err) = take(record).await {
+            drop(records);
+            let _ = reader.await;
+            return Err(err);
+        }
+    }
+    reader.await?
+}
+
 /// A post as every reader hands it over.
 #[derive(Clone, Debug, Default)]
 pub struct Post {
@@ -161,6 +181,20 @@ pub fn parse_date(text: &str) -> Option<Timestamp> {
     Timestamp::parse(text)
         .ok()
         .or_else(|| Timestamp::parse(&format!("{}Z", text.replacen(' ', "T", 1))).ok())
+}
+
+/// An upload's name without the size WordPress adds to its resized copies:
+/// "photo-300x200" → "photo".
+pub fn original_stem(stem: &str) -> &str {
+    let sized = |size: &str| {
+        size.split_once('x').is_some_and(|(w, h)| {
+            !w.is_empty() && !h.is_empty() && w.chars().chain(h.chars()).all(|c| c.is_ascii_digit())
+        })
+    };
+    match stem.rsplit_once('-') {
+        Some((base, size)) if sized(size) => base,
+        _ => stem,
+    }
 }
 
 /// Undoes %-escapes (WordPress stores non-Latin slugs that way).

@@ -13,7 +13,9 @@ use super::html::{self, Breaks};
 use super::progress::Bar;
 use super::shortcodes::{self, Attachment};
 use super::xml::{self, Node};
-use super::{OldComment, Person, Picture, Post, Request, Summary, Term, parse_date, path_of};
+use tokio::sync::mpsc::Sender;
+
+use super::{OldComment, Person, Picture, Post, Request, Summary, Term, original_stem, parse_date, path_of, stream};
 use crate::articles::Status;
 
 /// Records are the children of `<rss><channel>`.
@@ -26,6 +28,8 @@ struct Site {
     authors: HashMap<String, Person>,
     categories: HashMap<String, Term>,
     attachments: HashMap<String, Attachment>,
+    /// [`upload_key`] → attachment id, to find the attachment a body's picture shows.
+    uploads: HashMap<String, String>,
 }
 
 pub async fn import(importer: &mut Importer<'_>, request: &Request<'_>) -> anyhow::Result<()> {
@@ -49,26 +53,21 @@ pub async fn import(importer: &mut Importer<'_>, request: &Request<'_>) -> anyho
 
     counters.bytes.store(0, Ordering::Relaxed);
     let bar = Bar::start("Importing", total, counters.clone(), request.progress);
-    let (sender, mut items) = tokio::sync::mpsc::channel::<Node>(16);
     let bytes = counters.bytes.clone();
-    let reader = tokio::task::spawn_blocking(move || {
+    let read = move |sender: Sender<Node>| {
         xml::records(&file, RECORD_DEPTH, &bytes, |node| {
             node.name != "item" || sender.blocking_send(node).is_ok()
         })
-    });
-    let mut outcome = Ok(());
-    while let Some(item) = items.recv().await {
-        if let Some(post) = post_of(&site, &item, &mut importer.summary)
-            && let Err(err) = importer.post(post).await
-        {
-            outcome = Err(err);
-            break;
+    };
+    let outcome = stream(read, async |item: Node| {
+        match post_of(&site, &item, &mut importer.summary) {
+            Some(post) => importer.post(post).await,
+            None => Ok(()),
         }
-    }
-    drop(items);
+    })
+    .await;
     bar.finish().await;
-    outcome?;
-    reader.await?
+    outcome
 }
 
 fn gather(site: &mut Site, node: Node) {
@@ -108,8 +107,9 @@ fn gather(site: &mut Site, node: Node) {
                 alt,
                 caption: html::to_text(node.text_of("excerpt:encoded"), Breaks::WordPress),
             };
-            site.attachments
-                .insert(node.text_of("wp:post_id").to_owned(), attachment);
+            let id = node.text_of("wp:post_id").to_owned();
+            site.uploads.insert(upload_key(&attachment.url), id.clone());
+            site.attachments.insert(id, attachment);
         }
         _ => {}
     }
@@ -248,10 +248,11 @@ fn post_of(site: &Site, item: &Node, summary: &mut Summary) -> Option<Post> {
         });
     }
     for found in converted.pictures {
-        if post.pictures.iter().any(|p| same_file(&p.src, &found.src)) {
+        let key = upload_key(&found.src);
+        if post.pictures.iter().any(|p| upload_key(&p.src) == key) {
             continue;
         }
-        let known = site.attachments.values().find(|a| same_file(&a.url, &found.src));
+        let known = site.uploads.get(&key).and_then(|id| site.attachments.get(id));
         let (caption, credit) = html::split_credit(if found.caption.is_empty() {
             known.map(|a| a.caption.as_str()).unwrap_or("")
         } else {
@@ -316,37 +317,26 @@ fn post_of(site: &Site, item: &Node, summary: &mut Summary) -> Option<Post> {
     Some(post)
 }
 
-/// Whether two addresses are the same upload, one maybe a resized copy.
-fn same_file(a: &str, b: &str) -> bool {
-    fn base(url: &str) -> &str {
-        let name = url.rsplit('/').next().unwrap_or(url);
-        let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(name);
-        match stem.rsplit_once('-') {
-            Some((base, size))
-                if size.split_once('x').is_some_and(|(w, h)| {
-                    !w.is_empty() && !h.is_empty() && w.chars().chain(h.chars()).all(|c| c.is_ascii_digit())
-                }) =>
-            {
-                base
-            }
-            _ => stem,
-        }
-    }
-    let dir = |url: &str| url.rsplit_once('/').map(|(d, _)| d.to_owned()).unwrap_or_default();
-    base(a) == base(b) && path_of(&dir(a)) == path_of(&dir(b))
+/// What names an upload whatever its size: "/wp-content/uploads/2023/05/a-1024x683.jpg"
+/// and "https://x.org/wp-content/uploads/2023/05/a.jpg" give the same key.
+fn upload_key(url: &str) -> String {
+    let (dir, name) = url.rsplit_once('/').unwrap_or(("", url));
+    let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(name);
+    format!("{}/{}", path_of(dir).unwrap_or_default(), original_stem(stem))
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn resized_copies_are_the_same_upload() {
-        assert!(super::same_file(
-            "https://x.org/wp-content/uploads/2023/05/a.jpg",
-            "/wp-content/uploads/2023/05/a-1024x683.jpg"
-        ));
-        assert!(!super::same_file(
-            "https://x.org/wp-content/uploads/2023/05/a.jpg",
-            "https://x.org/wp-content/uploads/2023/06/a.jpg"
-        ));
+        let key = super::upload_key;
+        assert_eq!(
+            key("https://x.org/wp-content/uploads/2023/05/a.jpg"),
+            key("/wp-content/uploads/2023/05/a-1024x683.jpg")
+        );
+        assert_ne!(
+            key("https://x.org/wp-content/uploads/2023/05/a.jpg"),
+            key("https://x.org/wp-content/uploads/2023/06/a.jpg")
+        );
     }
 }

@@ -120,7 +120,7 @@ async fn check(source: &Path) -> anyhow::Result<()> {
 }
 
 /// Copies a folder's files (recursively) into another; returns how many.
-fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<u64> {
+pub fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<u64> {
     if !from.exists() {
         return Ok(0);
     }
