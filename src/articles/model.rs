@@ -186,6 +186,8 @@ pub struct Story {
     pub standfirst: String,
     pub published_at: Timestamp,
     pub updated_at: Timestamp,
+    /// A live blog still running.
+    pub live: bool,
     pub section_slug: String,
     pub section_name: String,
     pub image_id: Option<ImageId>,

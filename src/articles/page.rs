@@ -90,7 +90,9 @@ async fn render(state: &AppState, section: &str, slug: &str, page: u32) -> AppRe
     if let Some(appeal) = crate::donations::appeal::current(state).await? {
         view.place_appeal(state.settings.donations.appeal_after_paragraph, appeal, id);
     }
-    let html = draw(state, view, &path, modified, false).await?;
+    // An older page of a live blog is a page of its own to search engines.
+    let address = if page > 1 { format!("{path}?page={page}") } else { path };
+    let html = draw(state, view, &address, modified, false).await?;
     Ok(Rendered::html(html).last_modified(Some(modified)).of_article(id))
 }
 

@@ -9,6 +9,7 @@ use super::model::{ARTICLE_COLUMNS, Article, Story, StoryFilter};
 
 /// Columns of a story card: the article, its section and its first picture.
 const STORY_SELECT: &str = "SELECT a.id, a.slug, a.headline, a.standfirst, a.published_at, a.updated_at,
+        (a.kind = 'liveblog' AND a.live_ended_at IS NULL) AS live,
         s.slug AS section_slug, s.name AS section_name,
         i.id AS image_id, i.alt AS image_alt, i.width AS image_width, i.height AS image_height, i.widths AS image_widths
     FROM articles a

@@ -21,6 +21,8 @@ pub struct StoryCard {
     pub section_url: String,
     pub time: TimeView,
     pub image: Option<ImageView>,
+    /// A running live blog, marked "Live" in lists.
+    pub live: bool,
 }
 
 impl StoryCard {
@@ -43,6 +45,7 @@ impl StoryCard {
             section_url: format!("/{}", story.section_slug),
             time: TimeView::short(site, story.published_at),
             image,
+            live: story.live,
         }
     }
 }

@@ -292,8 +292,11 @@ pub async fn set_ended(state: &AppState, who: &CurrentStaff, blog: &Article, end
     };
     who.audit(&state.db, action, Target::new("article", blog.id, &blog.headline), "")
         .await?;
-    if let Err(err) = state.content_changed(Event::ArticleChanged { article: blog.id }).await {
-        tracing::warn!(error = format!("{err:#}"), "could not announce a live blog's end");
+    // Open pages of the blog reload; lists drop or show its "Live" mark.
+    for event in [Event::ArticleChanged { article: blog.id }, Event::ContentChanged] {
+        if let Err(err) = state.content_changed(event).await {
+            tracing::warn!(error = format!("{err:#}"), "could not announce a live blog's end");
+        }
     }
     Ok(())
 }

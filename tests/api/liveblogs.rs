@@ -178,6 +178,10 @@ async fn a_permalink_opens_the_page_that_holds_the_update_even_when_it_has_moved
     assert!(second.contains(&format!("id=\"entry-{first}\"")));
     assert!(second.contains("Newer updates"));
     assert!(!second.contains("data-live="), "older pages do not stream");
+    assert!(
+        second.contains("<link rel=\"canonical\" href=\"https://news.example/world/live?page=2\">"),
+        "an older page names itself as canonical"
+    );
     assert!(app.page("/world/live").await.contains("Older updates"));
     assert_eq!(app.get("/world/live?page=9").await.status(), 404, "past the last page");
     assert_eq!(app.get("/world/live/entries/not-an-id").await.status(), 404);
@@ -252,6 +256,12 @@ async fn an_ended_live_blog_says_so_stops_streaming_and_takes_no_more_updates() 
     let (_, editor) = app.signed_in(Role::Editor).await;
     post_entry(&writer, &blog, &[("body", "Last word from the scene.")]).await;
     let mut events = app.events(&format!("/live/entries/{blog}")).await;
+    let running = r#"<span class="live-badge">Live</span> <a href="/world/live">"#;
+    assert!(
+        app.page("/").await.contains(running),
+        "the front page marks a running live blog"
+    );
+    assert!(app.page("/world").await.contains(running), "and so does its section");
 
     let refused = writer
         .post(&format!("/newsroom/articles/{blog}/live/end"), &[("ended", "on")])
@@ -267,6 +277,10 @@ async fn an_ended_live_blog_says_so_stops_streaming_and_takes_no_more_updates() 
     assert!(page.contains("This live blog has ended"));
     assert!(!page.contains("data-live="));
     assert!(!page.contains("live-badge"));
+    assert!(
+        !app.page("/").await.contains("live-badge"),
+        "an ended blog is no longer marked live"
+    );
     let json_ld = page
         .split("application/ld+json\">")
         .nth(1)
