@@ -2,6 +2,8 @@
 //!
 //!   search_bench seed DATABASE_URL COUNT     write COUNT published articles (indexed by the database as written)
 //!   search_bench query BASE_URL SECONDS      search for random words over 8 connections; latency percentiles
+//!   search_bench rate BASE_URL SECONDS QPS   the same words at a fixed rate (one request every 1/QPS s, however
+//!                                            slow the answers), latency counted from when each was due
 //!
 //! The seeder also times publishing one more article with and without the
 //! search index's triggers doing their work (drafts are not indexed).
@@ -63,7 +65,10 @@ async fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("seed") if args.len() == 3 => seed(&args[1], args[2].parse()?).await,
         Some("query") if args.len() == 3 => query(&args[1], args[2].parse()?).await,
-        _ => anyhow::bail!("usage: search_bench seed DATABASE_URL COUNT | query BASE_URL SECONDS"),
+        Some("rate") if args.len() == 4 => rate(&args[1], args[2].parse()?, args[3].parse()?).await,
+        _ => anyhow::bail!(
+            "usage: search_bench seed DATABASE_URL COUNT | query BASE_URL SECONDS | rate BASE_URL SECONDS QPS"
+        ),
     }
 }
 
@@ -154,19 +159,9 @@ async fn query(base: &str, seconds: u64) -> anyhow::Result<()> {
             let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (w + 1));
             let mut times = Vec::new();
             while Instant::now() < deadline {
-                let words = 1 + (rng.next() % 3) as usize;
-                let q = (0..words).map(|_| rng.query_word()).collect::<Vec<_>>().join(" ");
                 let started = Instant::now();
-                let response = client
-                    .get(format!("{base}/search.json?q={}", q.replace(' ', "+")))
-                    .send()
-                    .await;
-                let ok = matches!(&response, Ok(r) if r.status().is_success());
-                if let Ok(r) = response {
-                    let _ = r.bytes().await;
-                }
-                if ok {
-                    times.push(started.elapsed());
+                if let Some(took) = search(&client, &base, &mut rng, started).await {
+                    times.push(took);
                 }
             }
             times
@@ -176,13 +171,62 @@ async fn query(base: &str, seconds: u64) -> anyhow::Result<()> {
     for worker in workers {
         all.extend(worker.await?);
     }
-    all.sort();
-    let pick = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)].as_secs_f64() * 1000.0;
     println!(
         "queries: {} in {seconds} s ({:.0}/s over 8 connections)",
         all.len(),
         all.len() as f64 / seconds as f64
     );
+    report(all);
+    Ok(())
+}
+
+/// One random query; the time from `due` to the whole answer, if it succeeded.
+async fn search(client: &reqwest::Client, base: &str, rng: &mut Rng, due: Instant) -> Option<Duration> {
+    let words = 1 + (rng.next() % 3) as usize;
+    let q = (0..words).map(|_| rng.query_word()).collect::<Vec<_>>().join(" ");
+    let response = client
+        .get(format!("{base}/search.json?q={}", q.replace(' ', "+")))
+        .send()
+        .await
+        .ok()?;
+    if !response.status().is_success() {
+        return None;
+    }
+    response.bytes().await.ok()?;
+    Some(due.elapsed())
+}
+
+/// Requests sent on a fixed schedule, each on its own task, so a slow answer
+/// does not delay the next question (the latency a reader sees at that load).
+async fn rate(base: &str, seconds: u64, qps: u64) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let interval = Duration::from_secs_f64(1.0 / qps.max(1) as f64);
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for n in 0..seconds * qps {
+        let due = start + interval * n as u32;
+        tokio::time::sleep_until(due.into()).await;
+        let (client, base) = (client.clone(), base.to_owned());
+        let mut rng = Rng(rng.next() | 1);
+        tasks.push(tokio::spawn(async move { search(&client, &base, &mut rng, due).await }));
+    }
+    let mut all = Vec::new();
+    let mut failed = 0;
+    for task in tasks {
+        match task.await? {
+            Some(took) => all.push(took),
+            None => failed += 1,
+        }
+    }
+    println!("queries: {} at {qps}/s for {seconds} s ({failed} failed)", all.len());
+    report(all);
+    Ok(())
+}
+
+fn report(mut all: Vec<Duration>) {
+    all.sort();
+    let pick = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)].as_secs_f64() * 1000.0;
     println!(
         "latency p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         pick(0.5),
@@ -190,5 +234,4 @@ async fn query(base: &str, seconds: u64) -> anyhow::Result<()> {
         pick(0.99),
         pick(1.0)
     );
-    Ok(())
 }
