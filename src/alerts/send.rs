@@ -49,6 +49,14 @@ pub struct Message<'a> {
     pub topic: Option<&'a str>,
 }
 
+/// One message encrypted for one browser, ready to post.
+pub struct Prepared {
+    url: Url,
+    origin: String,
+    body: Vec<u8>,
+    authorization: String,
+}
+
 pub struct Pusher {
     client: reqwest::Client,
     vapid: Vapid,
@@ -175,10 +183,16 @@ impl Pusher {
     }
 
     pub async fn send(&self, target: &Target, message: &Message<'_>) -> Outcome {
-        let url = match check_endpoint(&target.endpoint, self.allow_private) {
-            Ok(url) => url,
-            Err(why) => return Outcome::Failed(why),
-        };
+        match self.prepare(target, message) {
+            Ok(ready) => self.post(ready, message).await,
+            Err(outcome) => outcome,
+        }
+    }
+
+    /// Everything before the request: the endpoint checked, the message
+    /// encrypted for this browser, the VAPID header. A refusal is the outcome.
+    pub fn prepare(&self, target: &Target, message: &Message<'_>) -> Result<Prepared, Outcome> {
+        let url = check_endpoint(&target.endpoint, self.allow_private).map_err(Outcome::Failed)?;
         let decode = |b64: &str| {
             base64::Engine::decode(
                 &base64::engine::general_purpose::URL_SAFE_NO_PAD,
@@ -186,17 +200,31 @@ impl Pusher {
             )
         };
         let (Ok(browser_public), Ok(auth)) = (decode(&target.p256dh), decode(&target.auth)) else {
-            return Outcome::Failed("the subscription's keys are not base64url".into());
+            return Err(Outcome::Failed("the subscription's keys are not base64url".into()));
         };
-        let body = match crypto::encrypt(message.payload, &browser_public, &auth, &self.rng) {
-            Ok(body) => body,
-            Err(err) => return Outcome::Failed(err.to_string()),
-        };
+        let body = crypto::encrypt(message.payload, &browser_public, &auth, &self.rng)
+            .map_err(|err| Outcome::Failed(err.to_string()))?;
         let origin = url.origin().ascii_serialization();
-        let authorization = match self.vapid.authorization(&origin) {
-            Ok(header) => header,
-            Err(err) => return Outcome::Failed(format!("{err:#}")),
-        };
+        let authorization = self
+            .vapid
+            .authorization(&origin)
+            .map_err(|err| Outcome::Failed(format!("{err:#}")))?;
+        Ok(Prepared {
+            url,
+            origin,
+            body,
+            authorization,
+        })
+    }
+
+    /// Posts a prepared message to its push service and reads the answer.
+    pub async fn post(&self, ready: Prepared, message: &Message<'_>) -> Outcome {
+        let Prepared {
+            url,
+            origin,
+            body,
+            authorization,
+        } = ready;
         let limit = self.limit_for(&origin);
         let Ok(_permit) = limit.acquire().await else {
             return Outcome::Retry(None);
@@ -229,13 +257,9 @@ impl Pusher {
             404 | 410 => Outcome::Gone,
             429 | 500..=599 => Outcome::Retry(retry_after),
             _ => {
+                let endpoint = response.url().to_string();
                 let detail = response.text().await.unwrap_or_default();
-                tracing::warn!(
-                    status,
-                    endpoint = target.endpoint,
-                    detail,
-                    "a push service refused a message"
-                );
+                tracing::warn!(status, endpoint, detail, "a push service refused a message");
                 Outcome::Failed(format!("push service answered {status}"))
             }
         }
