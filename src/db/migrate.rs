@@ -91,6 +91,14 @@ const MIGRATIONS: &[Migration] = &[
         name: "held_comments_index",
         source: Source::Both(include_str!("../../migrations/0011_held_comments_index.sql")),
     },
+    Migration {
+        version: 12,
+        name: "search_recency",
+        source: Source::PerBackend {
+            sqlite: include_str!("../../migrations/0012_search_recency.sqlite.sql"),
+            postgres: include_str!("../../migrations/0012_search_recency.postgres.sql"),
+        },
+    },
 ];
 
 /// A lock number private to Broadsheet, so instances starting together on one

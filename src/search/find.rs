@@ -13,9 +13,9 @@ pub const PAGE_SIZE: i64 = 10;
 pub const MAX_PAGE: i64 = 100;
 /// Relevance halves for a story about this many days older than another.
 const RECENCY_DAYS: f64 = 30.0;
-/// On SQLite, a query matching more stories than this ranks only its newest
-/// this many (the index is numbered by publication time, so finding them
-/// costs no ranking). Enough for every page a reader can ask for.
+/// A query matching more stories than this ranks only its newest this many
+/// (found from the index alone, with no ranking). Enough for every page a
+/// reader can ask for.
 const CANDIDATES: i64 = PAGE_SIZE * MAX_PAGE;
 
 #[derive(Debug, Default)]
@@ -108,7 +108,7 @@ pub async fn run(db: &Db, terms: &Terms, filters: &Filters, page: i64) -> Result
                 n + 3
             ),
             format!(
-                "-ts_rank_cd(d.document, to_tsquery('simple', $1)) / (1.0 + EXTRACT(EPOCH FROM (${n} - a.published_at)) / ({RECENCY_DAYS} * 86400.0))"
+                "-ts_rank_cd(d.document, to_tsquery('simple', $1)) / (1.0 + EXTRACT(EPOCH FROM (${n} - d.published_at)) / ({RECENCY_DAYS} * 86400.0))"
             ),
         ),
     };
@@ -143,15 +143,30 @@ pub async fn run(db: &Db, terms: &Terms, filters: &Filters, page: i64) -> Result
                 format!("{from} JOIN sections s ON s.id = a.section_id")
             },
         ),
-        // PostgreSQL draws the costly headline after the sort and limit.
+        // The same on PostgreSQL: the newest candidates come from the index
+        // rows alone (publication time is kept there), only they are ranked
+        // (which unpacks each one's document), and the costly headline is
+        // drawn for the page's rows only.
         Backend::Postgres => format!(
-            "SELECT {columns}, {snippet} AS snippet
-             FROM {from} JOIN sections s ON s.id = a.section_id{where_}
-             ORDER BY {order}, a.published_at DESC
-             LIMIT ${} OFFSET ${}",
+            "WITH candidates AS (
+                 SELECT d.article_id, d.document, d.published_at
+                 FROM {scope}{where_}
+                 ORDER BY d.published_at DESC LIMIT {CANDIDATES}),
+             top AS (
+                 SELECT d.article_id, d.published_at, {order} AS score
+                 FROM candidates d
+                 ORDER BY score, d.published_at DESC LIMIT ${} OFFSET ${})
+             SELECT {columns}, {snippet} AS snippet
+             FROM top JOIN articles a ON a.id = top.article_id JOIN sections s ON s.id = a.section_id
+             ORDER BY top.score, top.published_at DESC",
             n + 1,
             n + 2,
             where_ = conditions.sql(),
+            scope = if filters.is_empty() {
+                "search_docs d".to_owned()
+            } else {
+                format!("{from} JOIN sections s ON s.id = a.section_id")
+            },
         ),
     };
     let mut query = conditions
