@@ -66,16 +66,25 @@ impl Row {
 /// One page of results (and whether another follows).
 pub async fn run(db: &Db, terms: &Terms, filters: &Filters, page: i64) -> Result<(Vec<Row>, bool), sqlx::Error> {
     let mut conditions = Conditions::new();
-    // The match is always $1.
-    let from = match db.backend() {
+    // The match is always $1. The index alone answers a query without
+    // filters; filters bring in the article and its section.
+    let (index, to_article) = match db.backend() {
         Backend::Sqlite => {
             conditions.with("search_fts MATCH {}", terms.fts5());
-            "search_fts JOIN search_docs d ON d.doc = search_fts.rowid JOIN articles a ON a.id = d.article_id"
+            (
+                "search_fts",
+                " JOIN search_docs d ON d.doc = search_fts.rowid JOIN articles a ON a.id = d.article_id",
+            )
         }
         Backend::Postgres => {
             conditions.with("d.document @@ to_tsquery('simple', {})", terms.tsquery());
-            "search_docs d JOIN articles a ON a.id = d.article_id"
+            ("search_docs d", " JOIN articles a ON a.id = d.article_id")
         }
+    };
+    let scope = if filters.is_empty() {
+        index.to_owned()
+    } else {
+        format!("{index}{to_article} JOIN sections s ON s.id = a.section_id")
     };
     if let Some(section) = &filters.section {
         conditions.with("s.slug = {}", section.as_str());
@@ -137,11 +146,6 @@ pub async fn run(db: &Db, terms: &Terms, filters: &Filters, page: i64) -> Result
             n + 2,
             where_ = conditions.sql(),
             last = CANDIDATES - 1,
-            scope = if filters.is_empty() {
-                "search_fts".to_owned()
-            } else {
-                format!("{from} JOIN sections s ON s.id = a.section_id")
-            },
         ),
         // The same on PostgreSQL: the newest candidates come from the index
         // rows alone (publication time is kept there), only they are ranked
@@ -162,11 +166,6 @@ pub async fn run(db: &Db, terms: &Terms, filters: &Filters, page: i64) -> Result
             n + 1,
             n + 2,
             where_ = conditions.sql(),
-            scope = if filters.is_empty() {
-                "search_docs d".to_owned()
-            } else {
-                format!("{from} JOIN sections s ON s.id = a.section_id")
-            },
         ),
     };
     let mut query = conditions
