@@ -245,7 +245,10 @@
       if (!readingFurtherDown()) showWaiting();
     };
     const source = new EventSource(entries.dataset.live);
-    // After a dropped connection, catch up with what was posted meanwhile.
+    // After a dropped connection, catch up with what changed meanwhile: new
+    // updates arrive as usual, edited ones are replaced, and deleted ones go
+    // (those as recent as the first page reaches: older ones are not on it).
+    const postedAt = (item) => Date.parse(item.querySelector("time")?.getAttribute("datetime") || "") || 0;
     let connected = false;
     source.addEventListener("open", async () => {
       if (!connected) {
@@ -256,6 +259,21 @@
       if (!page.ok) return;
       const html = new DOMParser().parseFromString(await page.text(), "text/html");
       const fresh = [...html.querySelectorAll("#live-entries > .entry")].reverse();
+      const now = new Map(fresh.map((item) => [item.id, item]));
+      const reaches = html.querySelector(".pager a[rel=next]") && fresh.length ? postedAt(fresh[0]) : -Infinity;
+      for (const item of [...entries.querySelectorAll(":scope > .entry"), ...waiting]) {
+        const current = now.get(item.id);
+        if (current && current.innerHTML !== item.innerHTML) {
+          const replacement = document.importNode(current, true);
+          item.replaceWith(replacement);
+          const queued = waiting.indexOf(item);
+          if (queued >= 0) waiting[queued] = replacement;
+        } else if (!current && postedAt(item) > reaches) {
+          item.remove();
+          const queued = waiting.indexOf(item);
+          if (queued >= 0) waiting.splice(queued, 1);
+        }
+      }
       for (const item of fresh) {
         if (!document.getElementById(item.id) && !waiting.some((w) => w.id === item.id)) arrive(document.importNode(item, true));
       }

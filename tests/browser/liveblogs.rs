@@ -3,7 +3,7 @@
 use broadsheet::accounts::Role;
 
 use crate::harness::Browser;
-use crate::support::newsroom::PASSWORD;
+use crate::support::newsroom::{PASSWORD, version_on};
 use crate::support::spawn_app;
 
 #[tokio::test]
@@ -124,4 +124,69 @@ async fn an_update_permalink_opens_the_live_blog_scrolled_to_that_update() {
     assert_eq!(visible, true, "the update is in view");
     assert!(reader.text(&format!("#entry-{target}")).await.contains("Update 3:"));
     reader.close().await;
+}
+
+#[tokio::test]
+async fn a_reader_whose_connection_dropped_catches_up_with_edits_and_deletions() {
+    let app = spawn_app().await;
+    let blog = app.live_blog().await.to_string();
+    let desk = format!("/newsroom/articles/{blog}/live");
+    {
+        let (_, writer) = app.signed_in(Role::Writer).await;
+        for body in [
+            "Shelling reported near the port.",
+            "Power is back in the east of the city.",
+        ] {
+            assert_eq!(writer.post(&desk, &[("body", body)]).await.status(), 303);
+        }
+    }
+    let ids: Vec<String> = app
+        .page("/world/live")
+        .await
+        .split("id=\"entry-")
+        .skip(1)
+        .map(|rest| rest[..36].to_owned())
+        .collect();
+    let (power, shelling) = (ids[0].clone(), ids[1].clone());
+    let reader = Browser::open(&app).await;
+    reader.visit("/world/live").await;
+    reader.wait_for_text("#live-entries", "Shelling reported", 3).await;
+
+    // The site goes away and comes back elsewhere: the reader's page keeps
+    // trying its old address while the desk corrects one update and deletes another.
+    let home = app.address.trim_start_matches("http://").to_owned();
+    let app = app.restart_on("127.0.0.1:0").await;
+    {
+        let (_, writer) = app.signed_in(Role::Writer).await;
+        let form = writer.page(&format!("{desk}/{shelling}")).await;
+        let edited = writer
+            .post(
+                &format!("{desk}/{shelling}"),
+                &[
+                    ("version", &version_on(&form)),
+                    ("body", "Shelling reported near the ferry terminal."),
+                ],
+            )
+            .await;
+        assert_eq!(edited.status(), 303);
+        assert_eq!(writer.post(&format!("{desk}/{power}/delete"), &[]).await.status(), 303);
+        let posted = writer
+            .post(&desk, &[("body", "Schools will stay shut tomorrow.")])
+            .await;
+        assert_eq!(posted.status(), 303);
+    }
+    let app = app.restart_on(&home).await;
+
+    // Reconnected, the page brings itself up to date without a reload.
+    reader
+        .wait_for_text("#live-entries", "Schools will stay shut", 15)
+        .await;
+    reader
+        .wait_for_text("#live-entries", "near the ferry terminal", 2)
+        .await;
+    let shown = reader.text("#live-entries").await;
+    assert!(!shown.contains("Power is back"), "the deleted update is gone: {shown}");
+    assert!(!shown.contains("near the port."), "the old wording is gone: {shown}");
+    reader.close().await;
+    drop(app);
 }

@@ -156,10 +156,17 @@ impl TestApp {
         }
     }
 
-    /// The same site started again on its database, as after a deployment.
-    pub async fn restart(mut self) -> TestApp {
+    /// The same site started again on its database, as after a deployment (on a new port).
+    pub async fn restart(self) -> TestApp {
+        self.restart_on("127.0.0.1:0").await
+    }
+
+    /// The same site started again on its database, listening on `bind` (`host:port`).
+    pub async fn restart_on(mut self, bind: &str) -> TestApp {
         self.stop().await;
-        let (address, state, running) = start(self.settings.clone()).await;
+        let mut settings = self.settings.clone();
+        settings.server.bind = bind.into();
+        let (address, state, running) = start(settings).await;
         TestApp {
             address,
             state,
