@@ -3,6 +3,7 @@
 //!   alert_fanout seed DATABASE_URL COUNT SINK_URL   write COUNT subscriptions to the breaking topic
 //!   alert_fanout sink PORT                          a push service that takes every message (201)
 //!   alert_fanout send BASE_URL EMAIL PASSWORD       send one alert as an editor, follow it to the end
+//!   alert_fanout encrypt SECONDS                    messages encrypted per second on every core, nothing else
 //!
 //! The sink answers like a push service but does not decrypt (that would
 //! double the crypto the benchmark is measuring); the tests decrypt.
@@ -27,8 +28,9 @@ async fn main() -> anyhow::Result<()> {
         Some("seed") if args.len() == 4 => seed(&args[1], args[2].parse()?, &args[3]).await,
         Some("sink") if args.len() == 2 => sink(args[1].parse()?).await,
         Some("send") if args.len() == 4 => send(&args[1], &args[2], &args[3]).await,
+        Some("encrypt") if args.len() == 2 => encrypt(args[1].parse()?),
         _ => anyhow::bail!(
-            "usage: alert_fanout seed DATABASE_URL COUNT SINK_URL | sink PORT | send BASE_URL EMAIL PASSWORD"
+            "usage: alert_fanout seed DATABASE_URL COUNT SINK_URL | sink PORT | send BASE_URL EMAIL PASSWORD | encrypt SECONDS"
         ),
     }
 }
@@ -172,4 +174,34 @@ async fn send(base: &str, email: &str, password: &str) -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// The fan-out's ceiling on this machine: each core doing only what every
+/// message needs cryptographically (a fresh key pair, the key agreement, the
+/// key derivation and AES-GCM), with no HTTP, no database and no sink.
+fn encrypt(seconds: u64) -> anyhow::Result<()> {
+    let decode = |b64: &str| base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, b64);
+    let (browser_public, auth) = (decode(P256DH)?, decode(AUTH)?);
+    let payload = br#"{"title":"Breaking: a headline of ordinary length","body":"A standfirst-sized line of text for the alert.","url":"/world/a-story"}"#;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let total: u64 = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..cores)
+            .map(|_| {
+                scope.spawn(|| {
+                    let rng = ring::rand::SystemRandom::new();
+                    let mut done = 0u64;
+                    while Instant::now() < until {
+                        broadsheet::alerts::crypto::encrypt(payload, &browser_public, &auth, &rng)
+                            .expect("the example key is valid");
+                        done += 1;
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().expect("a worker finishes")).sum()
+    });
+    println!("messages encrypted per second ({cores} cores): {}", total / seconds.max(1));
+    Ok(())
 }
