@@ -202,6 +202,9 @@ fn encrypt(seconds: u64) -> anyhow::Result<()> {
             .collect();
         workers.into_iter().map(|w| w.join().expect("a worker finishes")).sum()
     });
-    println!("messages encrypted per second ({cores} cores): {}", total / seconds.max(1));
+    println!(
+        "messages encrypted per second ({cores} cores): {}",
+        total / seconds.max(1)
+    );
     Ok(())
 }

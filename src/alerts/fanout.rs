@@ -161,35 +161,39 @@ pub async fn deliver_with_attempts(
     };
     let in_flight = state.settings.alerts.concurrency_per_service.max(1);
     let message = &message;
-    futures_util::stream::iter(targets)
-        // Encrypted a few at a time, so their requests leave together: the
-        // connection writes them in one go rather than one write per message.
+    let batches: Vec<Vec<Delivery>> = futures_util::stream::iter(targets)
+        // Encrypted a few at a time here, then posted together on the push
+        // client's thread: one hand-off per batch, and their requests leave
+        // in one write rather than one write per message.
         .chunks(PREPARED_TOGETHER)
-        .flat_map(|chunk| {
-            let ready: Vec<_> = chunk
-                .into_iter()
-                .map(|(target, attempts)| {
-                    let ready = state.pusher.prepare(&target, message);
-                    (target, attempts, ready)
-                })
-                .collect();
-            futures_util::stream::iter(ready)
-        })
-        .map(|(target, attempts, ready)| async move {
-            let outcome = match ready {
-                Ok(ready) => state.pusher.post(ready, message).await,
-                Err(refused) => refused,
-            };
-            Delivery {
-                subscription: target.id,
-                outcome,
-                at: Timestamp::now(),
-                attempts,
+        .map(|chunk| async move {
+            let mut ready = Vec::with_capacity(chunk.len());
+            let mut refused = Vec::new();
+            for (target, attempts) in chunk {
+                match state.pusher.prepare(&target, message) {
+                    Ok(prepared) => ready.push((target.id, attempts, prepared)),
+                    Err(outcome) => refused.push((target.id, attempts, outcome)),
+                }
             }
+            let (sent, prepared): (Vec<_>, Vec<_>) = ready.into_iter().map(|(id, a, p)| ((id, a), p)).unzip();
+            let outcomes = state.pusher.post_all(prepared, message).await;
+            let at = Timestamp::now();
+            sent.into_iter()
+                .zip(outcomes)
+                .map(|((id, attempts), outcome)| (id, attempts, outcome))
+                .chain(refused)
+                .map(|(subscription, attempts, outcome)| Delivery {
+                    subscription,
+                    outcome,
+                    at,
+                    attempts,
+                })
+                .collect()
         })
-        .buffer_unordered(in_flight)
+        .buffer_unordered(in_flight.div_ceil(PREPARED_TOGETHER))
         .collect()
-        .await
+        .await;
+    batches.into_iter().flatten().collect()
 }
 
 /// Messages encrypted before their requests go out together.

@@ -59,6 +59,13 @@ pub struct Prepared {
 
 pub struct Pusher {
     client: reqwest::Client,
+    /// The push client's own thread, where its connections and requests run:
+    /// kept apart from the encryption on the worker threads, the connection
+    /// state is never contended between threads, and a batch of requests
+    /// crosses over (and its answers back) in one hand-off.
+    net: tokio::runtime::Handle,
+    /// Ends that thread when the pusher goes.
+    _net_stop: tokio::sync::oneshot::Sender<()>,
     vapid: Vapid,
     rng: SystemRandom,
     concurrency: usize,
@@ -156,8 +163,16 @@ impl Pusher {
         if settings.http2_prior_knowledge {
             builder = builder.http2_prior_knowledge();
         }
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let net = runtime.handle().clone();
+        let (net_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new().name("push-client".into()).spawn(move || {
+            let _ = runtime.block_on(stopped);
+        })?;
         Ok(Self {
             client: builder.build()?,
+            net,
+            _net_stop: net_stop,
             vapid,
             rng: SystemRandom::new(),
             concurrency: settings.concurrency_per_service.max(1),
@@ -184,7 +199,11 @@ impl Pusher {
 
     pub async fn send(&self, target: &Target, message: &Message<'_>) -> Outcome {
         match self.prepare(target, message) {
-            Ok(ready) => self.post(ready, message).await,
+            Ok(ready) => self
+                .post_all(vec![ready], message)
+                .await
+                .pop()
+                .unwrap_or(Outcome::Retry(None)),
             Err(outcome) => outcome,
         }
     }
@@ -217,51 +236,80 @@ impl Pusher {
         })
     }
 
-    /// Posts a prepared message to its push service and reads the answer.
-    pub async fn post(&self, ready: Prepared, message: &Message<'_>) -> Outcome {
-        let Prepared {
-            url,
-            origin,
-            body,
-            authorization,
-        } = ready;
-        let limit = self.limit_for(&origin);
-        let Ok(_permit) = limit.acquire().await else {
-            return Outcome::Retry(None);
-        };
-        let mut request = self.client.post(url);
-        if let Some(topic) = message.topic {
-            request = request.header("Topic", topic);
+    /// Posts prepared messages to their push services, all at once on the
+    /// push client's thread, and reads the answers (in the same order).
+    pub async fn post_all(&self, batch: Vec<Prepared>, message: &Message<'_>) -> Vec<Outcome> {
+        let count = batch.len();
+        let shared = Arc::new(Shared {
+            ttl: message.ttl_secs.to_string(),
+            urgency: message.urgency.to_owned(),
+            topic: message.topic.map(str::to_owned),
+        });
+        let requests: Vec<_> = batch
+            .into_iter()
+            .map(|ready| {
+                let limit = self.limit_for(&ready.origin);
+                post(self.client.clone(), limit, ready, shared.clone())
+            })
+            .collect();
+        match self.net.spawn(futures_util::future::join_all(requests)).await {
+            Ok(outcomes) => outcomes,
+            // The push client's thread is gone (shutting down): try again later.
+            Err(_) => (0..count).map(|_| Outcome::Retry(None)).collect(),
         }
-        let response = request
-            .header("TTL", message.ttl_secs.to_string())
-            .header("Urgency", message.urgency)
-            .header("Content-Encoding", "aes128gcm")
-            .header("Content-Type", "application/octet-stream")
-            .header("Authorization", authorization)
-            .body(body)
-            .send()
-            .await;
-        let response = match response {
-            Ok(response) => response,
-            Err(err) => return Outcome::Retry(None).tap(|| tracing::debug!(error = %err, "push request failed")),
-        };
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        match status {
-            200..=299 => Outcome::Delivered,
-            404 | 410 => Outcome::Gone,
-            429 | 500..=599 => Outcome::Retry(retry_after),
-            _ => {
-                let endpoint = response.url().to_string();
-                let detail = response.text().await.unwrap_or_default();
-                tracing::warn!(status, endpoint, detail, "a push service refused a message");
-                Outcome::Failed(format!("push service answered {status}"))
-            }
+    }
+}
+
+/// What every request for one alert carries.
+struct Shared {
+    ttl: String,
+    urgency: String,
+    topic: Option<String>,
+}
+
+/// Posts one prepared message to its push service and reads the answer.
+async fn post(client: reqwest::Client, limit: Arc<Semaphore>, ready: Prepared, shared: Arc<Shared>) -> Outcome {
+    let Prepared {
+        url,
+        body,
+        authorization,
+        ..
+    } = ready;
+    let Ok(_permit) = limit.acquire().await else {
+        return Outcome::Retry(None);
+    };
+    let mut request = client.post(url);
+    if let Some(topic) = &shared.topic {
+        request = request.header("Topic", topic);
+    }
+    let response = request
+        .header("TTL", &shared.ttl)
+        .header("Urgency", &shared.urgency)
+        .header("Content-Encoding", "aes128gcm")
+        .header("Content-Type", "application/octet-stream")
+        .header("Authorization", authorization)
+        .body(body)
+        .send()
+        .await;
+    let response = match response {
+        Ok(response) => response,
+        Err(err) => return Outcome::Retry(None).tap(|| tracing::debug!(error = %err, "push request failed")),
+    };
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match status {
+        200..=299 => Outcome::Delivered,
+        404 | 410 => Outcome::Gone,
+        429 | 500..=599 => Outcome::Retry(retry_after),
+        _ => {
+            let endpoint = response.url().to_string();
+            let detail = response.text().await.unwrap_or_default();
+            tracing::warn!(status, endpoint, detail, "a push service refused a message");
+            Outcome::Failed(format!("push service answered {status}"))
         }
     }
 }
