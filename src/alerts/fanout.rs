@@ -167,15 +167,16 @@ pub async fn deliver_with_attempts(
         // in one write rather than one write per message.
         .chunks(PREPARED_TOGETHER)
         .map(|chunk| async move {
-            let mut ready = Vec::with_capacity(chunk.len());
-            let mut refused = Vec::new();
+            let (mut sent, mut prepared, mut refused) = (Vec::new(), Vec::new(), Vec::new());
             for (target, attempts) in chunk {
                 match state.pusher.prepare(&target, message) {
-                    Ok(prepared) => ready.push((target.id, attempts, prepared)),
+                    Ok(ready) => {
+                        sent.push((target.id, attempts));
+                        prepared.push(ready);
+                    }
                     Err(outcome) => refused.push((target.id, attempts, outcome)),
                 }
             }
-            let (sent, prepared): (Vec<_>, Vec<_>) = ready.into_iter().map(|(id, a, p)| ((id, a), p)).unzip();
             let outcomes = state.pusher.post_all(prepared, message).await;
             let at = Timestamp::now();
             sent.into_iter()
