@@ -167,29 +167,35 @@ pub async fn deliver_with_attempts(
         // in one write rather than one write per message.
         .chunks(PREPARED_TOGETHER)
         .map(|chunk| async move {
-            let (mut sent, mut prepared, mut refused) = (Vec::new(), Vec::new(), Vec::new());
+            // The refused settle here; the rest once their push services answer.
+            let (mut sent, mut prepared, mut deliveries) = (Vec::new(), Vec::new(), Vec::new());
             for (target, attempts) in chunk {
                 match state.pusher.prepare(&target, message) {
                     Ok(ready) => {
                         sent.push((target.id, attempts));
                         prepared.push(ready);
                     }
-                    Err(outcome) => refused.push((target.id, attempts, outcome)),
+                    Err(outcome) => deliveries.push(Delivery {
+                        subscription: target.id,
+                        outcome,
+                        at: Timestamp::now(),
+                        attempts,
+                    }),
                 }
             }
             let outcomes = state.pusher.post_all(prepared, message).await;
             let at = Timestamp::now();
-            sent.into_iter()
-                .zip(outcomes)
-                .map(|((id, attempts), outcome)| (id, attempts, outcome))
-                .chain(refused)
-                .map(|(subscription, attempts, outcome)| Delivery {
-                    subscription,
-                    outcome,
-                    at,
-                    attempts,
-                })
-                .collect()
+            deliveries.extend(
+                sent.into_iter()
+                    .zip(outcomes)
+                    .map(|((subscription, attempts), outcome)| Delivery {
+                        subscription,
+                        outcome,
+                        at,
+                        attempts,
+                    }),
+            );
+            deliveries
         })
         .buffer_unordered(in_flight.div_ceil(PREPARED_TOGETHER))
         .collect()
