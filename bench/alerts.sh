@@ -40,7 +40,9 @@ echo "== seeding $count subscriptions"
 export BROADSHEET_DATABASE__URL="sqlite://$work/bench.db"
 target/release/examples/alert_fanout seed "$BROADSHEET_DATABASE__URL" "$count" "http://127.0.0.1:$sink_port/push"
 
-target/release/examples/alert_fanout sink "$sink_port" &
+# HTTP2=false: the push service and the client speak HTTP/1.1 instead.
+if [ "${HTTP2:-true}" = true ]; then sink_mode=""; else sink_mode=http1; fi
+target/release/examples/alert_fanout sink "$sink_port" $sink_mode &
 sink_pid=$!
 export BROADSHEET_SERVER__BIND="127.0.0.1:$port" BROADSHEET_LOG__LEVEL=warn
 export BROADSHEET_DEMO__LOAD_WHEN_EMPTY=false BROADSHEET_ALERTS__ALLOW_PRIVATE_ENDPOINTS=true

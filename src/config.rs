@@ -97,6 +97,8 @@ pub struct AlertSettings {
     /// Speak HTTP/2 from the first byte to push services reached over plain
     /// http (a local push service); https services negotiate it anyway.
     pub http2_prior_knowledge: bool,
+    /// A PEM file of certificate authorities trusted beside the system's, for push services.
+    pub extra_root_certificates: Option<PathBuf>,
 }
 
 impl Default for AlertSettings {
@@ -110,6 +112,7 @@ impl Default for AlertSettings {
             concurrency_per_service: 128,
             batch_size: 500,
             http2_prior_knowledge: false,
+            extra_root_certificates: None,
         }
     }
 }
@@ -454,6 +457,10 @@ pub const SETTINGS_HELP: &[(&str, &str)] = &[
     (
         "alerts.http2_prior_knowledge",
         "use HTTP/2 without negotiation for plain-http push services (local ones)",
+    ),
+    (
+        "alerts.extra_root_certificates",
+        "PEM file of certificate authorities push services may use beside the system's",
     ),
     (
         "donations.stripe_secret_key",

@@ -8,6 +8,7 @@
 pub mod crypto;
 pub mod desk;
 pub mod fanout;
+pub mod http2;
 pub mod model;
 pub mod personal;
 pub mod retry;

@@ -11,12 +11,13 @@ use std::time::Duration;
 use reqwest::Url;
 use reqwest::dns::{Name, Resolve, Resolving};
 use ring::rand::SystemRandom;
+use rustls::pki_types::CertificateDer;
 use tokio::sync::Semaphore;
 
 use crate::config::AlertSettings;
 
-use super::crypto;
 use super::vapid::Vapid;
+use super::{crypto, http2};
 
 /// What became of one delivery.
 #[derive(Debug, PartialEq, Eq)]
@@ -52,13 +53,15 @@ pub struct Message<'a> {
 /// One message encrypted for one browser, ready to post.
 pub struct Prepared {
     url: Url,
-    origin: String,
     body: Vec<u8>,
-    authorization: String,
+    authorization: Arc<str>,
 }
 
 pub struct Pusher {
-    client: reqwest::Client,
+    /// HTTP/2, for every push service that speaks it (all the big ones do).
+    http2: http2::Client,
+    /// HTTP/1.1, for the rest.
+    http1: reqwest::Client,
     /// The push client's own thread, where its connections and requests run:
     /// kept apart from the encryption on the worker threads, the connection
     /// state is never contended between threads, and a batch of requests
@@ -71,6 +74,8 @@ pub struct Pusher {
     concurrency: usize,
     limits: Mutex<HashMap<String, Arc<Semaphore>>>,
     allow_private: bool,
+    /// Plain-http push services speak HTTP/2 from the first byte.
+    http2_in_the_clear: bool,
 }
 
 /// Refuses an endpoint that is not https on a public host (unless allowed).
@@ -151,33 +156,53 @@ impl Resolve for PublicOnly {
 
 impl Pusher {
     pub fn new(settings: &AlertSettings, vapid: Vapid) -> anyhow::Result<Self> {
+        let extra_roots = match &settings.extra_root_certificates {
+            Some(path) => read_certificates(path)?,
+            None => Vec::new(),
+        };
         let mut builder = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .connect_timeout(Duration::from_secs(10))
             .pool_max_idle_per_host(settings.concurrency_per_service.max(1))
             .redirect(reqwest::redirect::Policy::none())
+            .http1_only()
             .user_agent("Broadsheet");
+        for der in &extra_roots {
+            builder = builder.add_root_certificate(reqwest::Certificate::from_der(der)?);
+        }
         if !settings.allow_private_endpoints {
             builder = builder.dns_resolver(Arc::new(PublicOnly));
         }
-        if settings.http2_prior_knowledge {
-            builder = builder.http2_prior_knowledge();
-        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier = rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, provider.clone())?;
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth();
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let net = runtime.handle().clone();
         let (net_stop, stopped) = tokio::sync::oneshot::channel::<()>();
         std::thread::Builder::new().name("push-client".into()).spawn(move || {
             let _ = runtime.block_on(stopped);
         })?;
+        let concurrency = settings.concurrency_per_service.max(1);
         Ok(Self {
-            client: builder.build()?,
+            http2: http2::Client::new(
+                Arc::new(tls),
+                settings.allow_private_endpoints,
+                concurrency,
+                net.clone(),
+            ),
+            http1: builder.build()?,
             net,
             _net_stop: net_stop,
             vapid,
             rng: SystemRandom::new(),
-            concurrency: settings.concurrency_per_service.max(1),
+            concurrency,
             limits: Mutex::new(HashMap::new()),
             allow_private: settings.allow_private_endpoints,
+            http2_in_the_clear: settings.http2_prior_knowledge,
         })
     }
 
@@ -189,10 +214,10 @@ impl Pusher {
         self.allow_private
     }
 
-    fn limit_for(&self, origin: &str) -> Arc<Semaphore> {
+    fn limit_for(&self, origin: String) -> Arc<Semaphore> {
         let mut limits = self.limits.lock().unwrap_or_else(|e| e.into_inner());
         limits
-            .entry(origin.to_owned())
+            .entry(origin)
             .or_insert_with(|| Arc::new(Semaphore::new(self.concurrency)))
             .clone()
     }
@@ -223,77 +248,144 @@ impl Pusher {
         };
         let body = crypto::encrypt(message.payload, &browser_public, &auth, &self.rng)
             .map_err(|err| Outcome::Failed(err.to_string()))?;
-        let origin = url.origin().ascii_serialization();
         let authorization = self
             .vapid
-            .authorization(&origin)
+            .authorization(&url.origin().ascii_serialization())
             .map_err(|err| Outcome::Failed(format!("{err:#}")))?;
         Ok(Prepared {
             url,
-            origin,
             body,
             authorization,
         })
     }
 
-    /// Posts prepared messages to their push services, all at once on the
-    /// push client's thread, and reads the answers (in the same order).
+    /// Posts prepared messages to their push services and reads the answers
+    /// (in the same order): over HTTP/2 where the service speaks it, else
+    /// over HTTP/1.1, all on the push client's thread.
     pub async fn post_all(&self, batch: Vec<Prepared>, message: &Message<'_>) -> Vec<Outcome> {
-        let count = batch.len();
-        let shared = Arc::new(Shared {
-            ttl: message.ttl_secs.to_string(),
-            urgency: message.urgency.to_owned(),
-            topic: message.topic.map(str::to_owned),
-        });
-        let requests: Vec<_> = batch
+        let mut headers = vec![
+            ("ttl".to_owned(), message.ttl_secs.to_string()),
+            ("urgency".to_owned(), message.urgency.to_owned()),
+            ("content-encoding".to_owned(), "aes128gcm".to_owned()),
+            ("content-type".to_owned(), "application/octet-stream".to_owned()),
+        ];
+        if let Some(topic) = message.topic {
+            headers.push(("topic".to_owned(), topic.to_owned()));
+        }
+        let headers: Arc<[(String, String)]> = headers.into();
+        let mut outcomes: Vec<Option<Outcome>> = (0..batch.len()).map(|_| None).collect();
+        let (mut posts, mut slots, mut by_http1) = (Vec::new(), Vec::new(), Vec::new());
+        for (slot, ready) in batch.into_iter().enumerate() {
+            match self.http2_origin(&ready.url) {
+                Some(origin) if !self.http2.is_http1(&origin) => {
+                    let mut path = ready.url.path().to_owned();
+                    if let Some(query) = ready.url.query() {
+                        path = format!("{path}?{query}");
+                    }
+                    posts.push(http2::Post {
+                        origin,
+                        path,
+                        headers: headers.clone(),
+                        authorization: ready.authorization,
+                        body: ready.body,
+                    });
+                    slots.push(slot);
+                }
+                _ => by_http1.push((slot, ready)),
+            }
+        }
+        if !posts.is_empty() {
+            let replies = self.http2.send_all(posts).await;
+            for (slot, reply) in slots.into_iter().zip(replies) {
+                outcomes[slot] = Some(match reply {
+                    Ok(response) => outcome(response.status, response.retry_after, &response.detail),
+                    Err(http2::Failure::Network(why)) => {
+                        tracing::debug!(error = why, "push request failed");
+                        Outcome::Retry(None)
+                    }
+                    Err(http2::Failure::Http1(post)) => {
+                        by_http1.push((slot, post.into()));
+                        continue;
+                    }
+                });
+            }
+        }
+        if !by_http1.is_empty() {
+            let requests: Vec<_> = by_http1
+                .into_iter()
+                .map(|(slot, post)| {
+                    let limit = self.limit_for(post.url.origin().ascii_serialization());
+                    let client = self.http1.clone();
+                    let headers = headers.clone();
+                    async move { (slot, post_http1(client, limit, post, headers).await) }
+                })
+                .collect();
+            match self.net.spawn(futures_util::future::join_all(requests)).await {
+                Ok(answered) => {
+                    for (slot, outcome) in answered {
+                        outcomes[slot] = Some(outcome);
+                    }
+                }
+                // The push client's thread is gone (shutting down): try again later.
+                Err(_) => tracing::debug!("the push client stopped"),
+            }
+        }
+        outcomes
             .into_iter()
-            .map(|ready| {
-                let limit = self.limit_for(&ready.origin);
-                post(self.client.clone(), limit, ready, shared.clone())
-            })
-            .collect();
-        match self.net.spawn(futures_util::future::join_all(requests)).await {
-            Ok(outcomes) => outcomes,
-            // The push client's thread is gone (shutting down): try again later.
-            Err(_) => (0..count).map(|_| Outcome::Retry(None)).collect(),
+            .map(|o| o.unwrap_or(Outcome::Retry(None)))
+            .collect()
+    }
+
+    /// The origin to reach over HTTP/2: https ones negotiate it, plain-http ones only by setting.
+    fn http2_origin(&self, url: &Url) -> Option<http2::Origin> {
+        let tls = match url.scheme() {
+            "https" => true,
+            "http" if self.http2_in_the_clear => false,
+            _ => return None,
+        };
+        Some(http2::Origin {
+            tls,
+            host: url.host_str()?.trim_start_matches('[').trim_end_matches(']').to_owned(),
+            port: url.port_or_known_default()?,
+        })
+    }
+}
+
+impl From<Box<http2::Post>> for Prepared {
+    fn from(post: Box<http2::Post>) -> Self {
+        let scheme = if post.origin.tls { "https" } else { "http" };
+        let url = format!("{scheme}://{}{}", post.origin.authority(), post.path);
+        Self {
+            url: Url::parse(&url).unwrap_or_else(|_| Url::parse("http://invalid./").expect("a valid URL")),
+            body: post.body,
+            authorization: post.authorization,
         }
     }
 }
 
-/// What every request for one alert carries.
-struct Shared {
-    ttl: String,
-    urgency: String,
-    topic: Option<String>,
-}
-
-/// Posts one prepared message to its push service and reads the answer.
-async fn post(client: reqwest::Client, limit: Arc<Semaphore>, ready: Prepared, shared: Arc<Shared>) -> Outcome {
-    let Prepared {
-        url,
-        body,
-        authorization,
-        ..
-    } = ready;
+/// Posts one prepared message over HTTP/1.1 and reads the answer.
+async fn post_http1(
+    client: reqwest::Client,
+    limit: Arc<Semaphore>,
+    ready: Prepared,
+    headers: Arc<[(String, String)]>,
+) -> Outcome {
     let Ok(_permit) = limit.acquire().await else {
         return Outcome::Retry(None);
     };
-    let mut request = client.post(url);
-    if let Some(topic) = &shared.topic {
-        request = request.header("Topic", topic);
+    let mut request = client
+        .post(ready.url)
+        .header("Authorization", &*ready.authorization)
+        .body(ready.body);
+    for (name, value) in headers.iter() {
+        request = request.header(name, value);
     }
-    let response = request
-        .header("TTL", &shared.ttl)
-        .header("Urgency", &shared.urgency)
-        .header("Content-Encoding", "aes128gcm")
-        .header("Content-Type", "application/octet-stream")
-        .header("Authorization", authorization)
-        .body(body)
-        .send()
-        .await;
-    let response = match response {
+    let response = match request.send().await {
         Ok(response) => response,
-        Err(err) => return Outcome::Retry(None).tap(|| tracing::debug!(error = %err, "push request failed")),
+        Err(err) => {
+            tracing::debug!(error = %err, "push request failed");
+            return Outcome::Retry(None);
+        }
     };
     let status = response.status().as_u16();
     let retry_after = response
@@ -301,27 +393,36 @@ async fn post(client: reqwest::Client, limit: Arc<Semaphore>, ready: Prepared, s
         .get("retry-after")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
+    let detail = if outcome(status, None, "") == Outcome::Delivered {
+        String::new()
+    } else {
+        response.text().await.unwrap_or_default()
+    };
+    outcome(status, retry_after, &detail)
+}
+
+/// What a push service's answer means for the subscription.
+fn outcome(status: u16, retry_after: Option<u64>, detail: &str) -> Outcome {
     match status {
         200..=299 => Outcome::Delivered,
         404 | 410 => Outcome::Gone,
         429 | 500..=599 => Outcome::Retry(retry_after),
         _ => {
-            let endpoint = response.url().to_string();
-            let detail = response.text().await.unwrap_or_default();
-            tracing::warn!(status, endpoint, detail, "a push service refused a message");
+            tracing::warn!(status, detail, "a push service refused a message");
             Outcome::Failed(format!("push service answered {status}"))
         }
     }
 }
 
-trait Tap: Sized {
-    fn tap(self, f: impl FnOnce()) -> Self {
-        f();
-        self
-    }
+/// Certificate authorities from a PEM file.
+fn read_certificates(path: &std::path::Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
+    use rustls::pki_types::pem::PemObject;
+    let certificates = CertificateDer::pem_file_iter(path)
+        .and_then(|iter| iter.collect::<Result<Vec<_>, _>>())
+        .map_err(|err| anyhow::anyhow!("reading certificates from {}: {err}", path.display()))?;
+    anyhow::ensure!(!certificates.is_empty(), "{} holds no certificates", path.display());
+    Ok(certificates)
 }
-
-impl Tap for Outcome {}
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,7 @@
 //! signed JWT per push service origin, reused until it nears expiry.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use base64::Engine;
@@ -26,7 +26,7 @@ pub struct Vapid {
     pub public_key: String,
     subject: String,
     rng: SystemRandom,
-    tokens: Mutex<HashMap<String, (String, i64)>>,
+    tokens: Mutex<HashMap<String, (Arc<str>, i64)>>,
 }
 
 impl Vapid {
@@ -82,13 +82,13 @@ impl Vapid {
     }
 
     /// The `Authorization` header for a push service origin ("https://host[:port]").
-    pub fn authorization(&self, origin: &str) -> anyhow::Result<String> {
+    pub fn authorization(&self, origin: &str) -> anyhow::Result<Arc<str>> {
         let now = Timestamp::now().as_seconds();
         let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((token, expires)) = tokens.get(origin)
+        if let Some((header, expires)) = tokens.get(origin)
             && *expires - RENEW_BEFORE_SECS > now
         {
-            return Ok(format!("vapid t={token}, k={}", self.public_key));
+            return Ok(header.clone());
         }
         let expires = now + TOKEN_SECS;
         let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT","alg":"ES256"}"#);
@@ -100,7 +100,8 @@ impl Vapid {
             .sign(&self.rng, signing_input.as_bytes())
             .map_err(|_| anyhow::anyhow!("signing a VAPID token"))?;
         let token = format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref()));
-        tokens.insert(origin.to_owned(), (token.clone(), expires));
-        Ok(format!("vapid t={token}, k={}", self.public_key))
+        let header: Arc<str> = format!("vapid t={token}, k={}", self.public_key).into();
+        tokens.insert(origin.to_owned(), (header.clone(), expires));
+        Ok(header)
     }
 }

@@ -10,9 +10,12 @@ use serde_json::{Value, json};
 use crate::support::push::PushService;
 use crate::support::{TestApp, spawn_app, spawn_app_with};
 
+/// Push services on loopback are allowed, and the plain-http ones speak HTTP/2
+/// (as every real push service does), so the push client's HTTP/2 is what runs.
 async fn alerting_app(configure: impl FnOnce(&mut broadsheet::Settings)) -> TestApp {
     spawn_app_with(|s| {
         s.alerts.allow_private_endpoints = true;
+        s.alerts.http2_prior_knowledge = true;
         configure(s);
     })
     .await
@@ -85,6 +88,7 @@ async fn subscribers_get_the_alert_of_their_topics_encrypted_for_them_alone() {
         assert_eq!(message.message["id"], alert.as_str());
         assert_eq!(message.urgency, "high");
         assert_eq!(message.ttl, 3600);
+        assert!(message.http2, "sent over HTTP/2");
         let topic = message.topic.clone().expect("a Topic header");
         assert!(
             topic.len() <= 32 && topic.bytes().all(|b| b.is_ascii_alphanumeric()),
@@ -113,6 +117,46 @@ async fn subscribers_get_the_alert_of_their_topics_encrypted_for_them_alone() {
         desk.contains("Cup final goes to extra time") && desk.contains("2 of 2"),
         "{desk}"
     );
+}
+
+#[tokio::test]
+async fn push_services_over_tls_get_http2_where_they_offer_it_and_http1_where_not() {
+    let app = alerting_app(|s| {
+        s.alerts.http2_prior_knowledge = false;
+        s.alerts.extra_root_certificates =
+            Some(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/push-tls/ca.pem").into());
+    })
+    .await;
+    app.story().await;
+    let modern = PushService::start_tls(&["h2", "http/1.1"]).await;
+    let older = PushService::start_tls(&["http/1.1"]).await;
+    let plain = PushService::start().await;
+    let mut subscribers = Vec::new();
+    for service in [&modern, &older, &plain] {
+        for _ in 0..3 {
+            let (id, subscription) = service.subscribe(&[]);
+            app.subscribe_push(&subscription, &["breaking"]).await;
+            subscribers.push((service, id));
+        }
+    }
+    let (_, gone) = modern.subscribe(&[410]);
+    app.subscribe_push(&gone, &["breaking"]).await;
+
+    let (_, editor) = app.signed_in(Role::Editor).await;
+    let alert = editor.send_alert("Bridge reopens after repairs", "breaking").await;
+    let figures = wait_until_sent(&editor, &alert).await;
+    assert_eq!(figures["delivered"], 9, "{figures}");
+    assert_eq!(figures["removed"], 1, "{figures}");
+    for (service, id) in subscribers {
+        let got = service.received_by(id);
+        assert_eq!(got.len(), 1, "subscriber {id} of {}", service.origin);
+        assert_eq!(got[0].message["title"], "Bridge reopens after repairs");
+        let expected = std::ptr::eq(service, &modern);
+        assert_eq!(got[0].http2, expected, "HTTP/2 only where offered ({})", service.origin);
+    }
+    for service in [&modern, &older, &plain] {
+        assert!(service.problems().is_empty(), "{:?}", service.problems());
+    }
 }
 
 #[tokio::test]

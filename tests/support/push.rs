@@ -3,6 +3,10 @@
 //! (RFC 8292) and decrypts the body (RFC 8291) with the subscription's
 //! private key, the way a browser would. Each subscription can be told to
 //! answer with other statuses first (404, 410, 413, 429, 503).
+//!
+//! It listens in the clear (HTTP/1.1 and HTTP/2 with prior knowledge), or
+//! over TLS with the protocols it offers by ALPN, its certificate issued by
+//! `tests/fixtures/push-tls/ca.pem` for 127.0.0.1.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -11,7 +15,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Version};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use base64::Engine;
@@ -26,6 +30,8 @@ pub struct Received {
     pub topic: Option<String>,
     pub urgency: String,
     pub ttl: i64,
+    /// The request came over HTTP/2 (else HTTP/1.1).
+    pub http2: bool,
 }
 
 struct Subscriber {
@@ -38,6 +44,8 @@ struct Subscriber {
 
 #[derive(Default)]
 struct Inner {
+    /// What VAPID tokens must name as their audience.
+    origin: String,
     subscribers: Vec<Subscriber>,
     received: Vec<Received>,
     /// Every request, including refused ones, by subscriber.
@@ -53,15 +61,63 @@ pub struct PushService {
 }
 
 impl PushService {
+    /// In the clear, HTTP/1.1 or HTTP/2.
     pub async fn start() -> Self {
-        let inner = Arc::new(Mutex::new(Inner::default()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let origin = format!("http://{}", listener.local_addr().expect("an address"));
+        let (service, router) = Self::new(origin);
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        service
+    }
+
+    /// Over TLS, offering these protocols by ALPN (`h2`, `http/1.1`).
+    pub async fn start_tls(protocols: &[&str]) -> Self {
+        use hyper_util::rt::{TokioExecutor, TokioIo};
+        use hyper_util::service::TowerToHyperService;
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/push-tls");
+        let chain = vec![CertificateDer::from_pem_file(format!("{dir}/leaf.pem")).expect("the test certificate")];
+        let key = PrivateKeyDer::from_pem_file(format!("{dir}/leaf.key")).expect("the test key");
+        let mut config = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .expect("a TLS configuration");
+        config.alpn_protocols = protocols.iter().map(|p| p.as_bytes().to_vec()).collect();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let http1_only = !protocols.contains(&"h2");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let origin = format!("https://{}", listener.local_addr().expect("an address"));
+        let (service, router) = Self::new(origin);
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let (acceptor, router) = (acceptor.clone(), router.clone());
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(socket).await else { return };
+                    let mut server = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                    if http1_only {
+                        server = server.http1_only();
+                    }
+                    let _ = server
+                        .serve_connection(TokioIo::new(tls), TowerToHyperService::new(router))
+                        .await;
+                });
+            }
+        });
+        service
+    }
+
+    fn new(origin: String) -> (Self, Router) {
+        let inner = Arc::new(Mutex::new(Inner {
+            origin: origin.clone(),
+            ..Inner::default()
+        }));
         let router = Router::new()
             .route("/push/{id}", post(receive))
             .with_state(inner.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
-        let origin = format!("http://{}", listener.local_addr().expect("an address"));
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        Self { origin, inner }
+        (Self { origin, inner }, router)
     }
 
     /// Makes every answer wait this long (to catch a fan-out in the middle).
@@ -142,6 +198,7 @@ impl PushService {
 async fn receive(
     State(inner): State<Arc<Mutex<Inner>>>,
     Path(id): Path<usize>,
+    version: Version,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -152,7 +209,7 @@ async fn receive(
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let mut inner = inner.lock().unwrap();
     *inner.attempts.entry(id).or_default() += 1;
-    let origin = format!("http://{}", header("host").unwrap_or_default());
+    let origin = inner.origin.clone();
     if let Err(problem) = check_vapid(header("authorization").as_deref(), &origin) {
         inner.problems.push(problem);
         return StatusCode::UNAUTHORIZED.into_response();
@@ -189,6 +246,7 @@ async fn receive(
         topic: header("topic"),
         urgency: header("urgency").unwrap_or_default(),
         ttl,
+        http2: version == Version::HTTP_2,
     });
     StatusCode::CREATED.into_response()
 }

@@ -1,12 +1,15 @@
 //! Tools for bench/alerts.sh: one alert fanned out to many subscriptions.
 //!
 //!   alert_fanout seed DATABASE_URL COUNT SINK_URL   write COUNT subscriptions to the breaking topic
-//!   alert_fanout sink PORT                          a push service that takes every message (201)
+//!   alert_fanout sink PORT [http1]                  a push service that takes every message (201),
+//!                                                   over HTTP/2 in the clear (or HTTP/1.1)
 //!   alert_fanout send BASE_URL EMAIL PASSWORD       send one alert as an editor, follow it to the end
 //!   alert_fanout encrypt SECONDS                    messages encrypted per second on every core, nothing else
 //!
 //! The sink answers like a push service but does not decrypt (that would
 //! double the crypto the benchmark is measuring); the tests decrypt.
+
+mod h2_sink;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,11 +29,12 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("seed") if args.len() == 4 => seed(&args[1], args[2].parse()?, &args[3]).await,
-        Some("sink") if args.len() == 2 => sink(args[1].parse()?).await,
+        Some("sink") if args.len() == 2 => h2_sink::serve(args[1].parse()?).await,
+        Some("sink") if args.len() == 3 && args[2] == "http1" => sink(args[1].parse()?).await,
         Some("send") if args.len() == 4 => send(&args[1], &args[2], &args[3]).await,
         Some("encrypt") if args.len() == 2 => encrypt(args[1].parse()?),
         _ => anyhow::bail!(
-            "usage: alert_fanout seed DATABASE_URL COUNT SINK_URL | sink PORT | send BASE_URL EMAIL PASSWORD | encrypt SECONDS"
+            "usage: alert_fanout seed DATABASE_URL COUNT SINK_URL | sink PORT [http1] | send BASE_URL EMAIL PASSWORD | encrypt SECONDS"
         ),
     }
 }
@@ -84,6 +88,7 @@ async fn seed(url: &str, count: usize, sink: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The HTTP/1.1 sink (hyper's server).
 async fn sink(port: u16) -> anyhow::Result<()> {
     let received = Arc::new(AtomicU64::new(0));
     let counter = received.clone();
