@@ -30,6 +30,8 @@ const RECEIVE_WINDOW: u32 = 1 << 20;
 const WRITE_BACKLOG: usize = 256 * 1024;
 /// Times a request goes back to the queue unsent before it counts as failed.
 const MAX_REQUEUES: u8 = 3;
+/// The largest answer header block we collect from CONTINUATION frames.
+const MAX_HEADER_BLOCK: usize = 64 * 1024;
 /// The last stream number a client may use (§5.1.1).
 const LAST_STREAM_ID: u32 = (1 << 31) - 1;
 
@@ -41,7 +43,7 @@ pub(super) async fn run(service: Arc<Service>) {
         Ok(Connected::Http1) => {
             service.http1.store(true, Ordering::Release);
             service.connections.fetch_sub(1, Ordering::AcqRel);
-            service.hand_queued_hand_to_http1();
+            service.hand_queued_to_http1();
         }
         Err(err) => {
             tracing::debug!(origin = service.authority, error = %err, "could not connect to a push service");
@@ -150,6 +152,9 @@ struct Connection {
     continuing: Option<(u32, Vec<u8>, bool)>,
     block: Vec<u8>,
     idle_since: Instant,
+    opened: Instant,
+    /// Requests started on this connection.
+    started: usize,
 }
 
 impl Connection {
@@ -175,6 +180,8 @@ impl Connection {
             continuing: None,
             block: Vec::with_capacity(512),
             idle_since: Instant::now(),
+            opened: Instant::now(),
+            started: 0,
         }
     }
 
@@ -232,7 +239,9 @@ impl Connection {
                     Err(err) => break Err(err.to_string()),
                 },
                 () = &mut queued, if can_take => {}
-                _ = tick.tick() => self.on_tick(),
+                _ = tick.tick() => if let Err(why) = self.on_tick() {
+                    break Err(why);
+                },
             }
         };
         let why = match ending {
@@ -242,15 +251,7 @@ impl Connection {
             }
             Err(why) => why,
         };
-        if !self.draining {
-            self.draining = true;
-            if self.ready {
-                self.service.connection_gone();
-            } else {
-                // It never got going: like a failed connect, not retried in a loop.
-                self.service.connect_failed(&why);
-            }
-        }
+        self.stop_taking(&why);
         for (_, stream) in self.streams.drain() {
             self.service.open_requests.fetch_sub(1, Ordering::AcqRel);
             stream.job.finish(Err(Failure::Network(why.clone())));
@@ -269,7 +270,7 @@ impl Connection {
     fn take_work(&mut self) {
         while self.can_take() {
             if self.next_stream > LAST_STREAM_ID {
-                self.stop_taking();
+                self.stop_taking("stream numbers used up");
                 return;
             }
             let Some(job) = self.service.pop() else { return };
@@ -277,10 +278,17 @@ impl Connection {
         }
     }
 
-    fn stop_taking(&mut self) {
+    /// No more requests on this connection. One that never started any counts
+    /// as a failed connect, so a service that sends every connection away at
+    /// once is not reconnected to in a loop.
+    fn stop_taking(&mut self, why: &str) {
         if !self.draining {
             self.draining = true;
-            self.service.connection_gone();
+            if self.started == 0 {
+                self.service.connect_failed(why);
+            } else {
+                self.service.connection_gone();
+            }
         }
     }
 
@@ -288,6 +296,7 @@ impl Connection {
     fn start(&mut self, job: Job) {
         let id = self.next_stream;
         self.next_stream += 2;
+        self.started += 1;
         let post = &job.post;
         let block = &mut self.block;
         block.clear();
@@ -416,6 +425,9 @@ impl Connection {
                     return Err(Fatal(code::PROTOCOL_ERROR, "CONTINUATION without HEADERS"));
                 };
                 block.extend_from_slice(payload);
+                if block.len() > MAX_HEADER_BLOCK {
+                    return Err(Fatal(code::PROTOCOL_ERROR, "a header block larger than we take"));
+                }
                 if head.has(flag::END_HEADERS) {
                     self.on_header_block(stream, &block, end_stream)
                 } else {
@@ -439,6 +451,9 @@ impl Connection {
                 Ok(())
             }
             kind::GOAWAY => {
+                if payload.len() < 8 {
+                    return Err(Fatal(code::FRAME_SIZE_ERROR, "a short GOAWAY"));
+                }
                 let last =
                     frame::read_u32(payload).ok_or(Fatal(code::FRAME_SIZE_ERROR, "a short GOAWAY"))? & LAST_STREAM_ID;
                 let error = frame::read_u32(&payload[4..]).unwrap_or(code::NO_ERROR);
@@ -497,14 +512,14 @@ impl Connection {
             return Ok(());
         };
         match status {
+            // Trailers, after the answer.
+            _ if stream.status.is_some() => {}
             // An interim answer (100 Continue …): the real one follows.
-            Some(100..=199) => return Ok(()),
-            Some(status) if stream.status.is_none() => {
+            Some(100..=199) if !end_stream => return Ok(()),
+            Some(status @ 200..) => {
                 stream.status = Some(status);
                 stream.retry_after = retry_after;
             }
-            // Trailers.
-            None if stream.status.is_some() => {}
             _ => {
                 frame::rst_stream(&mut self.out, id, code::PROTOCOL_ERROR);
                 self.close(id, Some(Failure::Network("an answer without a status".into())));
@@ -540,7 +555,10 @@ impl Connection {
     }
 
     fn on_settings(&mut self, head: Head, payload: &[u8]) -> Result<(), Fatal> {
-        if head.stream != 0 || !payload.len().is_multiple_of(6) {
+        if head.stream != 0 {
+            return Err(Fatal(code::PROTOCOL_ERROR, "SETTINGS on a stream"));
+        }
+        if !payload.len().is_multiple_of(6) {
             return Err(Fatal(code::FRAME_SIZE_ERROR, "a malformed SETTINGS frame"));
         }
         if head.has(flag::ACK) {
@@ -561,6 +579,9 @@ impl Connection {
                     self.peer.initial_window = value;
                     for stream in self.streams.values_mut() {
                         stream.window += delta;
+                        if stream.window > frame::MAX_WINDOW {
+                            return Err(Fatal(code::FLOW_CONTROL_ERROR, "a stream window beyond the limit"));
+                        }
                     }
                 }
                 setting::MAX_FRAME_SIZE => {
@@ -597,7 +618,7 @@ impl Connection {
             self.service.http1.store(true, Ordering::Release);
         }
         let unprocessed: Vec<u32> = self.streams.keys().copied().filter(|id| *id > last).collect();
-        self.stop_taking();
+        self.stop_taking("the push service sent the connection away");
         for id in unprocessed {
             self.requeue(id);
         }
@@ -648,6 +669,7 @@ impl Connection {
             job.hand_to_http1();
         } else {
             self.service.push(job);
+            self.service.ensure_connections();
         }
     }
 
@@ -657,6 +679,10 @@ impl Connection {
         self.service.open_requests.fetch_sub(1, Ordering::AcqRel);
         if self.streams.is_empty() {
             self.idle_since = Instant::now();
+        }
+        if self.draining && self.service.queued() > 0 {
+            // Room under the service's limit that this connection will not use.
+            self.service.wake.notify_waiters();
         }
         let reply: Reply = match (failure, stream.status) {
             (Some(failure), _) => Err(failure),
@@ -670,9 +696,18 @@ impl Connection {
         stream.job.finish(reply);
     }
 
-    /// Once a second: requests that waited too long end, an idle connection closes.
-    fn on_tick(&mut self) {
+    /// Once a second: requests that waited too long end, an idle connection
+    /// closes, and one whose service never sent its SETTINGS is given up.
+    fn on_tick(&mut self) -> Result<(), String> {
         let now = Instant::now();
+        if now - self.opened > CONNECT_TIMEOUT && self.started == 0 {
+            if !self.ready {
+                return Err("the push service never sent its HTTP/2 settings".into());
+            }
+            if self.peer.max_streams == 0 {
+                return Err("the push service allows no requests on its connection".into());
+            }
+        }
         let late: Vec<u32> = self
             .streams
             .iter()
@@ -688,7 +723,8 @@ impl Connection {
         }
         if self.streams.is_empty() && now - self.idle_since > IDLE_TIMEOUT && self.service.queued() == 0 {
             frame::goaway(&mut self.out, 0, code::NO_ERROR);
-            self.stop_taking();
+            self.stop_taking("idle");
         }
+        Ok(())
     }
 }

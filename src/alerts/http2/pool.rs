@@ -94,7 +94,7 @@ impl Service {
     }
 
     /// Hands everything queued back for HTTP/1.1.
-    pub fn hand_queued_hand_to_http1(&self) {
+    pub fn hand_queued_to_http1(&self) {
         for job in self.take_queued() {
             job.hand_to_http1();
         }
@@ -102,12 +102,26 @@ impl Service {
 
     /// Opens connections until there are enough for what is queued and open.
     pub fn ensure_connections(self: &Arc<Self>) {
+        if self.http1.load(Ordering::Acquire) {
+            self.hand_queued_to_http1();
+            return;
+        }
         let wanted = (self.queued() + self.open_requests.load(Ordering::Acquire)).min(self.limit);
         let per_connection = self.per_connection.load(Ordering::Acquire).max(1);
         let needed = wanted.div_ceil(per_connection);
-        while self.connections.load(Ordering::Acquire) < needed {
-            self.connections.fetch_add(1, Ordering::AcqRel);
-            self.connector.net.spawn(super::connection::run(self.clone()));
+        // Worker threads and the connections' thread may both be here: each new connection is claimed first.
+        let mut current = self.connections.load(Ordering::Acquire);
+        while current < needed {
+            match self
+                .connections
+                .compare_exchange(current, current + 1, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => {
+                    self.connector.net.spawn(super::connection::run(self.clone()));
+                    current += 1;
+                }
+                Err(now) => current = now,
+            }
         }
         self.wake.notify_waiters();
     }

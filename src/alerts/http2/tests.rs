@@ -135,9 +135,67 @@ async fn awkward(mut socket: TcpStream, seen: Arc<Mutex<Seen>>, per_connection: 
     }
 }
 
+fn client_for(port: u16, limit: usize) -> (Client, Origin) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let tls = rustls::ClientConfig::builder()
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    let client = Client::new(Arc::new(tls), true, limit, tokio::runtime::Handle::current());
+    let origin = Origin {
+        tls: false,
+        host: "127.0.0.1".into(),
+        port,
+    };
+    (client, origin)
+}
+
+fn posts(origin: &Origin, count: usize) -> Vec<Post> {
+    let headers: Arc<[(String, String)]> = vec![("ttl".to_owned(), "60".to_owned())].into();
+    (0..count)
+        .map(|i| Post {
+            origin: origin.clone(),
+            path: format!("/push/{i}"),
+            headers: headers.clone(),
+            authorization: Arc::from("vapid t=x, k=y"),
+            body: vec![i as u8; BODY],
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_service_that_sends_every_connection_away_fails_the_requests_instead_of_looping() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let connections = Arc::new(Mutex::new(0usize));
+    let counted = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            *counted.lock().unwrap() += 1;
+            tokio::spawn(async move {
+                let mut out = Vec::new();
+                frame::settings(&mut out, &[]);
+                frame::goaway(&mut out, 0, code::NO_ERROR);
+                let _ = socket.write_all(&out).await;
+                let _ = socket.shutdown().await;
+                let mut buf = [0u8; 1024];
+                while socket.read(&mut buf).await.is_ok_and(|n| n > 0) {}
+            });
+        }
+    });
+    let (client, origin) = client_for(port, 10);
+    let replies = tokio::time::timeout(std::time::Duration::from_secs(10), client.send_all(posts(&origin, 5)))
+        .await
+        .expect("answered, not reconnecting for ever");
+    assert!(replies.iter().all(|r| matches!(r, Err(super::Failure::Network(_)))));
+    assert!(
+        *connections.lock().unwrap() <= 3,
+        "{} connections",
+        connections.lock().unwrap()
+    );
+}
+
 #[tokio::test]
 async fn every_request_is_answered_once_through_refusals_small_windows_and_goaways() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let seen = Arc::new(Mutex::new(Seen::default()));
@@ -148,26 +206,8 @@ async fn every_request_is_answered_once_through_refusals_small_windows_and_goawa
             tokio::spawn(awkward(socket, accepted.clone(), 4));
         }
     });
-    let tls = rustls::ClientConfig::builder()
-        .with_root_certificates(rustls::RootCertStore::empty())
-        .with_no_client_auth();
-    let client = Client::new(Arc::new(tls), true, 3, tokio::runtime::Handle::current());
-    let origin = Origin {
-        tls: false,
-        host: "127.0.0.1".into(),
-        port,
-    };
-    let headers: Arc<[(String, String)]> = vec![("ttl".to_owned(), "60".to_owned())].into();
-    let posts = (0..25)
-        .map(|i| Post {
-            origin: origin.clone(),
-            path: format!("/push/{i}"),
-            headers: headers.clone(),
-            authorization: Arc::from("vapid t=x, k=y"),
-            body: vec![i as u8; BODY],
-        })
-        .collect();
-    let replies = client.send_all(posts).await;
+    let (client, origin) = client_for(port, 3);
+    let replies = client.send_all(posts(&origin, 25)).await;
     for (i, reply) in replies.iter().enumerate() {
         match reply {
             Ok(response) => assert_eq!(response.status, 201, "request {i}"),
