@@ -251,7 +251,8 @@ impl Connection {
             }
             Err(why) => why,
         };
-        self.stop_taking(&why);
+        // One that never started a request counts as a failed connect.
+        self.stop_taking(&why, self.started == 0);
         for (_, stream) in self.streams.drain() {
             self.service.open_requests.fetch_sub(1, Ordering::AcqRel);
             stream.job.finish(Err(Failure::Network(why.clone())));
@@ -270,7 +271,7 @@ impl Connection {
     fn take_work(&mut self) {
         while self.can_take() {
             if self.next_stream > LAST_STREAM_ID {
-                self.stop_taking("stream numbers used up");
+                self.stop_taking("stream numbers used up", false);
                 return;
             }
             let Some(job) = self.service.pop() else { return };
@@ -278,13 +279,13 @@ impl Connection {
         }
     }
 
-    /// No more requests on this connection. One that never started any counts
-    /// as a failed connect, so a service that sends every connection away at
-    /// once is not reconnected to in a loop.
-    fn stop_taking(&mut self, why: &str) {
+    /// No more requests on this connection. One that `failed` (sent away or
+    /// closed before it started any) counts as a failed connect, so a service
+    /// that sends every connection away at once is not reconnected to in a loop.
+    fn stop_taking(&mut self, why: &str, failed: bool) {
         if !self.draining {
             self.draining = true;
-            if self.started == 0 {
+            if failed {
                 self.service.connect_failed(why);
             } else {
                 self.service.connection_gone();
@@ -512,8 +513,14 @@ impl Connection {
             return Ok(());
         };
         match status {
-            // Trailers, after the answer.
-            _ if stream.status.is_some() => {}
+            // Trailers, after the answer: they end the stream and carry no status.
+            None if stream.status.is_some() && end_stream => {}
+            _ if stream.status.is_some() => {
+                // Malformed, but the answer already came: it stands.
+                frame::rst_stream(&mut self.out, id, code::PROTOCOL_ERROR);
+                self.close(id, None);
+                return Ok(());
+            }
             // An interim answer (100 Continue …): the real one follows.
             Some(100..=199) if !end_stream => return Ok(()),
             Some(status @ 200..) => {
@@ -522,7 +529,7 @@ impl Connection {
             }
             _ => {
                 frame::rst_stream(&mut self.out, id, code::PROTOCOL_ERROR);
-                self.close(id, Some(Failure::Network("an answer without a status".into())));
+                self.close(id, Some(Failure::Network("an answer without a final status".into())));
                 return Ok(());
             }
         }
@@ -594,9 +601,11 @@ impl Connection {
             }
         }
         frame::settings_ack(&mut self.out);
-        self.service
-            .per_connection
-            .store(self.peer.max_streams.clamp(1, 1000), Ordering::Release);
+        if self.peer.max_streams > 0 {
+            self.service
+                .per_connection
+                .store(self.peer.max_streams.min(1000), Ordering::Release);
+        }
         if !self.ready {
             self.ready = true;
             // The service may allow fewer streams per connection than guessed.
@@ -618,11 +627,10 @@ impl Connection {
             self.service.http1.store(true, Ordering::Release);
         }
         let unprocessed: Vec<u32> = self.streams.keys().copied().filter(|id| *id > last).collect();
-        self.stop_taking("the push service sent the connection away");
+        self.stop_taking("the push service sent the connection away", self.started == 0);
         for id in unprocessed {
             self.requeue(id);
         }
-        self.service.ensure_connections();
     }
 
     fn on_window_update(&mut self, id: u32, increment: i64) -> Result<(), Fatal> {
@@ -693,6 +701,9 @@ impl Connection {
             }),
             (None, None) => Err(Failure::Network("the request ended without an answer".into())),
         };
+        if reply.is_ok() {
+            self.service.answered();
+        }
         stream.job.finish(reply);
     }
 
@@ -723,7 +734,7 @@ impl Connection {
         }
         if self.streams.is_empty() && now - self.idle_since > IDLE_TIMEOUT && self.service.queued() == 0 {
             frame::goaway(&mut self.out, 0, code::NO_ERROR);
-            self.stop_taking("idle");
+            self.stop_taking("idle", false);
         }
         Ok(())
     }

@@ -58,6 +58,8 @@ pub(super) struct Service {
     pub per_connection: AtomicUsize,
     /// The service answered in HTTP/1.1 only.
     pub http1: AtomicBool,
+    /// A connection failed since the last answer: one new connection at a time until one works.
+    pub failing: AtomicBool,
     pub limit: usize,
     pub connector: Arc<Connector>,
 }
@@ -81,8 +83,16 @@ impl Service {
 
     /// A connection could not be made: if no other is left, what is queued fails.
     pub fn connect_failed(&self, why: &str) {
+        self.failing.store(true, Ordering::Release);
         if self.connections.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.fail_queued(why);
+        }
+    }
+
+    /// A request was answered: the service's connections work.
+    pub fn answered(&self) {
+        if self.failing.load(Ordering::Relaxed) {
+            self.failing.store(false, Ordering::Release);
         }
     }
 
@@ -108,7 +118,10 @@ impl Service {
         }
         let wanted = (self.queued() + self.open_requests.load(Ordering::Acquire)).min(self.limit);
         let per_connection = self.per_connection.load(Ordering::Acquire).max(1);
-        let needed = wanted.div_ceil(per_connection);
+        let mut needed = wanted.div_ceil(per_connection);
+        if self.failing.load(Ordering::Acquire) {
+            needed = needed.min(1);
+        }
         // Worker threads and the connections' thread may both be here: each new connection is claimed first.
         let mut current = self.connections.load(Ordering::Acquire);
         while current < needed {
@@ -179,6 +192,7 @@ impl Client {
             // RFC 9113 §6.5.2 recommends at least 100; corrected by the service's SETTINGS.
             per_connection: AtomicUsize::new(100),
             http1: AtomicBool::new(false),
+            failing: AtomicBool::new(false),
             limit: self.limit,
             connector: self.connector.clone(),
         });
