@@ -276,12 +276,13 @@ impl Pusher {
         let mut outcomes: Vec<Option<Outcome>> = (0..batch.len()).map(|_| None).collect();
         let (mut posts, mut slots, mut by_http1) = (Vec::new(), Vec::new(), Vec::new());
         for (slot, ready) in batch.into_iter().enumerate() {
+            // A service known to speak only HTTP/1.1 hands its requests straight back.
             match self.http2_origin(&ready.url) {
-                Some(origin) if !self.http2.is_http1(&origin) => {
-                    let mut path = ready.url.path().to_owned();
-                    if let Some(query) = ready.url.query() {
-                        path = format!("{path}?{query}");
-                    }
+                Some(origin) => {
+                    let path = match ready.url.query() {
+                        Some(query) => format!("{}?{query}", ready.url.path()),
+                        None => ready.url.path().to_owned(),
+                    };
                     posts.push(http2::Post {
                         origin,
                         path,
@@ -303,10 +304,13 @@ impl Pusher {
                         tracing::debug!(error = why, "push request failed");
                         Outcome::Retry(None)
                     }
-                    Err(http2::Failure::Http1(post)) => {
-                        by_http1.push((slot, post.into()));
-                        continue;
-                    }
+                    Err(http2::Failure::Http1(post)) => match Prepared::from_post(*post) {
+                        Ok(ready) => {
+                            by_http1.push((slot, ready));
+                            continue;
+                        }
+                        Err(outcome) => outcome,
+                    },
                 });
             }
         }
@@ -351,15 +355,17 @@ impl Pusher {
     }
 }
 
-impl From<Box<http2::Post>> for Prepared {
-    fn from(post: Box<http2::Post>) -> Self {
+impl Prepared {
+    /// A request the HTTP/2 client handed back, to send over HTTP/1.1.
+    fn from_post(post: http2::Post) -> Result<Self, Outcome> {
         let scheme = if post.origin.tls { "https" } else { "http" };
-        let url = format!("{scheme}://{}{}", post.origin.authority(), post.path);
-        Self {
-            url: Url::parse(&url).unwrap_or_else(|_| Url::parse("http://invalid./").expect("a valid URL")),
+        let url = Url::parse(&format!("{scheme}://{}{}", post.origin.authority(), post.path))
+            .map_err(|err| Outcome::Failed(format!("the push endpoint could not be rebuilt: {err}")))?;
+        Ok(Self {
+            url,
             body: post.body,
             authorization: post.authorization,
-        }
+        })
     }
 }
 
@@ -393,7 +399,7 @@ async fn post_http1(
         .get("retry-after")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    let detail = if outcome(status, None, "") == Outcome::Delivered {
+    let detail = if (200..300).contains(&status) {
         String::new()
     } else {
         response.text().await.unwrap_or_default()

@@ -38,8 +38,8 @@ const LAST_STREAM_ID: u32 = (1 << 31) - 1;
 /// Makes a connection for the service and drives it until it closes.
 pub(super) async fn run(service: Arc<Service>) {
     match connect(&service).await {
-        Ok(Connected::Tls(io)) => Connection::new(service.clone()).drive(*io).await,
-        Ok(Connected::Plain(io)) => Connection::new(service.clone()).drive(io).await,
+        Ok(Connected::Tls(io)) => Connection::new(service).drive(*io).await,
+        Ok(Connected::Plain(io)) => Connection::new(service).drive(io).await,
         Ok(Connected::Http1) => {
             service.http1.store(true, Ordering::Release);
             service.connections.fetch_sub(1, Ordering::AcqRel);

@@ -350,28 +350,28 @@ impl Encoder {
             write_int(out, 0x80, 7, index);
             return;
         }
-        match name {
-            Name::Static(i) => write_int(out, 0x40, 6, i),
-            Name::Text(text) => {
-                out.push(0x40);
-                write_str(out, text.as_bytes());
-            }
-        }
-        write_str(out, value);
+        // 01: a literal the decoder keeps in its table (§6.2.1).
+        literal(out, 0x40, 6, name, value);
         self.table.insert(name_bytes, value);
     }
 
     /// A field that changes every time (a push endpoint's path): literal, not kept.
     pub fn once(&mut self, out: &mut Vec<u8>, name: Name<'_>, value: &[u8]) {
-        match name {
-            Name::Static(i) => write_int(out, 0x00, 4, i),
-            Name::Text(text) => {
-                out.push(0x00);
-                write_str(out, text.as_bytes());
-            }
-        }
-        write_str(out, value);
+        // 0000: a literal the decoder does not keep (§6.2.2).
+        literal(out, 0x00, 4, name, value);
     }
+}
+
+/// A literal field: its kind's bits, the name (indexed or as text), the value.
+fn literal(out: &mut Vec<u8>, first: u8, prefix_bits: u32, name: Name<'_>, value: &[u8]) {
+    match name {
+        Name::Static(i) => write_int(out, first, prefix_bits, i),
+        Name::Text(text) => {
+            out.push(first);
+            write_str(out, text.as_bytes());
+        }
+    }
+    write_str(out, value);
 }
 
 /// A field's name: a static-table number, or lower-case text.

@@ -171,12 +171,6 @@ impl Client {
         }
     }
 
-    /// Whether an origin is known to speak only HTTP/1.1.
-    pub fn is_http1(&self, origin: &Origin) -> bool {
-        let services = self.services.lock().unwrap_or_else(|e| e.into_inner());
-        services.get(origin).is_some_and(|s| s.http1.load(Ordering::Acquire))
-    }
-
     fn service(&self, origin: &Origin) -> Arc<Service> {
         let mut services = self.services.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(service) = services.get(origin) {
