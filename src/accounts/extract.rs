@@ -7,60 +7,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use crate::error::AppError;
 use crate::state::AppState;
 
+use super::permission::Permission;
 use super::sessions::{self, Kind};
-use super::staff::{self, Role, Staff};
+use super::staff::{self, Staff};
 
 /// The staff session cookie, scoped to the newsroom so public pages never see it.
 pub const STAFF_COOKIE: &str = "broadsheet_staff";
 pub const STAFF_COOKIE_PATH: &str = "/newsroom";
-
-/// Something a role may or may not do. The README's role table follows `allows`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Permission {
-    /// Write drafts, upload pictures, submit for review.
-    WriteArticles,
-    /// Edit anyone's article, schedule, publish, unpublish, correct, restore revisions.
-    PublishArticles,
-    /// Manage tags and author profiles.
-    ManageTaxonomy,
-    /// Manage sections, staff, API keys; read the audit log.
-    Administer,
-    /// Work the comment queues.
-    ModerateComments,
-    /// Send push alerts, approve and follow them up.
-    SendAlerts,
-    /// Donation reports, campaigns and the appeal's words.
-    ViewDonations,
-}
-
-impl Permission {
-    pub fn allows(self, role: Role) -> bool {
-        use Role::*;
-        match self {
-            Permission::WriteArticles => matches!(role, Admin | Editor | Writer),
-            Permission::PublishArticles
-            | Permission::ManageTaxonomy
-            | Permission::SendAlerts
-            | Permission::ViewDonations => {
-                matches!(role, Admin | Editor)
-            }
-            Permission::Administer => matches!(role, Admin),
-            Permission::ModerateComments => matches!(role, Admin | Moderator),
-        }
-    }
-
-    fn describe(self) -> &'static str {
-        match self {
-            Permission::WriteArticles => "write articles",
-            Permission::PublishArticles => "edit others' articles or publish",
-            Permission::ManageTaxonomy => "manage tags and author profiles",
-            Permission::Administer => "administer the site",
-            Permission::ModerateComments => "moderate comments",
-            Permission::SendAlerts => "send alerts",
-            Permission::ViewDonations => "see donations",
-        }
-    }
-}
 
 /// A signed-in, enabled staff member. Without one, pages redirect to the
 /// sign-in page and the API answers 401.
@@ -102,6 +55,10 @@ impl CurrentStaff {
 }
 
 async fn from_cookie(parts: &Parts, state: &AppState) -> Result<Option<CurrentStaff>, AppError> {
+    // The route's access check may have found them already.
+    if let Some(found) = parts.extensions.get::<CurrentStaff>() {
+        return Ok(Some(found.clone()));
+    }
     let Some(token) = sessions::read_cookie(&parts.headers, STAFF_COOKIE) else {
         return Ok(None);
     };

@@ -5,6 +5,7 @@
 pub mod extract;
 pub mod pages;
 pub mod password;
+pub mod permission;
 pub mod reader_extract;
 pub mod readers;
 pub mod secrets;
@@ -13,5 +14,6 @@ pub mod staff;
 pub mod throttle;
 pub mod tokens;
 
-pub use extract::{CurrentStaff, MaybeStaff, Permission};
+pub use extract::{CurrentStaff, MaybeStaff};
+pub use permission::Permission;
 pub use staff::{Role, Staff};

@@ -23,6 +23,10 @@ pub struct CurrentReader {
 }
 
 async fn from_cookie(parts: &Parts, state: &AppState) -> Result<Option<CurrentReader>, AppError> {
+    // The route's access check may have found them already.
+    if let Some(found) = parts.extensions.get::<CurrentReader>() {
+        return Ok(Some(found.clone()));
+    }
     let Some(token) = sessions::read_cookie(&parts.headers, READER_COOKIE) else {
         return Ok(None);
     };

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::{CurrentStaff, Permission};
+use crate::accounts::CurrentStaff;
 use crate::audit::Target;
 use crate::db::{Db, sql};
 use crate::domain::{ArticleId, ImageId};
@@ -162,7 +162,6 @@ pub async fn show_desk(
     who: CurrentStaff,
     Query(query): Query<DeskQuery>,
 ) -> AppResult<Html<String>> {
-    who.require(Permission::SendAlerts)?;
     let fields = match query.article {
         Some(article) => defaults_for(&state.db, article).await?,
         None => {
@@ -204,7 +203,6 @@ fn draft_from(form: &FormFields) -> Draft {
 
 /// Sends an alert (or queues it for a second editor's approval).
 pub async fn create(State(state): State<AppState>, who: CurrentStaff, form: FormFields) -> AppResult<Response> {
-    who.require(Permission::SendAlerts)?;
     let mut draft = draft_from(&form);
     if let Err(err) = draft.check(&state.db).await {
         let AppError::Invalid { field, message } = err else {
@@ -249,7 +247,6 @@ pub async fn show(
     who: CurrentStaff,
     Path(id): Path<uuid::Uuid>,
 ) -> AppResult<Html<String>> {
-    who.require(Permission::SendAlerts)?;
     let alert = model::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let follow_up = match alert.follow_up_of {
         Some(original) => model::by_id(&state.db, original).await?,
@@ -285,12 +282,7 @@ pub struct Stats {
 }
 
 /// The delivery figures, polled by the alert's page while it goes out.
-pub async fn stats(
-    State(state): State<AppState>,
-    who: CurrentStaff,
-    Path(id): Path<uuid::Uuid>,
-) -> AppResult<Json<Stats>> {
-    who.require(Permission::SendAlerts)?;
+pub async fn stats(State(state): State<AppState>, Path(id): Path<uuid::Uuid>) -> AppResult<Json<Stats>> {
     let a = model::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let first_delivery_ms = match (a.sent_at, a.first_delivered_at) {
         (Some(sent), Some(first)) => Some((first.as_micros() - sent.as_micros()) / 1000),
@@ -312,7 +304,6 @@ pub async fn approve(
     who: CurrentStaff,
     Path(id): Path<uuid::Uuid>,
 ) -> AppResult<Response> {
-    who.require(Permission::SendAlerts)?;
     let alert = model::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     if alert.created_by == Some(who.staff.id) {
         return Err(AppError::Forbidden(
@@ -340,7 +331,6 @@ pub async fn cancel(
     who: CurrentStaff,
     Path(id): Path<uuid::Uuid>,
 ) -> AppResult<Response> {
-    who.require(Permission::SendAlerts)?;
     let alert = model::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     if !model::cancel(&state.db, id).await? {
         return Err(AppError::Conflict(
@@ -364,7 +354,6 @@ pub async fn correct(
     Path(id): Path<uuid::Uuid>,
     form: FormFields,
 ) -> AppResult<Response> {
-    who.require(Permission::SendAlerts)?;
     let original = model::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     if !matches!(original.status.as_str(), "sending" | "sent") {
         return Err(AppError::Conflict(

@@ -17,29 +17,47 @@ pub mod store;
 pub mod subscribe;
 pub mod vapid;
 
-use axum::Router;
 use axum::http::{HeaderValue, header};
-use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::accounts::Permission;
+use crate::http::Access::{Public, Staff};
+use crate::http::Routes;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/sw.js", get(subscribe::service_worker))
-        .route("/alerts", get(subscribe::preferences))
-        .route("/alerts/setup", get(subscribe::setup))
-        .route("/alerts/subscriptions", post(subscribe::save))
-        .route("/alerts/subscriptions/lookup", post(subscribe::lookup))
-        .route("/alerts/subscriptions/remove", post(subscribe::remove))
-        .route("/alerts/subscriptions/renew", post(subscribe::renew))
-        .route("/alerts/{id}/click", post(subscribe::click))
-        .route("/newsroom/alerts", get(desk::show_desk).post(desk::create))
-        .route("/newsroom/alerts/{id}", get(desk::show))
-        .route("/newsroom/alerts/{id}/stats", get(desk::stats))
-        .route("/newsroom/alerts/{id}/approve", post(desk::approve))
-        .route("/newsroom/alerts/{id}/cancel", post(desk::cancel))
-        .route("/newsroom/alerts/{id}/correction", post(desk::correct))
+pub fn routes(state: &AppState) -> Routes {
+    Routes::new(state)
+        .get("/sw.js", Public, subscribe::service_worker)
+        .get("/alerts", Public, subscribe::preferences)
+        .get("/alerts/setup", Public, subscribe::setup)
+        .post("/alerts/subscriptions", Public, subscribe::save)
+        .post("/alerts/subscriptions/lookup", Public, subscribe::lookup)
+        .post("/alerts/subscriptions/remove", Public, subscribe::remove)
+        .post("/alerts/subscriptions/renew", Public, subscribe::renew)
+        .post("/alerts/{id}/click", Public, subscribe::click)
+        .get("/newsroom/alerts", Staff(Permission::SendAlerts), desk::show_desk)
+        .post("/newsroom/alerts", Staff(Permission::SendAlerts), desk::create)
+        .get("/newsroom/alerts/{id}", Staff(Permission::SendAlerts), desk::show)
+        .get(
+            "/newsroom/alerts/{id}/stats",
+            Staff(Permission::SendAlerts),
+            desk::stats,
+        )
+        .post(
+            "/newsroom/alerts/{id}/approve",
+            Staff(Permission::SendAlerts),
+            desk::approve,
+        )
+        .post(
+            "/newsroom/alerts/{id}/cancel",
+            Staff(Permission::SendAlerts),
+            desk::cancel,
+        )
+        .post(
+            "/newsroom/alerts/{id}/correction",
+            Staff(Permission::SendAlerts),
+            desk::correct,
+        )
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("private, no-store"),

@@ -24,12 +24,16 @@ fn bearer(parts: &Parts) -> Option<&str> {
 }
 
 /// A caller with a live Content API key (or an Admin API token, which may read too).
+#[derive(Clone, Copy)]
 pub struct ContentReader;
 
 impl FromRequestParts<AppState> for ContentReader {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if parts.extensions.get::<ContentReader>().is_some() {
+            return Ok(ContentReader);
+        }
         let token = bearer(parts).ok_or(AppError::Unauthorized)?;
         let hash = secrets::hash(token);
         let keys = sql("SELECT COUNT(*) FROM content_api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
@@ -45,12 +49,17 @@ impl FromRequestParts<AppState> for ContentReader {
 }
 
 /// The staff member an Admin API token acts for.
+#[derive(Clone)]
 pub struct ApiStaff(pub CurrentStaff);
 
 impl FromRequestParts<AppState> for ApiStaff {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // The route's access check may have found them already.
+        if let Some(found) = parts.extensions.get::<ApiStaff>() {
+            return Ok(found.clone());
+        }
         let token = bearer(parts).ok_or(AppError::Unauthorized)?;
         let hash = secrets::hash(token);
         let staff = staff_for(state, &hash).await?.ok_or(AppError::Unauthorized)?;

@@ -4,32 +4,62 @@
 //! document is served at `/api/v1/openapi.json`.
 
 mod admin;
-mod auth;
+pub mod auth;
 mod content;
 mod openapi;
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
-use axum::routing::{get, post};
 use serde::de::DeserializeOwned;
 
+use crate::accounts::Permission;
 use crate::error::AppError;
+use crate::http::Access::{ContentKey, Public, Token};
+use crate::http::Routes;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/openapi.json", get(openapi::document))
-        .route("/api/v1/content/articles", get(content::articles))
-        .route("/api/v1/content/articles/{slug}", get(content::article))
-        .route("/api/v1/content/sections", get(content::sections))
-        .route("/api/v1/content/tags", get(content::tags))
-        .route("/api/v1/content/authors", get(content::authors))
-        .route("/api/v1/admin/articles", post(admin::create))
-        .route("/api/v1/admin/articles/{id}", get(admin::show).patch(admin::update))
-        .route("/api/v1/admin/articles/{id}/schedule", post(admin::schedule))
-        .route("/api/v1/admin/articles/{id}/publish", post(admin::publish))
-        .route("/api/v1/admin/articles/{id}/unpublish", post(admin::unpublish))
-        .route("/api/v1/admin/images", post(admin::upload_image))
+pub fn routes(state: &AppState) -> Routes {
+    Routes::new(state)
+        .get("/api/v1/openapi.json", Public, openapi::document)
+        .get("/api/v1/content/articles", ContentKey, content::articles)
+        .get("/api/v1/content/articles/{slug}", ContentKey, content::article)
+        .get("/api/v1/content/sections", ContentKey, content::sections)
+        .get("/api/v1/content/tags", ContentKey, content::tags)
+        .get("/api/v1/content/authors", ContentKey, content::authors)
+        .post(
+            "/api/v1/admin/articles",
+            Token(Permission::WriteArticles),
+            admin::create,
+        )
+        .get(
+            "/api/v1/admin/articles/{id}",
+            Token(Permission::WriteArticles),
+            admin::show,
+        )
+        .patch(
+            "/api/v1/admin/articles/{id}",
+            Token(Permission::WriteArticles),
+            admin::update,
+        )
+        .post(
+            "/api/v1/admin/articles/{id}/schedule",
+            Token(Permission::PublishArticles),
+            admin::schedule,
+        )
+        .post(
+            "/api/v1/admin/articles/{id}/publish",
+            Token(Permission::PublishArticles),
+            admin::publish,
+        )
+        .post(
+            "/api/v1/admin/articles/{id}/unpublish",
+            Token(Permission::PublishArticles),
+            admin::unpublish,
+        )
+        .post(
+            "/api/v1/admin/images",
+            Token(Permission::WriteArticles),
+            admin::upload_image,
+        )
         .layer(DefaultBodyLimit::max(
             crate::newsroom::articles::save::MAX_PICTURE_BYTES + 1024 * 1024,
         ))

@@ -9,6 +9,7 @@ pub mod notes;
 pub mod page;
 pub mod queries;
 pub mod revisions;
+pub mod rights;
 pub mod scheduler;
 pub mod view;
 pub mod workflow;
@@ -18,11 +19,10 @@ pub use content::{ArticleContent, Placed};
 pub use model::{Article, ArticleKind, CommentsMode, Headline, Status, Story, StoryFilter};
 pub use view::StoryCard;
 
-use axum::Router;
-use axum::routing::get;
-
+use crate::http::Access::Public;
+use crate::http::Routes;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/{section}/{slug}", get(page::show))
+pub fn routes(state: &AppState) -> Routes {
+    Routes::new(state).get("/{section}/{slug}", Public, page::show)
 }

@@ -149,11 +149,7 @@ async fn report_page(state: &AppState, id: CommentId, error: Option<String>, don
     .render()?)
 }
 
-pub async fn report_form(
-    State(state): State<AppState>,
-    _who: CurrentReader,
-    Path(id): Path<CommentId>,
-) -> AppResult<Html<String>> {
+pub async fn report_form(State(state): State<AppState>, Path(id): Path<CommentId>) -> AppResult<Html<String>> {
     Ok(Html(report_page(&state, id, None, false).await?))
 }
 

@@ -13,28 +13,30 @@ pub mod text;
 pub mod view;
 pub mod write;
 
-use axum::Router;
 use axum::http::{HeaderValue, header};
-use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::http::Access::{Public, Reader, ReaderKeepingForm};
+use crate::http::Routes;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/{section}/{slug}/comments", get(forum::forum))
-        .route("/comments", post(forum::post))
-        .route("/comments/{id}", get(forum::thread))
-        .route("/comments/{id}/like", post(actions::like))
-        .route("/comments/{id}/delete", post(actions::delete))
-        .route("/comments/{id}/edit", get(actions::edit_form).post(actions::edit))
-        .route("/comments/{id}/report", get(actions::report_form).post(actions::report))
-        .route("/live/comments/{article}", get(live::stream))
-        .route("/readers/{id}", get(profile::show))
-        .route("/readers/{id}/follow", post(profile::follow))
-        .route("/readers/{id}/unfollow", post(profile::unfollow))
-        .route("/account/notifications", get(notifications::inbox))
-        .route("/account/notifications/read", post(notifications::mark_read))
+pub fn routes(state: &AppState) -> Routes {
+    Routes::new(state)
+        .get("/{section}/{slug}/comments", Public, forum::forum)
+        .post("/comments", ReaderKeepingForm, forum::post)
+        .get("/comments/{id}", Public, forum::thread)
+        .post("/comments/{id}/like", Reader, actions::like)
+        .post("/comments/{id}/delete", Reader, actions::delete)
+        .get("/comments/{id}/edit", Reader, actions::edit_form)
+        .post("/comments/{id}/edit", Reader, actions::edit)
+        .get("/comments/{id}/report", Reader, actions::report_form)
+        .post("/comments/{id}/report", Reader, actions::report)
+        .get("/live/comments/{article}", Public, live::stream)
+        .get("/readers/{id}", Public, profile::show)
+        .post("/readers/{id}/follow", Reader, profile::follow)
+        .post("/readers/{id}/unfollow", Reader, profile::unfollow)
+        .get("/account/notifications", Reader, notifications::inbox)
+        .post("/account/notifications/read", Reader, notifications::mark_read)
         // Drawn per reader, so never stored by a browser or CDN.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,

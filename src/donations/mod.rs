@@ -10,29 +10,43 @@ pub mod pages;
 pub mod receipts;
 pub mod stripe;
 
-use axum::Router;
 use axum::http::{HeaderValue, header};
-use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::accounts::Permission;
+use crate::http::Access::{Public, Staff};
+use crate::http::Routes;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    let readers = Router::new()
-        .route("/support", get(pages::show).post(pages::start))
-        .route("/support/thanks", get(pages::thanks))
-        .route("/support/cancelled", get(pages::cancelled))
-        .route("/support/manage", get(pages::manage))
-        .route("/stripe/webhook", post(pages::webhook))
-        .route("/newsroom/donations", get(desk::show))
-        .route("/newsroom/donations/appeal", post(desk::save_appeal))
-        .route("/newsroom/donations/campaigns", post(desk::create_campaign))
-        .route("/newsroom/donations/list", get(desk::list))
-        .route("/newsroom/donations.csv", get(desk::csv))
-        .route("/newsroom/donations/rebuild", post(desk::rebuild))
+pub fn routes(state: &AppState) -> Routes {
+    let readers = Routes::new(state)
+        .get("/support", Public, pages::show)
+        .post("/support", Public, pages::start)
+        .get("/support/thanks", Public, pages::thanks)
+        .get("/support/cancelled", Public, pages::cancelled)
+        .get("/support/manage", Public, pages::manage)
+        .post("/stripe/webhook", Public, pages::webhook)
+        .get("/newsroom/donations", Staff(Permission::ViewDonations), desk::show)
+        .post(
+            "/newsroom/donations/appeal",
+            Staff(Permission::ViewDonations),
+            desk::save_appeal,
+        )
+        .post(
+            "/newsroom/donations/campaigns",
+            Staff(Permission::ViewDonations),
+            desk::create_campaign,
+        )
+        .get("/newsroom/donations/list", Staff(Permission::Administer), desk::list)
+        .get("/newsroom/donations.csv", Staff(Permission::Administer), desk::csv)
+        .post(
+            "/newsroom/donations/rebuild",
+            Staff(Permission::Administer),
+            desk::rebuild,
+        )
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("private, no-store"),
         ));
-    readers.route("/support/progress", get(pages::progress))
+    readers.get("/support/progress", Public, pages::progress)
 }

@@ -8,20 +8,19 @@ mod robots;
 mod sitemaps;
 mod syndication;
 
-use axum::Router;
-use axum::routing::get;
-
+use crate::http::Access::Public;
+use crate::http::Routes;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/rss.xml", get(syndication::site_rss))
-        .route("/atom.xml", get(syndication::site_atom))
-        .route("/{section}/rss.xml", get(syndication::section_rss))
-        .route("/{section}/atom.xml", get(syndication::section_atom))
-        .route("/{section}/{slug}/atom.xml", get(syndication::live_blog_atom))
-        .route("/sitemap.xml", get(sitemaps::index))
-        .route("/sitemaps/{file}", get(sitemaps::part))
-        .route("/news-sitemap.xml", get(news::sitemap))
-        .route("/robots.txt", get(robots::show))
+pub fn routes(state: &AppState) -> Routes {
+    Routes::new(state)
+        .get("/rss.xml", Public, syndication::site_rss)
+        .get("/atom.xml", Public, syndication::site_atom)
+        .get("/{section}/rss.xml", Public, syndication::section_rss)
+        .get("/{section}/atom.xml", Public, syndication::section_atom)
+        .get("/{section}/{slug}/atom.xml", Public, syndication::live_blog_atom)
+        .get("/sitemap.xml", Public, sitemaps::index)
+        .get("/sitemaps/{file}", Public, sitemaps::part)
+        .get("/news-sitemap.xml", Public, news::sitemap)
+        .get("/robots.txt", Public, robots::show)
 }

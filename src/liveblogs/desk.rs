@@ -38,6 +38,23 @@ pub struct Row {
     pub key_event: bool,
     pub pinned: bool,
     pub authors: String,
+    /// Whether this journalist may edit or delete it.
+    pub editable: bool,
+}
+
+/// What the journalist's role lets them do on the desk (`write::may_write` decides).
+pub struct Rights {
+    pub edit_all: bool,
+    pub mark_key_events: bool,
+}
+
+impl Rights {
+    fn of(who: &CurrentStaff) -> Self {
+        Self {
+            edit_all: who.can(Permission::PublishArticles),
+            mark_key_events: who.can(Permission::SendAlerts),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -52,7 +69,7 @@ struct DeskPage {
     pictures: Vec<Choice>,
     rows: Vec<Row>,
     count: i64,
-    can_end: bool,
+    rights: Rights,
 }
 
 #[derive(Template)]
@@ -68,6 +85,7 @@ struct EntryPage {
     pictures: Vec<Choice>,
     /// Someone saved first: what the entry says now.
     conflict: Option<String>,
+    rights: Rights,
 }
 
 impl DeskPage {
@@ -126,6 +144,7 @@ async fn desk(
     let listed: Vec<Entry> = entries::latest(db, blog.id, LISTED).await?;
     let ids: Vec<uuid::Uuid> = listed.iter().map(|e| e.id).collect();
     let mut names = entries::authors_of(db, &ids).await?;
+    let rights = Rights::of(who);
     let rows = listed
         .iter()
         .map(|e| Row {
@@ -134,6 +153,7 @@ async fn desk(
             label: e.label(),
             key_event: e.key_event,
             pinned: e.pinned,
+            editable: rights.edit_all || e.posted_by == Some(who.staff.id),
             authors: names
                 .remove(&e.id)
                 .unwrap_or_default()
@@ -155,7 +175,7 @@ async fn desk(
         pictures,
         rows,
         count: entries::count(db, blog.id).await?,
-        can_end: who.can(Permission::PublishArticles),
+        rights,
         blog,
     }
     .render()?)
@@ -208,7 +228,6 @@ pub async fn show(
     Path(id): Path<ArticleId>,
     Query(done): Query<Done>,
 ) -> AppResult<Html<String>> {
-    who.require(Permission::WriteArticles)?;
     let blog = write::live_blog(&state, id).await?;
     let notice = match done.done.as_str() {
         "posted" => Some("Posted. It is live on the page."),
@@ -237,7 +256,6 @@ pub async fn post(
     headers: HeaderMap,
     form: FormFields,
 ) -> AppResult<Response> {
-    who.require(Permission::WriteArticles)?;
     let blog = write::live_blog(&state, id).await?;
     let result = match draft_from(&form) {
         Ok(draft) => write::post(&state, &who, &blog, draft).await,
@@ -257,10 +275,11 @@ pub async fn post(
         }
         Ok(_) => Ok(Redirect::to(&desk_url(id, "posted")).into_response()),
         Err(err) if crate::web::wants_json(&headers) => Err(err),
-        Err(AppError::Invalid { field, message }) => {
+        Err(err @ (AppError::Invalid { .. } | AppError::Forbidden(_))) => {
             // The journalist's words stay in the composer, with what to fix.
-            let page = desk(&state, &who, blog, form, Some((field, message)), None).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page)).into_response())
+            let status = err.status();
+            let page = desk(&state, &who, blog, form, Some(field_error(err)), None).await?;
+            Ok((status, Html(page)).into_response())
         }
         Err(err) => Err(err),
     }
@@ -287,6 +306,7 @@ async fn entry_page(
         authors,
         pictures,
         conflict,
+        rights: Rights::of(who),
         blog,
     }
     .render()?)
@@ -318,12 +338,19 @@ async fn find(state: &AppState, blog: &Article, entry: uuid::Uuid) -> AppResult<
         .ok_or(AppError::NotFound)
 }
 
+/// A problem to show beside the form: a field's, or a refusal shown at the text.
+fn field_error(err: AppError) -> (String, String) {
+    match err {
+        AppError::Invalid { field, message } => (field, message),
+        other => ("body".to_owned(), other.report().detail),
+    }
+}
+
 pub async fn edit_form(
     State(state): State<AppState>,
     who: CurrentStaff,
     Path((id, entry)): Path<(ArticleId, uuid::Uuid)>,
 ) -> AppResult<Html<String>> {
-    who.require(Permission::WriteArticles)?;
     let blog = write::live_blog(&state, id).await?;
     let entry = find(&state, &blog, entry).await?;
     let form = stored_form(&state, &entry).await?;
@@ -336,7 +363,6 @@ pub async fn update(
     Path((id, entry)): Path<(ArticleId, uuid::Uuid)>,
     form: FormFields,
 ) -> AppResult<Response> {
-    who.require(Permission::WriteArticles)?;
     let blog = write::live_blog(&state, id).await?;
     let version: i64 = form.get("version").parse().unwrap_or(0);
     let result = match draft_from(&form) {
@@ -351,12 +377,13 @@ pub async fn update(
             let page = entry_page(&state, &who, blog, &current, form, None, Some(now)).await?;
             Ok((StatusCode::CONFLICT, Html(page)).into_response())
         }
-        Err(EditError::Failed(AppError::Invalid { field, message })) => {
+        Err(EditError::Failed(err @ (AppError::Invalid { .. } | AppError::Forbidden(_)))) => {
+            let status = err.status();
             let current = find(&state, &blog, entry).await?;
             let mut page_entry = current.clone();
             page_entry.version = version;
-            let page = entry_page(&state, &who, blog, &page_entry, form, Some((field, message)), None).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page)).into_response())
+            let page = entry_page(&state, &who, blog, &page_entry, form, Some(field_error(err)), None).await?;
+            Ok((status, Html(page)).into_response())
         }
         Err(EditError::Failed(err)) => Err(err),
     }
@@ -367,7 +394,6 @@ pub async fn delete(
     who: CurrentStaff,
     Path((id, entry)): Path<(ArticleId, uuid::Uuid)>,
 ) -> AppResult<Redirect> {
-    who.require(Permission::WriteArticles)?;
     let blog = write::live_blog(&state, id).await?;
     write::delete(&state, &who, &blog, entry).await?;
     Ok(Redirect::to(&desk_url(id, "deleted")))
@@ -379,7 +405,6 @@ pub async fn pin(
     Path((id, entry)): Path<(ArticleId, uuid::Uuid)>,
     form: FormFields,
 ) -> AppResult<Redirect> {
-    who.require(Permission::WriteArticles)?;
     let blog = write::live_blog(&state, id).await?;
     let pinned = form.get("pinned") == "on";
     write::set_pinned(&state, &who, &blog, entry, pinned).await?;
@@ -392,7 +417,6 @@ pub async fn end(
     Path(id): Path<ArticleId>,
     form: FormFields,
 ) -> AppResult<Redirect> {
-    who.require(Permission::PublishArticles)?;
     let blog = write::live_blog(&state, id).await?;
     let ended = form.get("ended") == "on";
     write::set_ended(&state, &who, &blog, ended).await?;

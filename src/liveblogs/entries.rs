@@ -24,6 +24,8 @@ pub struct Entry {
     pub posted_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: i64,
+    /// The staff member who posted it.
+    pub posted_by: Option<uuid::Uuid>,
     pub image_id: Option<ImageId>,
     pub image_alt: Option<String>,
     pub image_caption: Option<String>,
@@ -62,7 +64,7 @@ impl Entry {
 }
 
 const SELECT: &str = "SELECT e.id, e.article_id, e.title, e.body, e.key_event, e.pinned, e.posted_at, e.updated_at,
-        e.version, e.image_id, i.alt AS image_alt, i.caption AS image_caption, i.credit AS image_credit,
+        e.version, e.posted_by, e.image_id, i.alt AS image_alt, i.caption AS image_caption, i.credit AS image_credit,
         i.width AS image_width, i.height AS image_height, i.widths AS image_widths
     FROM liveblog_entries e LEFT JOIN images i ON i.id = e.image_id";
 

@@ -10,29 +10,57 @@ pub mod live;
 pub mod view;
 pub mod write;
 
-use axum::Router;
 use axum::http::{HeaderValue, header};
-use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::accounts::Permission;
+use crate::http::Access::{Public, Staff};
+use crate::http::Routes;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    let desk = Router::new()
-        .route("/newsroom/articles/{id}/live", get(desk::show).post(desk::post))
-        .route("/newsroom/articles/{id}/live/end", post(desk::end))
-        .route(
-            "/newsroom/articles/{id}/live/{entry}",
-            get(desk::edit_form).post(desk::update),
+pub fn routes(state: &AppState) -> Routes {
+    let desk = Routes::new(state)
+        .get(
+            "/newsroom/articles/{id}/live",
+            Staff(Permission::WriteArticles),
+            desk::show,
         )
-        .route("/newsroom/articles/{id}/live/{entry}/pin", post(desk::pin))
-        .route("/newsroom/articles/{id}/live/{entry}/delete", post(desk::delete))
+        .post(
+            "/newsroom/articles/{id}/live",
+            Staff(Permission::WriteArticles),
+            desk::post,
+        )
+        .post(
+            "/newsroom/articles/{id}/live/end",
+            Staff(Permission::PublishArticles),
+            desk::end,
+        )
+        .get(
+            "/newsroom/articles/{id}/live/{entry}",
+            Staff(Permission::WriteArticles),
+            desk::edit_form,
+        )
+        .post(
+            "/newsroom/articles/{id}/live/{entry}",
+            Staff(Permission::WriteArticles),
+            desk::update,
+        )
+        .post(
+            "/newsroom/articles/{id}/live/{entry}/pin",
+            Staff(Permission::PublishArticles),
+            desk::pin,
+        )
+        .post(
+            "/newsroom/articles/{id}/live/{entry}/delete",
+            Staff(Permission::WriteArticles),
+            desk::delete,
+        )
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ));
-    Router::new()
-        .route("/live/entries/{article}", get(live::stream))
-        .route("/{section}/{slug}/entries/{entry}", get(view::open_entry))
+    Routes::new(state)
+        .get("/live/entries/{article}", Public, live::stream)
+        .get("/{section}/{slug}/entries/{entry}", Public, view::open_entry)
         .merge(desk)
 }

@@ -3,7 +3,7 @@
 //! reopening. Every change is announced, so open pages on every instance
 //! update, and a new key event alerts the readers who follow the blog.
 
-use crate::accounts::CurrentStaff;
+use crate::accounts::{CurrentStaff, Permission};
 use crate::alerts;
 use crate::articles::{Article, ArticleKind, Status};
 use crate::audit::Target;
@@ -62,6 +62,31 @@ impl EntryDraft {
     }
 }
 
+/// Writers post updates and change their own; another journalist's update,
+/// and which update is pinned, are an editor's to change; marking a key
+/// event alerts the blog's followers, so it follows the alert permission.
+fn may_write(who: &CurrentStaff, current: Option<&Entry>, draft: Option<&EntryDraft>) -> Result<(), AppError> {
+    let refuse = |message: &str| Err(AppError::Forbidden(message.to_owned()));
+    if let Some(entry) = current
+        && entry.posted_by != Some(who.staff.id)
+        && !who.can(Permission::PublishArticles)
+    {
+        return refuse("This update was posted by someone else: only an editor can change or delete it.");
+    }
+    if let Some(draft) = draft {
+        if draft.key_event && !current.is_some_and(|e| e.key_event) && !who.can(Permission::SendAlerts) {
+            return refuse(
+                "Marking a key event sends an alert to the blog's followers, which your role does not allow: \
+                 post it unmarked and ask an editor to mark it.",
+            );
+        }
+        if draft.pinned != current.is_some_and(|e| e.pinned) && !who.can(Permission::PublishArticles) {
+            return refuse("Only an editor can pin or unpin an update.");
+        }
+    }
+    Ok(())
+}
+
 /// The live blog an entry is written to: it must exist and be a live blog.
 pub async fn live_blog(state: &AppState, id: ArticleId) -> Result<Article, AppError> {
     let article = crate::articles::queries::by_id(&state.db, id)
@@ -83,6 +108,7 @@ pub async fn post(
     mut draft: EntryDraft,
 ) -> Result<Entry, AppError> {
     draft.check()?;
+    may_write(who, None, Some(&draft))?;
     check_picture(state, draft.image).await?;
     if blog.live_ended_at.is_some() {
         return Err(invalid("body", "This live blog has ended: reopen it to post again."));
@@ -176,8 +202,9 @@ pub async fn edit(
     mut draft: EntryDraft,
 ) -> Result<Entry, EditError> {
     draft.check()?;
-    check_picture(state, draft.image).await?;
     let current = entry_of(state, blog, entry).await?;
+    may_write(who, Some(&current), Some(&draft))?;
+    check_picture(state, draft.image).await?;
     if current.version != expected_version {
         return Err(EditError::Conflict(Box::new(current)));
     }
@@ -226,6 +253,7 @@ pub async fn edit(
 
 pub async fn delete(state: &AppState, who: &CurrentStaff, blog: &Article, entry: uuid::Uuid) -> Result<(), AppError> {
     let current = entry_of(state, blog, entry).await?;
+    may_write(who, Some(&current), None)?;
     let mut tx = state.db.begin().await?;
     sql("DELETE FROM liveblog_entries WHERE id = $1")
         .bind(entry)

@@ -7,19 +7,18 @@ mod view;
 pub use store::{ImageText, WIDTHS, store, store_picture};
 pub use view::{Figure, FigureView, ImageView, image_view, words_of};
 
-use std::path::Path;
-
-use axum::Router;
 use axum::http::{HeaderValue, header};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::http::{Access, Routes};
 use crate::state::AppState;
 
-pub fn router(media_dir: &Path) -> Router<AppState> {
-    let files = ServeDir::new(media_dir).call_fallback_on_method_not_allowed(false);
-    Router::new().nest_service(
+pub fn routes(state: &AppState) -> Routes {
+    let files = ServeDir::new(&state.settings.media.dir).call_fallback_on_method_not_allowed(false);
+    Routes::new(state).files(
         "/media",
+        Access::Public,
         tower::ServiceBuilder::new()
             .layer(SetResponseHeaderLayer::if_not_present(
                 header::CACHE_CONTROL,

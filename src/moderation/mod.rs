@@ -7,20 +7,42 @@ mod filters;
 mod queue;
 mod readers;
 
-use axum::Router;
 use axum::http::{HeaderValue, header};
-use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::accounts::Permission;
+use crate::http::Access::Staff;
+use crate::http::Routes;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/newsroom/moderation", get(queue::show))
-        .route("/newsroom/moderation/comments/{id}/{decision}", post(queue::decide))
-        .route("/newsroom/moderation/filters", get(filters::show).post(filters::save))
-        .route("/newsroom/moderation/readers/{id}", get(readers::show))
-        .route("/newsroom/moderation/readers/{id}/sanction", post(readers::sanction))
+pub fn routes(state: &AppState) -> Routes {
+    Routes::new(state)
+        .get("/newsroom/moderation", Staff(Permission::ModerateComments), queue::show)
+        .post(
+            "/newsroom/moderation/comments/{id}/{decision}",
+            Staff(Permission::ModerateComments),
+            queue::decide,
+        )
+        .get(
+            "/newsroom/moderation/filters",
+            Staff(Permission::ModerateComments),
+            filters::show,
+        )
+        .post(
+            "/newsroom/moderation/filters",
+            Staff(Permission::ModerateComments),
+            filters::save,
+        )
+        .get(
+            "/newsroom/moderation/readers/{id}",
+            Staff(Permission::ModerateComments),
+            readers::show,
+        )
+        .post(
+            "/newsroom/moderation/readers/{id}/sanction",
+            Staff(Permission::ModerateComments),
+            readers::sanction,
+        )
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),

@@ -15,60 +15,131 @@ mod sections;
 mod staff;
 mod tags;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
-use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::accounts::Permission;
+use crate::http::Access::{Public, Staff, StaffKeepingForm};
+use crate::http::Routes;
 use crate::state::AppState;
 
 use self::articles::{actions, editor, history, list, preview, save};
 
 pub use login::secure as secure_cookies;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/newsroom", get(list::show))
-        .route("/newsroom/login", get(login::form).post(login::submit))
-        .route("/newsroom/logout", post(login::logout))
-        .route("/newsroom/account", get(account::show))
-        .route("/newsroom/account/sessions", post(account::end_session))
-        .route(
+pub fn routes(state: &AppState) -> Routes {
+    Routes::new(state)
+        .get("/newsroom", Staff(Permission::WriteArticles), list::show)
+        .get("/newsroom/login", Public, login::form)
+        .post("/newsroom/login", Public, login::submit)
+        .post("/newsroom/logout", Staff(Permission::OwnAccount), login::logout)
+        .get("/newsroom/account", Staff(Permission::OwnAccount), account::show)
+        .post(
+            "/newsroom/account/sessions",
+            Staff(Permission::OwnAccount),
+            account::end_session,
+        )
+        .get(
             "/newsroom/account/tokens",
-            get(api_keys::tokens).post(api_keys::create_token),
+            Staff(Permission::OwnAccount),
+            api_keys::tokens,
         )
-        .route("/newsroom/account/tokens/{id}/revoke", post(api_keys::revoke_token))
-        .route("/newsroom/articles/new", get(editor::new))
-        .route("/newsroom/articles", post(save::create))
-        .route("/newsroom/articles/preview", post(preview::show))
-        .route("/newsroom/articles/{id}", post(save::update))
-        .route("/newsroom/articles/{id}/edit", get(editor::edit))
-        .route("/newsroom/articles/{id}/history", get(history::list))
-        .route("/newsroom/articles/{id}/history/{version}", get(history::show))
-        .route(
+        .post(
+            "/newsroom/account/tokens",
+            Staff(Permission::OwnAccount),
+            api_keys::create_token,
+        )
+        .post(
+            "/newsroom/account/tokens/{id}/revoke",
+            Staff(Permission::OwnAccount),
+            api_keys::revoke_token,
+        )
+        .get("/newsroom/articles/new", Staff(Permission::WriteArticles), editor::new)
+        .post(
+            "/newsroom/articles",
+            StaffKeepingForm(Permission::WriteArticles),
+            save::create,
+        )
+        .post(
+            "/newsroom/articles/preview",
+            Staff(Permission::WriteArticles),
+            preview::show,
+        )
+        .post(
+            "/newsroom/articles/{id}",
+            StaffKeepingForm(Permission::WriteArticles),
+            save::update,
+        )
+        .get(
+            "/newsroom/articles/{id}/edit",
+            Staff(Permission::WriteArticles),
+            editor::edit,
+        )
+        .get(
+            "/newsroom/articles/{id}/history",
+            Staff(Permission::WriteArticles),
+            history::list,
+        )
+        .get(
+            "/newsroom/articles/{id}/history/{version}",
+            Staff(Permission::WriteArticles),
+            history::show,
+        )
+        .post(
             "/newsroom/articles/{id}/history/{version}/restore",
-            post(history::restore),
+            Staff(Permission::PublishArticles),
+            history::restore,
         )
-        .route("/newsroom/articles/{id}/notes", post(actions::add_note))
-        .route("/newsroom/articles/{id}/unpublish", post(actions::unpublish))
-        .route("/newsroom/images", get(images::show).post(images::upload))
-        .route("/newsroom/sections", get(sections::show).post(sections::create))
-        .route("/newsroom/sections/{id}", post(sections::update))
-        .route("/newsroom/tags", get(tags::show))
-        .route("/newsroom/tags/{id}", post(tags::rename))
-        .route("/newsroom/authors", get(authors::show).post(authors::create))
-        .route("/newsroom/authors/{id}", post(authors::update))
-        .route("/newsroom/staff", get(staff::show))
-        .route("/newsroom/staff/invite", post(staff::invite))
-        .route("/newsroom/staff/{id}", post(staff::update))
-        .route("/newsroom/invite/{token}", get(staff::accept_form).post(staff::accept))
-        .route("/newsroom/audit", get(audit_log::show))
-        .route(
+        .post(
+            "/newsroom/articles/{id}/notes",
+            Staff(Permission::PublishArticles),
+            actions::add_note,
+        )
+        .post(
+            "/newsroom/articles/{id}/unpublish",
+            Staff(Permission::PublishArticles),
+            actions::unpublish,
+        )
+        .get("/newsroom/images", Staff(Permission::WriteArticles), images::show)
+        .post("/newsroom/images", Staff(Permission::WriteArticles), images::upload)
+        .get("/newsroom/sections", Staff(Permission::Administer), sections::show)
+        .post("/newsroom/sections", Staff(Permission::Administer), sections::create)
+        .post(
+            "/newsroom/sections/{id}",
+            Staff(Permission::Administer),
+            sections::update,
+        )
+        .get("/newsroom/tags", Staff(Permission::ManageTaxonomy), tags::show)
+        .post("/newsroom/tags/{id}", Staff(Permission::ManageTaxonomy), tags::rename)
+        .get("/newsroom/authors", Staff(Permission::ManageTaxonomy), authors::show)
+        .post("/newsroom/authors", Staff(Permission::ManageTaxonomy), authors::create)
+        .post(
+            "/newsroom/authors/{id}",
+            Staff(Permission::ManageTaxonomy),
+            authors::update,
+        )
+        .get("/newsroom/staff", Staff(Permission::Administer), staff::show)
+        .post("/newsroom/staff/invite", Staff(Permission::Administer), staff::invite)
+        .post("/newsroom/staff/{id}", Staff(Permission::Administer), staff::update)
+        .get("/newsroom/invite/{token}", Public, staff::accept_form)
+        .post("/newsroom/invite/{token}", Public, staff::accept)
+        .get("/newsroom/audit", Staff(Permission::Administer), audit_log::show)
+        .get(
             "/newsroom/api-keys",
-            get(api_keys::content_keys).post(api_keys::create_content_key),
+            Staff(Permission::Administer),
+            api_keys::content_keys,
         )
-        .route("/newsroom/api-keys/{id}/revoke", post(api_keys::revoke_content_key))
+        .post(
+            "/newsroom/api-keys",
+            Staff(Permission::Administer),
+            api_keys::create_content_key,
+        )
+        .post(
+            "/newsroom/api-keys/{id}/revoke",
+            Staff(Permission::Administer),
+            api_keys::revoke_content_key,
+        )
         // Pictures come through here; the upload reader enforces its own, named limit.
         .layer(DefaultBodyLimit::max(save::MAX_PICTURE_BYTES + 1024 * 1024))
         .layer(SetResponseHeaderLayer::overriding(

@@ -5,14 +5,13 @@ pub mod backup;
 pub mod health;
 pub mod metrics;
 
-use axum::Router;
-use axum::routing::get;
-
+use crate::http::Access::Public;
+use crate::http::Routes;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(health::live))
-        .route("/readyz", get(health::ready))
-        .route("/metrics", get(metrics::show))
+pub fn routes(state: &AppState) -> Routes {
+    Routes::new(state)
+        .get("/healthz", Public, health::live)
+        .get("/readyz", Public, health::ready)
+        .get("/metrics", Public, metrics::show)
 }

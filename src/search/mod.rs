@@ -6,17 +6,17 @@ pub mod find;
 pub mod page;
 pub mod terms;
 
-use axum::Router;
 use axum::http::{HeaderValue, header};
-use axum::routing::get;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::http::Access::Public;
+use crate::http::Routes;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/search", get(page::show))
-        .route("/search.json", get(page::json))
+pub fn routes(state: &AppState) -> Routes {
+    Routes::new(state)
+        .get("/search", Public, page::show)
+        .get("/search.json", Public, page::json)
         // Fresh within seconds of publishing, so kept briefly at most.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,

@@ -12,15 +12,14 @@ mod tag;
 
 pub use model::{Author, RESERVED_SLUGS, Section, Tag};
 
-use axum::Router;
-use axum::routing::get;
-
+use crate::http::Access::Public;
+use crate::http::Routes;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home::show))
-        .route("/{section}", get(section::show))
-        .route("/tag/{slug}", get(tag::show))
-        .route("/author/{slug}", get(author::show))
+pub fn routes(state: &AppState) -> Routes {
+    Routes::new(state)
+        .get("/", Public, home::show)
+        .get("/{section}", Public, section::show)
+        .get("/tag/{slug}", Public, tag::show)
+        .get("/author/{slug}", Public, author::show)
 }

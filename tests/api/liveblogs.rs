@@ -33,17 +33,17 @@ async fn post_entry(session: &Session<'_>, blog: &str, fields: &[(&str, &str)]) 
 async fn updates_posted_at_the_desk_appear_newest_first_with_key_events_and_the_pinned_one_on_top() {
     let app = spawn_app().await;
     let blog = app.live_blog().await.to_string();
-    let (_, writer) = app.signed_in(Role::Writer).await;
+    let (_, editor) = app.signed_in(Role::Editor).await;
     assert!(app.page("/world/live").await.contains("No updates yet"));
 
     post_entry(
-        &writer,
+        &editor,
         &blog,
         &[("body", "Good morning, and welcome."), ("pinned", "on")],
     )
     .await;
     post_entry(
-        &writer,
+        &editor,
         &blog,
         &[
             ("title", "Bridge reopens to traffic"),
@@ -53,7 +53,7 @@ async fn updates_posted_at_the_desk_appear_newest_first_with_key_events_and_the_
     )
     .await;
     post_entry(
-        &writer,
+        &editor,
         &blog,
         &[("body", "Queues are forming on the western approach.")],
     )
@@ -103,14 +103,14 @@ async fn updates_posted_at_the_desk_appear_newest_first_with_key_events_and_the_
 async fn open_pages_hear_of_new_edited_and_deleted_updates_at_once() {
     let app = spawn_app().await;
     let blog = app.live_blog().await.to_string();
-    let (_, writer) = app.signed_in(Role::Writer).await;
+    let (_, editor) = app.signed_in(Role::Editor).await;
     let page = app.page("/world/live").await;
     let stream = format!("/live/entries/{blog}");
     assert!(page.contains(&format!("data-live=\"{stream}\"")), "the page listens");
     let mut events = app.events(&stream).await;
 
     let id = post_entry(
-        &writer,
+        &editor,
         &blog,
         &[("body", "Sirens in the city centre."), ("key_event", "on")],
     )
@@ -122,8 +122,8 @@ async fn open_pages_hear_of_new_edited_and_deleted_updates_at_once() {
     assert!(posted["top"].as_str().unwrap().contains("Key events"));
     assert_eq!(posted["count"], 1);
 
-    let edit = writer.page(&format!("/newsroom/articles/{blog}/live/{id}")).await;
-    let response = writer
+    let edit = editor.page(&format!("/newsroom/articles/{blog}/live/{id}")).await;
+    let response = editor
         .post(
             &format!("/newsroom/articles/{blog}/live/{id}"),
             &[
@@ -141,7 +141,7 @@ async fn open_pages_hear_of_new_edited_and_deleted_updates_at_once() {
         "no longer a key event"
     );
 
-    let response = writer
+    let response = editor
         .post(&format!("/newsroom/articles/{blog}/live/{id}/delete"), &[])
         .await;
     assert_eq!(response.status(), 303);
@@ -331,10 +331,10 @@ async fn readers_following_a_live_blog_get_an_alert_for_each_new_key_event_once(
     let (_, breaking_only) = push.subscribe(&[]);
     app.subscribe_push(&subscription, &[&format!("liveblog:{blog}")]).await;
     app.subscribe_push(&breaking_only, &["breaking"]).await;
-    let (_, writer) = app.signed_in(Role::Writer).await;
-    post_entry(&writer, &blog, &[("body", "Not a key event.")]).await;
+    let (_, editor) = app.signed_in(Role::Editor).await;
+    post_entry(&editor, &blog, &[("body", "Not a key event.")]).await;
     let key = post_entry(
-        &writer,
+        &editor,
         &blog,
         &[
             ("title", "Ceasefire announced"),
@@ -352,8 +352,8 @@ async fn readers_following_a_live_blog_get_an_alert_for_each_new_key_event_once(
     assert_eq!(received[0].message["url"], format!("/world/live/entries/{key}"));
 
     // Editing the key event again does not alert twice.
-    let form = writer.page(&format!("/newsroom/articles/{blog}/live/{key}")).await;
-    writer
+    let form = editor.page(&format!("/newsroom/articles/{blog}/live/{key}")).await;
+    editor
         .post(
             &format!("/newsroom/articles/{blog}/live/{key}"),
             &[
@@ -366,8 +366,8 @@ async fn readers_following_a_live_blog_get_an_alert_for_each_new_key_event_once(
         .await;
     // Nor does unmarking and marking it again.
     for key_event in ["", "on"] {
-        let form = writer.page(&format!("/newsroom/articles/{blog}/live/{key}")).await;
-        let response = writer
+        let form = editor.page(&format!("/newsroom/articles/{blog}/live/{key}")).await;
+        let response = editor
             .post(
                 &format!("/newsroom/articles/{blog}/live/{key}"),
                 &[
@@ -402,4 +402,74 @@ async fn an_update_posted_through_one_instance_reaches_readers_connected_to_anot
         b.page("/world/live").await.contains("Posted through instance A."),
         "no stale page on B"
     );
+}
+
+#[tokio::test]
+async fn a_writer_changes_only_their_own_updates_and_leaves_pins_and_key_events_to_editors() {
+    let app = spawn_app().await;
+    let blog = app.live_blog().await.to_string();
+    let (_, editor) = app.signed_in(Role::Editor).await;
+    let (_, writer) = app.signed_in(Role::Writer).await;
+    let editors = post_entry(&editor, &blog, &[("body", "The editor own words.")]).await;
+    let own = post_entry(&writer, &blog, &[("body", "The writer first draft.")]).await;
+
+    // Their own update: edited and deleted like any journalist's.
+    let form = writer.page(&format!("/newsroom/articles/{blog}/live/{own}")).await;
+    let edited = writer
+        .post(
+            &format!("/newsroom/articles/{blog}/live/{own}"),
+            &[("version", &version_on(&form)), ("body", "The writer better words.")],
+        )
+        .await;
+    assert_eq!(edited.status(), 303);
+
+    // The editor's: neither edited, deleted nor pinned, and nothing changes.
+    let form = editor.page(&format!("/newsroom/articles/{blog}/live/{editors}")).await;
+    let hijack = writer
+        .post(
+            &format!("/newsroom/articles/{blog}/live/{editors}"),
+            &[("version", &version_on(&form)), ("body", "Words put in another mouth.")],
+        )
+        .await;
+    assert_eq!(hijack.status(), 403);
+    assert!(
+        hijack.text().await.unwrap().contains("Words put in another mouth."),
+        "their text is kept"
+    );
+    for action in ["delete", "pin"] {
+        let refused = writer
+            .post(
+                &format!("/newsroom/articles/{blog}/live/{editors}/{action}"),
+                &[("pinned", "on")],
+            )
+            .await;
+        assert_eq!(refused.status(), 403, "{action}");
+    }
+
+    // A key event alerts the blog's followers: that follows the alert permission.
+    let key = writer
+        .post(
+            &format!("/newsroom/articles/{blog}/live"),
+            &[
+                ("title", "Breaking"),
+                ("body", "A key event from a writer"),
+                ("key_event", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(key.status(), 403);
+    let page = key.text().await.unwrap();
+    assert!(
+        page.contains("A key event from a writer"),
+        "the composer keeps the text"
+    );
+    assert!(page.contains("ask an editor"));
+    let desk = writer.page(&format!("/newsroom/articles/{blog}/live")).await;
+    assert!(!desk.contains("id=\"e-key_event\""), "no key-event box for writers");
+
+    let public = app.page("/world/live").await;
+    assert!(public.contains("The editor own words."));
+    assert!(public.contains("The writer better words."));
+    assert!(!public.contains("Words put in another mouth."));
+    assert!(!public.contains("A key event from a writer"));
 }

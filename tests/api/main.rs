@@ -6,6 +6,7 @@
 mod support;
 
 mod alerts;
+mod architecture;
 mod article_page;
 mod caching;
 mod comments;
@@ -23,6 +24,7 @@ mod newsroom_access;
 mod newsroom_api;
 mod newsroom_editing;
 mod operations;
+mod permissions;
 mod readers;
 mod search;
 mod startup;

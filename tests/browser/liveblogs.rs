@@ -10,9 +10,9 @@ use crate::support::spawn_app;
 async fn a_reader_sees_updates_arrive_and_one_who_scrolled_down_gets_a_new_updates_button_instead() {
     let app = spawn_app().await;
     let blog = app.live_blog().await;
-    let writer = app.member(Role::Writer).await;
+    let editor = app.member(Role::Editor).await;
     let desk = Browser::open(&app).await;
-    desk.sign_in(&writer.email, PASSWORD).await;
+    desk.sign_in(&editor.email, PASSWORD).await;
     desk.visit(&format!("/newsroom/articles/{blog}/live")).await;
 
     let reader = Browser::open(&app).await;
@@ -157,9 +157,9 @@ async fn a_reader_whose_connection_dropped_catches_up_with_edits_and_deletions()
     let home = app.address.trim_start_matches("http://").to_owned();
     let app = app.restart_on("127.0.0.1:0").await;
     {
-        let (_, writer) = app.signed_in(Role::Writer).await;
-        let form = writer.page(&format!("{desk}/{shelling}")).await;
-        let edited = writer
+        let (_, editor) = app.signed_in(Role::Editor).await;
+        let form = editor.page(&format!("{desk}/{shelling}")).await;
+        let edited = editor
             .post(
                 &format!("{desk}/{shelling}"),
                 &[
@@ -169,8 +169,8 @@ async fn a_reader_whose_connection_dropped_catches_up_with_edits_and_deletions()
             )
             .await;
         assert_eq!(edited.status(), 303);
-        assert_eq!(writer.post(&format!("{desk}/{power}/delete"), &[]).await.status(), 303);
-        let posted = writer
+        assert_eq!(editor.post(&format!("{desk}/{power}/delete"), &[]).await.status(), 303);
+        let posted = editor
             .post(&desk, &[("body", "Schools will stay shut tomorrow.")])
             .await;
         assert_eq!(posted.status(), 303);

@@ -123,6 +123,32 @@ impl Session<'_> {
             .expect("the request is answered")
     }
 
+    /// Saves a new draft through the editor and returns its id.
+    pub async fn draft(&self, section: broadsheet::domain::SectionId, headline: &str) -> broadsheet::domain::ArticleId {
+        let section = section.to_string();
+        let response = self
+            .post_multipart(
+                "/newsroom/articles",
+                &[
+                    ("headline", headline),
+                    ("body", "First paragraph."),
+                    ("section", &section),
+                    ("action", "save"),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(response.status(), 303, "the draft is saved");
+        let location = response.headers()["location"].to_str().unwrap();
+        location
+            .trim_start_matches("/newsroom/articles/")
+            .split('/')
+            .next()
+            .unwrap()
+            .parse()
+            .expect("the editor's address names the article")
+    }
+
     /// Creates a personal Admin API token through the account page.
     pub async fn api_token(&self) -> String {
         let page = self

@@ -10,38 +10,39 @@ mod reset;
 mod settings;
 mod signin;
 
-use axum::Router;
 use axum::http::{HeaderValue, header};
-use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::http::Access::{Public, Reader};
+use crate::http::Routes;
 use crate::state::AppState;
 
 pub use page::AccountPage;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/account", get(settings::show))
-        .route("/account/me", get(me::show))
-        .route("/account/register", get(register::form).post(register::submit))
-        .route("/account/login", get(signin::form).post(signin::with_password))
-        .route("/account/login/email", post(signin::send_link))
-        .route("/account/login/code", post(signin::with_code))
-        .route("/account/login/link/{token}", get(signin::with_link))
-        .route("/account/logout", post(signin::logout))
-        .route("/account/verify/{token}", get(email::verify))
-        .route("/account/verify", post(email::resend))
-        .route("/account/email", post(email::change))
-        .route("/account/email/confirm/{token}", get(email::confirm_change))
-        .route("/account/password/forgot", get(reset::forgot_form).post(reset::forgot))
-        .route(
-            "/account/password/reset/{token}",
-            get(reset::reset_form).post(reset::reset),
-        )
-        .route("/account/password", post(settings::change_password))
-        .route("/account/profile", post(settings::update_profile))
-        .route("/account/data", get(settings::download))
-        .route("/account/delete", post(settings::delete))
+pub fn routes(state: &AppState) -> Routes {
+    Routes::new(state)
+        .get("/account", Reader, settings::show)
+        .get("/account/me", Public, me::show)
+        .get("/account/register", Public, register::form)
+        .post("/account/register", Public, register::submit)
+        .get("/account/login", Public, signin::form)
+        .post("/account/login", Public, signin::with_password)
+        .post("/account/login/email", Public, signin::send_link)
+        .post("/account/login/code", Public, signin::with_code)
+        .get("/account/login/link/{token}", Public, signin::with_link)
+        .post("/account/logout", Public, signin::logout)
+        .get("/account/verify/{token}", Public, email::verify)
+        .post("/account/verify", Reader, email::resend)
+        .post("/account/email", Reader, email::change)
+        .get("/account/email/confirm/{token}", Public, email::confirm_change)
+        .get("/account/password/forgot", Public, reset::forgot_form)
+        .post("/account/password/forgot", Public, reset::forgot)
+        .get("/account/password/reset/{token}", Public, reset::reset_form)
+        .post("/account/password/reset/{token}", Public, reset::reset)
+        .post("/account/password", Reader, settings::change_password)
+        .post("/account/profile", Reader, settings::update_profile)
+        .get("/account/data", Reader, settings::download)
+        .post("/account/delete", Reader, settings::delete)
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),

@@ -214,23 +214,6 @@ pub async fn draw(state: &AppState, who: &CurrentStaff, editor: EditorState) -> 
     Ok(page.render()?)
 }
 
-/// May this person change this article? Editors may change any; writers
-/// their own, until it is scheduled or published.
-pub fn may_edit(who: &CurrentStaff, article: &Article) -> Result<(), AppError> {
-    if who.can(Permission::PublishArticles) {
-        return Ok(());
-    }
-    who.require(Permission::WriteArticles)?;
-    let own = article.created_by == Some(who.staff.id);
-    if own && matches!(article.status(), Status::Draft | Status::Review) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "Writers can change their own drafts and articles in review; an editor handles the rest.".into(),
-        ))
-    }
-}
-
 #[derive(Deserialize)]
 pub struct EditQuery {
     #[serde(default)]
@@ -245,7 +228,6 @@ pub async fn new(
     who: CurrentStaff,
     Query(query): Query<EditQuery>,
 ) -> AppResult<Html<String>> {
-    who.require(Permission::WriteArticles)?;
     let kept = restore(&state, "/newsroom/articles/new", &query.restore).await?;
     let form = match &kept {
         Some(form) => form.clone(),
@@ -275,7 +257,7 @@ pub async fn edit(
     Query(query): Query<EditQuery>,
 ) -> AppResult<Html<String>> {
     let article = queries::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    may_edit(&who, &article)?;
+    crate::articles::rights::may_edit(&who, &article)?;
     let kept = restore(&state, &format!("/newsroom/articles/{id}/edit"), &query.restore).await?;
     let form = match &kept {
         Some(form) => form.clone(),

@@ -46,8 +46,8 @@ pub async fn list(
     who: CurrentStaff,
     Path(id): Path<ArticleId>,
 ) -> AppResult<Html<String>> {
-    who.require(Permission::WriteArticles)?;
     let article = queries::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    crate::articles::rights::may_read_history(&who, &article)?;
     let revisions = revisions::list(&state.db, id)
         .await?
         .into_iter()
@@ -72,8 +72,8 @@ pub async fn show(
     who: CurrentStaff,
     Path((id, version)): Path<(ArticleId, i64)>,
 ) -> AppResult<Html<String>> {
-    who.require(Permission::WriteArticles)?;
     let article = queries::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    crate::articles::rights::may_read_history(&who, &article)?;
     let (revision, content) = revisions::content(&state.db, id, version)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -124,7 +124,6 @@ pub async fn restore(
     who: CurrentStaff,
     Path((id, version)): Path<(ArticleId, i64)>,
 ) -> AppResult<Response> {
-    who.require(Permission::PublishArticles)?;
     let article = queries::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let (_, mut content) = revisions::content(&state.db, id, version)
         .await?

@@ -65,7 +65,6 @@ pub async fn show(
     page: PageNumber,
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> AppResult<Html<String>> {
-    who.require(Permission::WriteArticles)?;
     let query = FormFields::parse(raw.unwrap_or_default().as_bytes());
     let status = Status::parse(query.get("status"));
     let section: Option<SectionId> = query.get("section").parse().ok();

@@ -20,8 +20,9 @@ use crate::state::AppState;
 use crate::web::form::{FormFields, MultipartForm};
 use crate::web::{stash, urlencode};
 
-use super::editor::{Conflict, EditorState, draw, may_edit};
+use super::editor::{Conflict, EditorState, draw};
 use super::form::{FieldErrors, from_content, parse_local_time, to_content};
+use crate::articles::rights::may_edit;
 
 /// The largest picture the editor accepts.
 pub const MAX_PICTURE_BYTES: usize = 20 * 1024 * 1024;
@@ -70,7 +71,6 @@ async fn submit(state: &AppState, who: MaybeStaff, id: Option<ArticleId>, multip
         let next = format!("{edit_path}?restore={token}");
         return Ok(Redirect::to(&format!("/newsroom/login?expired=1&next={}", urlencode(&next))).into_response());
     };
-    who.require(Permission::WriteArticles)?;
     let article = match id {
         Some(id) => {
             let article = queries::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;

@@ -1,11 +1,15 @@
-//! The whole HTTP surface: every domain's router merged, with the layers
-//! that apply to all of them.
+//! The whole HTTP surface: every domain's routes merged, with the layers
+//! that apply to all of them. Routes are added only through [`Routes`],
+//! each with the [`Access`] it needs.
 
 //!
 //! There is no site-wide timeout layer: a page served from the cache costs
 //! microseconds, and a per-request timer measurably slows the hot path. The
 //! work that can be slow (rendering a page, a newsroom action) carries its
 //! own timeout where it happens.
+
+pub mod access;
+pub mod routes;
 
 use std::any::Any;
 
@@ -14,7 +18,6 @@ use axum::body::Body;
 use axum::http::{HeaderValue, Request};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::csrf::{CsrfLayer, ProtectionError};
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
@@ -27,23 +30,37 @@ use crate::{
     site, web,
 };
 
+pub use access::{Access, Caller, Verdict};
+pub use routes::{Routes, Rule};
+
+/// Every domain's routes, merged.
+fn all_routes(state: &AppState) -> Routes {
+    Routes::new(state)
+        .merge(site::routes(state))
+        .merge(articles::routes(state))
+        .merge(feeds::routes(state))
+        .merge(media::routes(state))
+        .merge(newsroom::routes(state))
+        .merge(api::routes(state))
+        .merge(accounts::pages::routes(state))
+        .merge(comments::routes(state))
+        .merge(moderation::routes(state))
+        .merge(alerts::routes(state))
+        .merge(donations::routes(state))
+        .merge(search::routes(state))
+        .merge(liveblogs::routes(state))
+        .merge(ops::routes(state))
+        .get("/static/{file}", Access::Public, web::assets::serve)
+}
+
+/// Every route the site answers, with the access each needs.
+pub fn route_table(state: &AppState) -> Vec<Rule> {
+    all_routes(state).rules().to_vec()
+}
+
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(site::router())
-        .merge(articles::router())
-        .merge(feeds::router())
-        .merge(media::router(&state.settings.media.dir))
-        .merge(newsroom::router())
-        .merge(api::router())
-        .merge(accounts::pages::router())
-        .merge(comments::router())
-        .merge(moderation::router())
-        .merge(alerts::router())
-        .merge(donations::router())
-        .merge(search::router())
-        .merge(liveblogs::router())
-        .merge(ops::router())
-        .route("/static/{file}", get(web::assets::serve))
+    all_routes(&state)
+        .into_router()
         .fallback(not_found)
         // Innermost first: a panic becomes an error report, which is then drawn as a page.
         .layer(CatchPanicLayer::custom(panic_to_error))
