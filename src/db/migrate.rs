@@ -99,6 +99,11 @@ const MIGRATIONS: &[Migration] = &[
             postgres: include_str!("../../migrations/0012_search_recency.postgres.sql"),
         },
     },
+    Migration {
+        version: 13,
+        name: "stripe_event_outcomes",
+        source: Source::Both(include_str!("../../migrations/0013_stripe_event_outcomes.sql")),
+    },
 ];
 
 /// A lock number private to Broadsheet, so instances starting together on one

@@ -3,6 +3,7 @@
 //! the appeal's words; for admins the donation list, its CSV and a rebuild
 //! of the ledger from Stripe's events.
 
+use anyhow::Context;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -52,6 +53,8 @@ struct DonationsPage {
     campaigns: Vec<CampaignView>,
     appeal_text: String,
     is_admin: bool,
+    /// Stripe events that could not be read (shown to admins).
+    unread_events: usize,
     error: Option<String>,
 }
 
@@ -189,6 +192,14 @@ async fn render(
             campaigns,
             appeal_text: appeal::text(db, &state.site.name).await?,
             is_admin: who.can(Permission::Administer),
+            unread_events: if who.can(Permission::Administer) {
+                super::ledger::unread(db, 100)
+                    .await
+                    .context("counting unreadable Stripe events")?
+                    .len()
+            } else {
+                0
+            },
             error,
         }
         .render()?,
@@ -313,6 +324,8 @@ pub struct Row {
 struct ListPage {
     layout: NewsroomLayout,
     rows: Vec<Row>,
+    /// Stripe events that could not be read: (received, event id, type, why).
+    unread: Vec<(String, String, String, String)>,
 }
 
 pub async fn list(State(state): State<AppState>, who: CurrentStaff) -> AppResult<Html<String>> {
@@ -330,8 +343,14 @@ pub async fn list(State(state): State<AppState>, who: CurrentStaff) -> AppResult
             from: d.headline.or(d.campaign).unwrap_or_default(),
         })
         .collect();
+    let unread = super::ledger::unread(&state.db, 100)
+        .await
+        .context("listing unreadable Stripe events")?
+        .into_iter()
+        .map(|e| (state.site.long_time(e.received_at), e.id, e.kind, e.problem))
+        .collect();
     let layout = NewsroomLayout::new(&state, &who, "Donation list", "/newsroom/donations");
-    Ok(Html(ListPage { layout, rows }.render()?))
+    Ok(Html(ListPage { layout, rows, unread }.render()?))
 }
 
 fn csv_field(text: &str) -> String {

@@ -2,55 +2,41 @@
 //! stored as received (its id is the key, so a replay changes nothing) and
 //! applied in the same transaction. Effects are written as absolute values
 //! (a payment's amount, a refund's total) and a status only moves forward in
-//! Stripe's time, so events may come in any order. `rebuild` derives the
-//! whole ledger again from the stored events.
-
-use serde_json::Value;
+//! Stripe's time, so events may come in any order. An event that cannot be
+//! read is stored as failed with the reason, shown to admins, and never
+//! counted as money. `rebuild` derives the whole ledger again from the
+//! stored events (reading failed ones afresh).
 
 use crate::db::{Db, Tx, sql};
 use crate::domain::Timestamp;
 
+use super::events::{Charge, CheckoutMode, HANDLED, Meaning, PaymentStatus, Received};
+use super::money::Money;
 use super::receipts::Sender;
 
-/// The event types that change the ledger; any other is stored and ignored.
-pub const HANDLED: [&str; 5] = [
-    "checkout.session.completed",
-    "invoice.paid",
-    "invoice.payment_failed",
-    "customer.subscription.deleted",
-    "charge.refunded",
-];
-
-pub struct Event {
-    pub id: String,
-    pub kind: String,
-    pub created: i64,
-    pub object: Value,
+/// What became of a stored event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// It changed the ledger.
+    Applied,
+    /// A type the ledger does not use, or about no donation of ours.
+    Ignored,
+    /// It could not be read; its problem says why.
+    Failed,
 }
 
-impl Event {
-    pub fn parse(body: &[u8]) -> Option<Self> {
-        let value: Value = serde_json::from_slice(body).ok()?;
-        Some(Self {
-            id: value["id"].as_str()?.to_owned(),
-            kind: value["type"].as_str()?.to_owned(),
-            created: value["created"].as_i64()?,
-            object: value["data"]["object"].clone(),
-        })
-    }
-
-    /// The payment intent an event is about (to match refunds with payments).
-    fn payment_intent(&self) -> String {
-        text(&self.object["payment_intent"]).to_owned()
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Applied => "applied",
+            Outcome::Ignored => "ignored",
+            Outcome::Failed => "failed",
+        }
     }
 }
 
-fn text(value: &Value) -> &str {
-    value.as_str().unwrap_or_default()
-}
-
-/// Stores the event and applies it; false when it was already received.
-pub async fn receive(db: &Db, event: &Event, raw: &str, sender: &Sender<'_>) -> anyhow::Result<bool> {
+/// Stores the event and applies it; None when it was already received.
+pub async fn receive(db: &Db, event: &Received, raw: &str, sender: &Sender<'_>) -> anyhow::Result<Option<Outcome>> {
     let mut tx = db.begin().await?;
     let stored = sql(
         "INSERT INTO stripe_events (id, type, created, payment_intent, payload, received_at)
@@ -65,35 +51,33 @@ pub async fn receive(db: &Db, event: &Event, raw: &str, sender: &Sender<'_>) -> 
     .execute(&mut tx)
     .await?;
     if stored == 0 {
-        return Ok(false);
+        return Ok(None);
     }
-    apply(&mut tx, event, Some(sender)).await?;
+    let outcome = apply(&mut tx, event, Some(sender)).await?;
     tx.commit().await?;
-    Ok(true)
+    Ok(Some(outcome))
 }
 
-/// Which donation an object belongs to: our id in its metadata, else its subscription.
-async fn donation_of(tx: &mut Tx, object: &Value) -> anyhow::Result<Option<uuid::Uuid>> {
-    let candidates = [
-        &object["metadata"]["donation_id"],
-        &object["client_reference_id"],
-        &object["subscription_details"]["metadata"]["donation_id"],
-        &object["parent"]["subscription_details"]["metadata"]["donation_id"],
-    ];
-    for candidate in candidates {
-        if let Ok(id) = text(candidate).parse::<uuid::Uuid>() {
-            let known = sql("SELECT COUNT(*) FROM donations WHERE id = $1")
-                .bind(id)
-                .fetch_count(&mut *tx)
-                .await?;
-            if known > 0 {
-                return Ok(Some(id));
-            }
+/// Which donation an event belongs to: our id in its metadata, else the
+/// payment or subscription it is about.
+async fn donation_of(tx: &mut Tx, meaning: &Meaning) -> anyhow::Result<Option<uuid::Uuid>> {
+    let (named, intent, subscription) = match meaning {
+        Meaning::CheckoutCompleted(s) => (s.donation(), None, None),
+        Meaning::InvoicePaid(i) | Meaning::InvoiceFailed(i) => (i.donation(), None, i.subscription()),
+        Meaning::SubscriptionEnded(s) => (s.donation(), None, Some(s.id.as_str())),
+        Meaning::ChargeRefunded(c) => (c.donation(), c.payment_intent.as_ref().map(|r| r.0.as_str()), None),
+        Meaning::Other => return Ok(None),
+    };
+    if let Some(id) = named {
+        let known = sql("SELECT COUNT(*) FROM donations WHERE id = $1")
+            .bind(id)
+            .fetch_count(&mut *tx)
+            .await?;
+        if known > 0 {
+            return Ok(Some(id));
         }
     }
-    // A charge: the payment it belongs to.
-    let intent = text(&object["payment_intent"]);
-    if !intent.is_empty() {
+    if let Some(intent) = intent.filter(|i| !i.is_empty()) {
         let found: Option<(uuid::Uuid,)> = sql("SELECT donation_id FROM donation_payments WHERE payment_intent = $1")
             .bind(intent)
             .fetch_optional(&mut *tx)
@@ -102,15 +86,7 @@ async fn donation_of(tx: &mut Tx, object: &Value) -> anyhow::Result<Option<uuid:
             return Ok(Some(id));
         }
     }
-    let subscription = [
-        &object["subscription"],
-        &object["parent"]["subscription_details"]["subscription"],
-        &object["id"],
-    ]
-    .into_iter()
-    .map(text)
-    .find(|s| s.starts_with("sub_"));
-    if let Some(subscription) = subscription {
+    if let Some(subscription) = subscription.filter(|s| !s.is_empty()) {
         let found: Option<(uuid::Uuid,)> = sql("SELECT id FROM donations WHERE subscription = $1")
             .bind(subscription)
             .fetch_optional(&mut *tx)
@@ -135,8 +111,7 @@ struct Payment<'a> {
     id: &'a str,
     donation: uuid::Uuid,
     payment_intent: &'a str,
-    amount: i64,
-    currency: &'a str,
+    amount: &'a Money,
     paid_at: i64,
     email: &'a str,
 }
@@ -150,8 +125,8 @@ async fn record_payment(tx: &mut Tx, payment: Payment<'_>, receipts: Option<&Sen
     .bind(payment.id)
     .bind(payment.donation)
     .bind(payment.payment_intent)
-    .bind(payment.amount)
-    .bind(payment.currency)
+    .bind(payment.amount.minor)
+    .bind(payment.amount.currency.as_str())
     .bind(Timestamp::from_seconds(payment.paid_at))
     .execute(&mut *tx)
     .await?;
@@ -166,100 +141,127 @@ async fn record_payment(tx: &mut Tx, payment: Payment<'_>, receipts: Option<&Sen
                 .fetch_all(&mut *tx)
                 .await?;
         for (payload,) in refunds {
-            if let Some(event) = Event::parse(payload.as_bytes()) {
-                refund(tx, payment.donation, &event).await?;
+            if let Ok(Received {
+                meaning: Ok(Meaning::ChargeRefunded(charge)),
+                created,
+                ..
+            }) = Received::parse(payload.as_bytes())
+            {
+                refund(tx, payment.donation, &charge, created).await?;
             }
         }
     }
     if let Some(sender) = receipts
         && !payment.email.is_empty()
     {
-        super::receipts::queue(
-            tx,
-            sender,
-            payment.donation,
-            payment.amount,
-            payment.currency,
-            payment.email,
-        )
-        .await?;
+        super::receipts::queue(tx, sender, payment.donation, payment.amount, payment.email).await?;
     }
     Ok(())
 }
 
-/// What one event does to the ledger.
-pub async fn apply(tx: &mut Tx, event: &Event, receipts: Option<&Sender<'_>>) -> anyhow::Result<()> {
-    let o = &event.object;
-    let Some(donation) = donation_of(tx, o).await? else {
-        if HANDLED.contains(&event.kind.as_str()) && event.kind != "charge.refunded" {
-            tracing::info!(
+/// What one event does to the ledger; its outcome is stored with it.
+pub async fn apply(tx: &mut Tx, event: &Received, receipts: Option<&Sender<'_>>) -> anyhow::Result<Outcome> {
+    let outcome = match &event.meaning {
+        Err(problem) => {
+            tracing::warn!(
                 event = event.id,
                 kind = event.kind,
-                "a Stripe event for no donation of ours"
+                problem,
+                "a Stripe event could not be read"
             );
+            Outcome::Failed
         }
-        return Ok(());
+        Ok(meaning) => match donation_of(tx, meaning).await? {
+            Some(donation) => {
+                effect(tx, event, meaning, donation, receipts).await?;
+                Outcome::Applied
+            }
+            None => {
+                if HANDLED.contains(&event.kind.as_str()) && event.kind != "charge.refunded" {
+                    tracing::info!(
+                        event = event.id,
+                        kind = event.kind,
+                        "a Stripe event for no donation of ours"
+                    );
+                }
+                Outcome::Ignored
+            }
+        },
     };
-    match event.kind.as_str() {
-        "checkout.session.completed" => {
-            let email = text(&o["customer_details"]["email"]);
+    sql("UPDATE stripe_events SET outcome = $1, problem = $2 WHERE id = $3")
+        .bind(outcome.as_str())
+        .bind(event.meaning.as_ref().err().cloned().unwrap_or_default())
+        .bind(&event.id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(outcome)
+}
+
+async fn effect(
+    tx: &mut Tx,
+    event: &Received,
+    meaning: &Meaning,
+    donation: uuid::Uuid,
+    receipts: Option<&Sender<'_>>,
+) -> anyhow::Result<()> {
+    match meaning {
+        Meaning::CheckoutCompleted(session) => {
+            let reference = |r: &Option<super::events::Ref>| r.as_ref().map(|r| r.0.clone()).unwrap_or_default();
             sql(
                 "UPDATE donations SET customer = CASE WHEN $1 = '' THEN customer ELSE $1 END,
                      subscription = CASE WHEN $2 = '' THEN subscription ELSE $2 END,
                      email = CASE WHEN $3 = '' THEN email ELSE $3 END
                  WHERE id = $4",
             )
-            .bind(text(&o["customer"]))
-            .bind(text(&o["subscription"]))
-            .bind(email)
+            .bind(reference(&session.customer))
+            .bind(reference(&session.subscription))
+            .bind(session.email())
             .bind(donation)
             .execute(&mut *tx)
             .await?;
-            if text(&o["mode"]) == "subscription" {
+            if session.mode == CheckoutMode::Subscription {
                 set_status(tx, donation, "active", event.created).await?;
-            } else if text(&o["payment_status"]) == "paid" {
-                let intent = text(&o["payment_intent"]);
-                let id = if intent.is_empty() { text(&o["id"]) } else { intent };
+            } else if let (PaymentStatus::Paid, Some(amount)) = (session.payment_status, &session.paid) {
+                let intent = session.payment_intent.as_ref().map_or("", |r| r.0.as_str());
                 let payment = Payment {
-                    id,
+                    id: if intent.is_empty() { &session.id } else { intent },
                     donation,
                     payment_intent: intent,
-                    amount: o["amount_total"].as_i64().unwrap_or(0),
-                    currency: text(&o["currency"]),
+                    amount,
                     paid_at: event.created,
-                    email,
+                    email: session.email(),
                 };
                 record_payment(tx, payment, receipts).await?;
                 set_status(tx, donation, "paid", event.created).await?;
             }
         }
-        "invoice.paid" => {
-            let paid_at = o["status_transitions"]["paid_at"].as_i64().unwrap_or(event.created);
-            let payment = Payment {
-                id: text(&o["id"]),
-                donation,
-                payment_intent: text(&o["payment_intent"]),
-                amount: o["amount_paid"].as_i64().unwrap_or(0),
-                currency: text(&o["currency"]),
-                paid_at,
-                email: text(&o["customer_email"]),
-            };
-            record_payment(tx, payment, receipts).await?;
+        Meaning::InvoicePaid(invoice) => {
+            if let Some(amount) = &invoice.paid {
+                let payment = Payment {
+                    id: &invoice.id,
+                    donation,
+                    payment_intent: invoice.payment_intent.as_ref().map_or("", |r| r.0.as_str()),
+                    amount,
+                    paid_at: invoice.paid_at().unwrap_or(event.created),
+                    email: invoice.customer_email.as_deref().unwrap_or(""),
+                };
+                record_payment(tx, payment, receipts).await?;
+            }
             set_status(tx, donation, "active", event.created).await?;
         }
-        "invoice.payment_failed" => {
+        Meaning::InvoiceFailed(invoice) => {
             sql(
                 "INSERT INTO donation_failures (invoice, donation_id, failed_at) VALUES ($1, $2, $3)
                  ON CONFLICT (invoice) DO NOTHING",
             )
-            .bind(text(&o["id"]))
+            .bind(&invoice.id)
             .bind(donation)
             .bind(Timestamp::from_seconds(event.created))
             .execute(&mut *tx)
             .await?;
             set_status(tx, donation, "past_due", event.created).await?;
         }
-        "customer.subscription.deleted" => {
+        Meaning::SubscriptionEnded(_) => {
             sql("UPDATE donations SET cancelled_at = $1 WHERE id = $2")
                 .bind(Timestamp::from_seconds(event.created))
                 .bind(donation)
@@ -267,32 +269,35 @@ pub async fn apply(tx: &mut Tx, event: &Event, receipts: Option<&Sender<'_>>) ->
                 .await?;
             set_status(tx, donation, "cancelled", event.created).await?;
         }
-        "charge.refunded" => refund(tx, donation, event).await?,
-        _ => {}
+        Meaning::ChargeRefunded(charge) => refund(tx, donation, charge, event.created).await?,
+        Meaning::Other => {}
     }
     Ok(())
 }
 
 /// Sets the refunded total of the payment a charge belongs to; a one-off gift refunded in full is marked so.
-async fn refund(tx: &mut Tx, donation: uuid::Uuid, event: &Event) -> anyhow::Result<()> {
-    let o = &event.object;
-    let refunded = o["amount_refunded"].as_i64().unwrap_or(0);
+async fn refund(tx: &mut Tx, donation: uuid::Uuid, charge: &Charge, at: i64) -> anyhow::Result<()> {
+    let Some(refunded) = &charge.refunded_total else {
+        return Ok(());
+    };
+    let intent = charge.payment_intent.as_ref().map_or("", |r| r.0.as_str());
     sql("UPDATE donation_payments SET refunded_minor = $1 WHERE payment_intent = $2 AND refunded_minor < $1")
-        .bind(refunded)
-        .bind(event.payment_intent())
+        .bind(refunded.minor)
+        .bind(intent)
         .execute(&mut *tx)
         .await?;
     let (kind,): (String,) = sql("SELECT kind FROM donations WHERE id = $1")
         .bind(donation)
         .fetch_one(&mut *tx)
         .await?;
-    if kind == "one_off" && o["refunded"].as_bool().unwrap_or(false) {
-        set_status(tx, donation, "refunded", event.created).await?;
+    if kind == "one_off" && charge.refunded {
+        set_status(tx, donation, "refunded", at).await?;
     }
     Ok(())
 }
 
-/// Derives the ledger again from the stored events (the donations' own facts stay).
+/// Derives the ledger again from the stored events (the donations' own
+/// facts stay); events that failed before are read again.
 pub async fn rebuild(db: &Db) -> anyhow::Result<usize> {
     let mut tx = db.begin().await?;
     sql("DELETE FROM donation_payments").execute(&mut tx).await?;
@@ -300,14 +305,44 @@ pub async fn rebuild(db: &Db) -> anyhow::Result<usize> {
     sql("UPDATE donations SET status = 'pending', status_at = 0, cancelled_at = NULL")
         .execute(&mut tx)
         .await?;
-    let events: Vec<(String,)> = sql("SELECT payload FROM stripe_events ORDER BY created, id")
+    let events: Vec<(String, String)> = sql("SELECT id, payload FROM stripe_events ORDER BY created, id")
         .fetch_all(&mut tx)
         .await?;
-    for (payload,) in &events {
-        if let Some(event) = Event::parse(payload.as_bytes()) {
-            apply(&mut tx, &event, None).await?;
+    for (id, payload) in &events {
+        match Received::parse(payload.as_bytes()) {
+            Ok(event) => {
+                apply(&mut tx, &event, None).await?;
+            }
+            Err(problem) => {
+                sql("UPDATE stripe_events SET outcome = 'failed', problem = $1 WHERE id = $2")
+                    .bind(problem)
+                    .bind(id)
+                    .execute(&mut tx)
+                    .await?;
+            }
         }
     }
     tx.commit().await?;
     Ok(events.len())
+}
+
+/// A stored event that could not be read, for the admins' list.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Unread {
+    pub id: String,
+    #[sqlx(rename = "type")]
+    pub kind: String,
+    pub received_at: Timestamp,
+    pub problem: String,
+}
+
+/// The events that could not be read, newest first.
+pub async fn unread(db: &Db, limit: i64) -> Result<Vec<Unread>, sqlx::Error> {
+    sql(
+        "SELECT id, type, received_at, problem FROM stripe_events WHERE outcome = 'failed'
+         ORDER BY received_at DESC, id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(db)
+    .await
 }

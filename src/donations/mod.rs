@@ -4,6 +4,7 @@
 
 pub mod appeal;
 pub mod desk;
+pub mod events;
 pub mod ledger;
 pub mod money;
 pub mod pages;

@@ -70,6 +70,46 @@ pub fn is_currency(code: &str) -> bool {
     code.len() == 3 && code.bytes().all(|b| b.is_ascii_lowercase())
 }
 
+/// An ISO 4217 currency code as Stripe writes it ("gbp").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Currency(String);
+
+impl Currency {
+    pub fn parse(code: &str) -> Result<Self, String> {
+        if is_currency(code) {
+            Ok(Self(code.to_owned()))
+        } else {
+            Err(format!("\"{code}\" is not a currency code"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An amount in a currency's minor unit (pence), never negative.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Money {
+    pub minor: i64,
+    pub currency: Currency,
+}
+
+impl Money {
+    pub fn new(minor: i64, currency: Currency) -> Result<Self, String> {
+        if minor < 0 {
+            return Err(format!("the amount {minor} is negative"));
+        }
+        Ok(Self { minor, currency })
+    }
+}
+
+impl std::fmt::Display for Money {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&format(self.minor, self.currency.as_str()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 //! thank-you and cancelled pages, managing monthly giving; and the webhook
 //! Stripe calls.
 
+use anyhow::Context;
 use askama::Template;
 use axum::Json;
 use axum::body::Bytes;
@@ -20,7 +21,8 @@ use crate::web::Layout;
 use crate::web::form::FormFields;
 
 use super::appeal::{self, Appeal};
-use super::ledger::{self, Event};
+use super::events::Received;
+use super::ledger;
 use super::money;
 use super::receipts::Sender;
 use super::stripe::{CheckoutRequest, StripeError};
@@ -442,15 +444,24 @@ pub async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: By
             "The Stripe-Signature header is not valid: {why}."
         )));
     }
-    let event = Event::parse(&body).ok_or_else(|| AppError::BadRequest("The body is not a Stripe event.".into()))?;
+    let event = Received::parse(&body).map_err(|why| AppError::BadRequest(format!("Refused: {why}.")))?;
     let raw = std::str::from_utf8(&body).map_err(|_| AppError::BadRequest("The body is not UTF-8.".into()))?;
     let sender = Sender {
         site_name: &state.site.name,
         base_url: &state.site.base_url,
     };
-    let fresh = ledger::receive(&state.db, &event, raw, &sender).await?;
+    // A stored event is acknowledged even when it could not be read: it is
+    // kept with the reason for admins, and Stripe sending it again would not help.
+    let outcome = ledger::receive(&state.db, &event, raw, &sender)
+        .await
+        .with_context(|| format!("storing Stripe event {}", event.id))?;
     state.wake.now();
-    Ok(Json(serde_json::json!({ "received": true, "replay": !fresh })).into_response())
+    Ok(Json(serde_json::json!({
+        "received": true,
+        "replay": outcome.is_none(),
+        "outcome": outcome.map(|o| o.as_str()),
+    }))
+    .into_response())
 }
 
 /// The running campaign's figures, for appeals drawn before the latest gifts.

@@ -2,7 +2,7 @@
 
 use crate::db::{Tx, sql};
 
-use super::money;
+use super::money::Money;
 
 /// What a receipt needs to know about the site.
 pub struct Sender<'a> {
@@ -14,15 +14,13 @@ pub async fn queue(
     tx: &mut Tx,
     sender: &Sender<'_>,
     donation: uuid::Uuid,
-    amount: i64,
-    currency: &str,
+    amount: &Money,
     to: &str,
 ) -> anyhow::Result<()> {
     let (kind, token): (String, String) = sql("SELECT kind, manage_token FROM donations WHERE id = $1")
         .bind(donation)
         .fetch_one(&mut *tx)
         .await?;
-    let amount = money::format(amount, currency);
     let what = if kind == "monthly" {
         "monthly donation"
     } else {

@@ -210,6 +210,27 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
+    /// The signed example in Stripe's own .NET library tests
+    /// (src/StripeTests/Services/Events/EventUtilityTest.cs, with the body of
+    /// src/StripeTests/Resources/event_test_signature.json): signatures made
+    /// by Stripe's code, checked by ours.
+    #[test]
+    fn stripes_own_signed_example_verifies() {
+        let body = "{\n  \"id\": \"evt_123\",\n  \"object\": \"event\",\n  \"account\": \"acct_123\",\n  \"api_version\": \"2017-05-25\",\n  \"created\": 1533204620,\n  \"data\": {\n    \"object\": {\n      \"id\": \"cus_123\",\n      \"object\": \"customer\",\n      \"created\": 123456789,\n      \"email\": \"test@stripe.com\",\n      \"livemode\": false,\n      \"metadata\": {}\n    }\n  },\n  \"livemode\": false,\n  \"pending_webhooks\": 1,\n  \"request\": {\n    \"id\": \"req_123\",\n    \"idempotency_key\": \"idempotency-key-123\"\n  },\n  \"type\": \"customer.created\"\n}\n";
+        let header = "t=1533204620,v1=2220f87ef101a04665f11cdf770523143f875572008577fa0f20882ddb9cc3c7,\
+                      v0=63f3a72374a733066c4be69ed7f8e5ac85c22c9f0a6a612ab9a025a9e4ee7eef";
+        let secret = "webhook_secret";
+        assert!(verify(header, body.as_bytes(), secret, 300, 1_533_204_620).is_ok());
+        assert_eq!(
+            sign(body.as_bytes(), secret, 1_533_204_620),
+            "t=1533204620,v1=2220f87ef101a04665f11cdf770523143f875572008577fa0f20882ddb9cc3c7"
+        );
+        let without_final_newline = &body.as_bytes()[..body.len() - 1];
+        assert!(verify(header, without_final_newline, secret, 300, 1_533_204_620).is_err());
+        let crlf = body.replace('\n', "\r\n");
+        assert!(verify(header, crlf.as_bytes(), secret, 300, 1_533_204_620).is_err());
+    }
+
     #[test]
     fn signatures_are_checked_over_time_and_body() {
         let body = br#"{"id":"evt_1"}"#;

@@ -455,3 +455,60 @@ async fn a_signed_in_donor_manages_monthly_giving_from_their_account() {
         "signed out, there is nothing to manage"
     );
 }
+
+#[tokio::test]
+async fn invoices_from_older_and_newer_stripe_api_versions_are_both_recorded() {
+    let (app, fake) = donating_app().await;
+    let session = checkout(&app, &[("frequency", "monthly"), ("amount", "500")]).await;
+    let t = now() - 3600;
+    let (event, ids) = fake.completed(&session, t, "versions@readers.example");
+    fake.send(&event).await;
+    fake.send(&fake.older_invoice("invoice.paid", &ids, "in_older", t + 1, "versions@readers.example"))
+        .await;
+    fake.send(&fake.invoice("invoice.paid", &ids, "in_newer", t + 2, "versions@readers.example"))
+        .await;
+    assert_eq!(net_received(&app).await, 1000, "both payments count");
+    assert_eq!(status_of(&app, &ids.donation).await, "active");
+}
+
+#[tokio::test]
+async fn an_event_missing_its_amount_is_kept_as_failed_for_admins_and_never_counted_as_money() {
+    let (app, fake) = donating_app().await;
+    let session = checkout(&app, &[("frequency", "monthly"), ("amount", "500")]).await;
+    let t = now() - 3600;
+    let (event, ids) = fake.completed(&session, t, "broken@readers.example");
+    fake.send(&event).await;
+    let mut broken = fake.invoice("invoice.paid", &ids, "in_broken", t + 1, "broken@readers.example");
+    broken["data"]["object"].as_object_mut().unwrap().remove("amount_paid");
+    let event_id = broken["id"].as_str().unwrap().to_owned();
+
+    let answer = fake.send(&broken).await;
+    assert_eq!(
+        answer.status(),
+        200,
+        "acknowledged, so Stripe does not retry a body that cannot change"
+    );
+    let answer: Value = answer.json().await.unwrap();
+    assert_eq!(answer["outcome"], "failed");
+    assert_eq!(net_received(&app).await, 0, "no payment recorded, not even £0");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM donation_payments").await, 0);
+
+    let (_, admin) = app.signed_in(Role::Admin).await;
+    let dashboard = admin.page("/newsroom/donations").await;
+    assert!(dashboard.contains("1 Stripe event could not be read"), "{dashboard}");
+    let list = admin.page("/newsroom/donations/list").await;
+    assert!(
+        list.contains(&event_id) && list.contains("missing field `amount_paid`"),
+        "{list}"
+    );
+    let (_, editor) = app.signed_in(Role::Editor).await;
+    assert!(
+        !editor.page("/newsroom/donations").await.contains("could not be read"),
+        "admins only"
+    );
+
+    // Rebuilding reads it again; it stays out of the money.
+    assert_eq!(admin.post("/newsroom/donations/rebuild", &[]).await.status(), 303);
+    assert_eq!(net_received(&app).await, 0);
+    assert!(admin.page("/newsroom/donations/list").await.contains(&event_id));
+}

@@ -166,6 +166,21 @@ impl FakeStripe {
         self.event(kind, created, object)
     }
 
+    /// An invoice as API versions before 2025-03-31 send it: the
+    /// subscription at the top level, its metadata in `subscription_details`.
+    pub fn older_invoice(&self, kind: &str, ids: &Ids, invoice: &str, created: i64, email: &str) -> Value {
+        let mut event = self.invoice(kind, ids, invoice, created, email);
+        let object = event["data"]["object"].as_object_mut().unwrap();
+        object.remove("parent");
+        object.insert("subscription".into(), json!(ids.subscription));
+        object.insert(
+            "subscription_details".into(),
+            json!({ "metadata": { "donation_id": ids.donation } }),
+        );
+        event["api_version"] = json!("2024-06-20");
+        event
+    }
+
     pub fn subscription_deleted(&self, ids: &Ids, created: i64) -> Value {
         let object = json!({
             "id": ids.subscription,
@@ -183,6 +198,7 @@ impl FakeStripe {
             "object": "charge",
             "amount": amount,
             "amount_refunded": refunded,
+            "currency": "gbp",
             "refunded": refunded >= amount,
             "payment_intent": payment_intent,
             "metadata": {},
