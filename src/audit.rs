@@ -8,7 +8,7 @@ use crate::domain::Timestamp;
 /// Who acted: a staff member, or the system itself (the scheduler, an import).
 #[derive(Clone, Debug)]
 pub struct Actor {
-    pub id: Option<uuid::Uuid>,
+    pub id: Option<crate::domain::StaffId>,
     pub name: String,
 }
 

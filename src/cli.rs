@@ -135,7 +135,7 @@ pub fn run() -> ExitCode {
                 let state = startup::prepare(settings).await?;
                 let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_owned());
                 let new = NewStaff {
-                    email: &email,
+                    email: crate::domain::Email::parse(&email).map_err(|e| anyhow::anyhow!("{}", e.report().detail))?,
                     name: &name,
                     role,
                     password: &password,

@@ -11,8 +11,8 @@ use sqlx::postgres::PgListener;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use crate::db::{Db, sql};
-use crate::domain::ArticleId;
+use crate::db::{Conn, Db, Tx, sql};
+use crate::domain::{ArticleId, CommentId, EntryId};
 
 const CHANNEL: &str = "broadsheet_events";
 
@@ -26,13 +26,13 @@ pub enum Event {
     /// A comment appeared, changed or went away on an article.
     Comment {
         article: ArticleId,
-        comment: uuid::Uuid,
+        comment: CommentId,
         change: Change,
     },
     /// A live-blog entry appeared, changed or went away.
     Entry {
         article: ArticleId,
-        entry: uuid::Uuid,
+        entry: EntryId,
         change: Change,
     },
 }
@@ -83,19 +83,38 @@ impl Bus {
 
     /// Raises an event here at once and, on PostgreSQL, on every other instance.
     pub async fn publish(&self, event: Event) -> anyhow::Result<()> {
-        let _ = self.local.send(event.clone());
+        self.deliver_here(event.clone());
         if matches!(self.db, Db::Postgres(_)) {
-            let payload = serde_json::to_string(&Envelope {
-                origin: self.origin,
-                event,
-            })?;
-            sql("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(payload)
-                .execute(&self.db)
-                .await?;
+            self.notify(&self.db, &event).await?;
         }
         Ok(())
+    }
+
+    /// On PostgreSQL, queues the event for the other instances inside a
+    /// transaction: they hear of it only if the transaction commits.
+    pub async fn notify_in(&self, tx: &mut Tx, event: &Event) -> anyhow::Result<()> {
+        if matches!(tx, Tx::Postgres(_)) {
+            self.notify(tx, event).await?;
+        }
+        Ok(())
+    }
+
+    async fn notify<'c>(&self, conn: impl Into<Conn<'c>>, event: &Event) -> anyhow::Result<()> {
+        let payload = serde_json::to_string(&Envelope {
+            origin: self.origin,
+            event: event.clone(),
+        })?;
+        sql("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(payload)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Raises an event on this instance only (its subscribers: live pages, the page cache).
+    pub fn deliver_here(&self, event: Event) {
+        let _ = self.local.send(event);
     }
 
     async fn relay(self, mut listener: PgListener) {

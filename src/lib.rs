@@ -13,6 +13,7 @@ pub mod alerts;
 pub mod api;
 pub mod articles;
 pub mod audit;
+pub mod change;
 pub mod cli;
 pub mod comments;
 pub mod config;

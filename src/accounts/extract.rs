@@ -65,7 +65,7 @@ async fn from_cookie(parts: &Parts, state: &AppState) -> Result<Option<CurrentSt
     let Some(session) = sessions::find(&state.db, Kind::Staff, token).await? else {
         return Ok(None);
     };
-    let Some(row) = staff::by_id(&state.db, session.account_id).await? else {
+    let Some(row) = staff::by_id(&state.db, crate::domain::StaffId(session.account_id)).await? else {
         return Ok(None);
     };
     if row.disabled_at.is_some() {

@@ -33,7 +33,7 @@ async fn from_cookie(parts: &Parts, state: &AppState) -> Result<Option<CurrentRe
     let Some(session) = sessions::find(&state.db, Kind::Reader, token).await? else {
         return Ok(None);
     };
-    let Some(reader) = readers::by_id(&state.db, session.account_id).await? else {
+    let Some(reader) = readers::by_id(&state.db, crate::domain::ReaderId(session.account_id)).await? else {
         return Ok(None);
     };
     if reader.deleted_at.is_some() {

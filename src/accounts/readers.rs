@@ -5,18 +5,17 @@
 use serde::Serialize;
 
 use crate::db::{Conn, Db, is_unique_violation, sql};
-use crate::domain::Timestamp;
+use crate::domain::{Email, ReaderId, Timestamp};
 use crate::error::AppError;
 
 use super::password;
-use super::staff::normalise_email;
 
 pub const NAME_MAX_CHARS: usize = 50;
 pub const BIO_MAX_CHARS: usize = 500;
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct Reader {
-    pub id: uuid::Uuid,
+    pub id: ReaderId,
     pub email: String,
     pub email_verified_at: Option<Timestamp>,
     pub display_name: String,
@@ -84,18 +83,18 @@ pub fn check_bio(bio: &str) -> Result<String, AppError> {
 }
 
 pub struct NewReader<'a> {
-    pub email: &'a str,
+    pub email: Email,
     pub display_name: &'a str,
     pub password: &'a str,
     pub ip: &'a str,
 }
 
 pub async fn create<'c>(conn: impl Into<Conn<'c>>, new: NewReader<'_>) -> Result<Reader, AppError> {
-    let email = normalise_email(new.email)?;
+    let email = new.email;
     let display_name = check_name(new.display_name)?;
     password::check(new.password)?;
     let hash = password::hash(new.password).await?;
-    let id = uuid::Uuid::now_v7();
+    let id = ReaderId::new();
     let now = Timestamp::now();
     sql("INSERT INTO readers (id, email, display_name, password_hash, created_at, created_ip) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(id)
@@ -118,7 +117,7 @@ pub async fn create<'c>(conn: impl Into<Conn<'c>>, new: NewReader<'_>) -> Result
         })?;
     Ok(Reader {
         id,
-        email,
+        email: email.into(),
         email_verified_at: None,
         display_name,
         bio: String::new(),
@@ -131,7 +130,7 @@ pub async fn create<'c>(conn: impl Into<Conn<'c>>, new: NewReader<'_>) -> Result
     })
 }
 
-pub async fn by_id(db: &Db, id: uuid::Uuid) -> Result<Option<Reader>, sqlx::Error> {
+pub async fn by_id(db: &Db, id: ReaderId) -> Result<Option<Reader>, sqlx::Error> {
     sql(format!("SELECT {COLUMNS} FROM readers WHERE id = $1"))
         .bind(id)
         .fetch_optional(db)

@@ -44,7 +44,7 @@ pub struct Session {
 pub async fn start(
     db: &Db,
     kind: Kind,
-    account: uuid::Uuid,
+    account: impl Into<uuid::Uuid>,
     user_agent: &str,
     ip: &str,
 ) -> Result<String, sqlx::Error> {
@@ -54,7 +54,7 @@ pub async fn start(
          VALUES ($1, $2, $3, $4, $4, $5, $6, $7)")
     .bind(secrets::hash(&token))
     .bind(kind.as_str())
-    .bind(account)
+    .bind(account.into())
     .bind(now)
     .bind(now.plus_seconds(IDLE_LIFETIME_SECS))
     .bind(user_agent.chars().take(300).collect::<String>())
@@ -89,33 +89,33 @@ pub async fn find(db: &Db, kind: Kind, token: &str) -> Result<Option<Session>, s
     Ok(session)
 }
 
-pub async fn list(db: &Db, kind: Kind, account: uuid::Uuid) -> Result<Vec<Session>, sqlx::Error> {
+pub async fn list(db: &Db, kind: Kind, account: impl Into<uuid::Uuid>) -> Result<Vec<Session>, sqlx::Error> {
     sql(
         "SELECT token_hash, account_id, created_at, last_seen_at, expires_at, user_agent, ip
          FROM sessions WHERE account_kind = $1 AND account_id = $2 AND expires_at > $3
          ORDER BY last_seen_at DESC",
     )
     .bind(kind.as_str())
-    .bind(account)
+    .bind(account.into())
     .bind(Timestamp::now())
     .fetch_all(db)
     .await
 }
 
 /// Ends one session of this account (the account check stops ending other people's).
-pub async fn end(db: &Db, account: uuid::Uuid, token_hash: &str) -> Result<bool, sqlx::Error> {
+pub async fn end(db: &Db, account: impl Into<uuid::Uuid>, token_hash: &str) -> Result<bool, sqlx::Error> {
     Ok(sql("DELETE FROM sessions WHERE token_hash = $1 AND account_id = $2")
         .bind(token_hash)
-        .bind(account)
+        .bind(account.into())
         .execute(db)
         .await?
         > 0)
 }
 
-pub async fn end_all(db: &Db, kind: Kind, account: uuid::Uuid) -> Result<(), sqlx::Error> {
+pub async fn end_all(db: &Db, kind: Kind, account: impl Into<uuid::Uuid>) -> Result<(), sqlx::Error> {
     sql("DELETE FROM sessions WHERE account_kind = $1 AND account_id = $2")
         .bind(kind.as_str())
-        .bind(account)
+        .bind(account.into())
         .execute(db)
         .await?;
     Ok(())

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::db::{Conn, Db, is_unique_violation, sql};
-use crate::domain::{AuthorId, Timestamp};
+use crate::domain::{AuthorId, Email, StaffId, Timestamp};
 use crate::error::AppError;
 
 use super::password;
@@ -54,7 +54,7 @@ impl FromStr for Role {
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct StaffRow {
-    pub id: uuid::Uuid,
+    pub id: StaffId,
     pub email: String,
     pub name: String,
     pub role: String,
@@ -66,7 +66,7 @@ pub struct StaffRow {
 /// A staff member as the rest of the code sees them.
 #[derive(Clone, Debug)]
 pub struct Staff {
-    pub id: uuid::Uuid,
+    pub id: StaffId,
     pub email: String,
     pub name: String,
     pub role: Role,
@@ -89,32 +89,15 @@ impl TryFrom<StaffRow> for Staff {
 const COLUMNS: &str = "id, email, name, role, password_hash, author_id, disabled_at";
 
 /// Emails are compared without regard to case or surrounding space.
-pub fn normalise_email(email: &str) -> Result<String, AppError> {
-    let email = email.trim().to_lowercase();
-    let valid = email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
-        })
-        && !email.contains(char::is_whitespace);
-    if valid {
-        Ok(email)
-    } else {
-        Err(AppError::Invalid {
-            field: "email".into(),
-            message: "Enter an email address like name@example.com.".into(),
-        })
-    }
-}
-
 pub struct NewStaff<'a> {
-    pub email: &'a str,
+    pub email: Email,
     pub name: &'a str,
     pub role: Role,
     pub password: &'a str,
 }
 
 pub async fn create<'c>(conn: impl Into<Conn<'c>>, new: NewStaff<'_>) -> Result<Staff, AppError> {
-    let email = normalise_email(new.email)?;
+    let email = new.email;
     let name = new.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::Invalid {
@@ -124,7 +107,7 @@ pub async fn create<'c>(conn: impl Into<Conn<'c>>, new: NewStaff<'_>) -> Result<
     }
     password::check(new.password)?;
     let hash = password::hash(new.password).await?;
-    let id = uuid::Uuid::now_v7();
+    let id = StaffId::new();
     sql("INSERT INTO staff (id, email, name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(id)
         .bind(&email)
@@ -146,7 +129,7 @@ pub async fn create<'c>(conn: impl Into<Conn<'c>>, new: NewStaff<'_>) -> Result<
         })?;
     Ok(Staff {
         id,
-        email,
+        email: email.into(),
         name: name.to_owned(),
         role: new.role,
         author_id: None,
@@ -160,7 +143,7 @@ pub async fn by_email(db: &Db, email: &str) -> Result<Option<StaffRow>, sqlx::Er
         .await
 }
 
-pub async fn by_id(db: &Db, id: uuid::Uuid) -> Result<Option<StaffRow>, sqlx::Error> {
+pub async fn by_id(db: &Db, id: StaffId) -> Result<Option<StaffRow>, sqlx::Error> {
     sql(format!("SELECT {COLUMNS} FROM staff WHERE id = $1"))
         .bind(id)
         .fetch_optional(db)
@@ -173,7 +156,7 @@ pub async fn all(db: &Db) -> Result<Vec<StaffRow>, sqlx::Error> {
         .await
 }
 
-pub async fn set_role(db: &Db, id: uuid::Uuid, role: Role) -> Result<(), sqlx::Error> {
+pub async fn set_role(db: &Db, id: StaffId, role: Role) -> Result<(), sqlx::Error> {
     sql("UPDATE staff SET role = $1 WHERE id = $2")
         .bind(role.as_str())
         .bind(id)
@@ -182,7 +165,7 @@ pub async fn set_role(db: &Db, id: uuid::Uuid, role: Role) -> Result<(), sqlx::E
     Ok(())
 }
 
-pub async fn set_disabled(db: &Db, id: uuid::Uuid, disabled: bool) -> Result<(), sqlx::Error> {
+pub async fn set_disabled(db: &Db, id: StaffId, disabled: bool) -> Result<(), sqlx::Error> {
     sql("UPDATE staff SET disabled_at = $1 WHERE id = $2")
         .bind(disabled.then(Timestamp::now))
         .bind(id)
@@ -191,7 +174,7 @@ pub async fn set_disabled(db: &Db, id: uuid::Uuid, disabled: bool) -> Result<(),
     Ok(())
 }
 
-pub async fn set_author(db: &Db, id: uuid::Uuid, author: Option<AuthorId>) -> Result<(), sqlx::Error> {
+pub async fn set_author(db: &Db, id: StaffId, author: Option<AuthorId>) -> Result<(), sqlx::Error> {
     sql("UPDATE staff SET author_id = $1 WHERE id = $2")
         .bind(author)
         .bind(id)

@@ -3,7 +3,7 @@
 //! and work once.
 
 use crate::db::{Conn, Db, sql};
-use crate::domain::Timestamp;
+use crate::domain::{ReaderId, Timestamp};
 
 use super::secrets;
 
@@ -45,7 +45,7 @@ pub struct Issued {
 pub async fn issue<'c>(
     conn: impl Into<Conn<'c>>,
     purpose: Purpose,
-    reader: Option<uuid::Uuid>,
+    reader: Option<ReaderId>,
     email: &str,
 ) -> Result<Issued, sqlx::Error> {
     let token = secrets::token();
@@ -71,7 +71,7 @@ pub async fn issue<'c>(
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Redeemed {
-    pub reader_id: Option<uuid::Uuid>,
+    pub reader_id: Option<ReaderId>,
     pub email: String,
 }
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::accounts::CurrentStaff;
 use crate::audit::Target;
 use crate::db::{Db, sql};
-use crate::domain::{ArticleId, ImageId};
+use crate::domain::{AlertId, ArticleId, ImageId};
 use crate::error::{AppError, AppResult};
 use crate::newsroom::layout::NewsroomLayout;
 use crate::state::AppState;
@@ -217,7 +217,7 @@ pub async fn create(State(state): State<AppState>, who: CurrentStaff, form: Form
 }
 
 /// Writes a checked alert, audited; starts it unless a second editor must approve it.
-pub async fn send(state: &AppState, who: &CurrentStaff, draft: &Draft) -> AppResult<uuid::Uuid> {
+pub async fn send(state: &AppState, who: &CurrentStaff, draft: &Draft) -> AppResult<AlertId> {
     let needs_approval =
         state.settings.alerts.second_approval_for_breaking && draft.topic == "breaking" && draft.follow_up_of.is_none();
     let id = model::create(&state.db, draft, (who.staff.id, &who.staff.name), needs_approval).await?;
@@ -245,7 +245,7 @@ struct AlertPage {
 pub async fn show(
     State(state): State<AppState>,
     who: CurrentStaff,
-    Path(id): Path<uuid::Uuid>,
+    Path(id): Path<AlertId>,
 ) -> AppResult<Html<String>> {
     let alert = model::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let follow_up = match alert.follow_up_of {
@@ -282,7 +282,7 @@ pub struct Stats {
 }
 
 /// The delivery figures, polled by the alert's page while it goes out.
-pub async fn stats(State(state): State<AppState>, Path(id): Path<uuid::Uuid>) -> AppResult<Json<Stats>> {
+pub async fn stats(State(state): State<AppState>, Path(id): Path<AlertId>) -> AppResult<Json<Stats>> {
     let a = model::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let first_delivery_ms = match (a.sent_at, a.first_delivered_at) {
         (Some(sent), Some(first)) => Some((first.as_micros() - sent.as_micros()) / 1000),
@@ -299,11 +299,7 @@ pub async fn stats(State(state): State<AppState>, Path(id): Path<uuid::Uuid>) ->
     }))
 }
 
-pub async fn approve(
-    State(state): State<AppState>,
-    who: CurrentStaff,
-    Path(id): Path<uuid::Uuid>,
-) -> AppResult<Response> {
+pub async fn approve(State(state): State<AppState>, who: CurrentStaff, Path(id): Path<AlertId>) -> AppResult<Response> {
     let alert = model::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     if alert.created_by == Some(who.staff.id) {
         return Err(AppError::Forbidden(
@@ -326,11 +322,7 @@ pub async fn approve(
     Ok(Redirect::to(&format!("/newsroom/alerts/{id}")).into_response())
 }
 
-pub async fn cancel(
-    State(state): State<AppState>,
-    who: CurrentStaff,
-    Path(id): Path<uuid::Uuid>,
-) -> AppResult<Response> {
+pub async fn cancel(State(state): State<AppState>, who: CurrentStaff, Path(id): Path<AlertId>) -> AppResult<Response> {
     let alert = model::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     if !model::cancel(&state.db, id).await? {
         return Err(AppError::Conflict(
@@ -351,7 +343,7 @@ pub async fn cancel(
 pub async fn correct(
     State(state): State<AppState>,
     who: CurrentStaff,
-    Path(id): Path<uuid::Uuid>,
+    Path(id): Path<AlertId>,
     form: FormFields,
 ) -> AppResult<Response> {
     let original = model::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;

@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::db::{Db, Tx, sql};
-use crate::domain::Timestamp;
+use crate::domain::{AlertId, Timestamp};
 use crate::jobs::{Job, Step};
 use crate::state::AppState;
 
@@ -21,7 +21,7 @@ pub const JOB: &str = "alert_fanout";
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ShardJob {
-    pub alert: uuid::Uuid,
+    pub alert: AlertId,
     pub shard: i64,
 }
 

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::db::{Db, Tx, sql};
-use crate::domain::Timestamp;
+use crate::domain::{AlertId, ArticleId, Timestamp};
 use crate::error::AppError;
 
 use super::store::{SHARDS, Topic};
@@ -15,8 +15,8 @@ const MAX_BODY: usize = 300;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Alert {
-    pub id: uuid::Uuid,
-    pub article_id: Option<uuid::Uuid>,
+    pub id: AlertId,
+    pub article_id: Option<ArticleId>,
     pub title: String,
     pub body: String,
     pub url: String,
@@ -25,9 +25,9 @@ pub struct Alert {
     pub urgency: String,
     pub ttl_secs: i64,
     pub replaces: String,
-    pub follow_up_of: Option<uuid::Uuid>,
+    pub follow_up_of: Option<AlertId>,
     pub status: String,
-    pub created_by: Option<uuid::Uuid>,
+    pub created_by: Option<crate::domain::StaffId>,
     pub created_by_name: String,
     pub approved_by_name: String,
     pub created_at: Timestamp,
@@ -74,7 +74,7 @@ impl Alert {
     }
 }
 
-pub async fn by_id(db: &Db, id: uuid::Uuid) -> Result<Option<Alert>, sqlx::Error> {
+pub async fn by_id(db: &Db, id: AlertId) -> Result<Option<Alert>, sqlx::Error> {
     sql(format!("SELECT {COLUMNS} FROM alerts WHERE id = $1"))
         .bind(id)
         .fetch_optional(db)
@@ -93,7 +93,7 @@ pub async fn recent(db: &Db, limit: i64) -> Result<Vec<Alert>, sqlx::Error> {
 /// An alert as written, before it is checked.
 #[derive(Debug, Default)]
 pub struct Draft {
-    pub article_id: Option<uuid::Uuid>,
+    pub article_id: Option<ArticleId>,
     pub title: String,
     pub body: String,
     pub url: String,
@@ -101,7 +101,7 @@ pub struct Draft {
     pub topic: String,
     pub urgency: String,
     pub ttl_secs: i64,
-    pub follow_up_of: Option<uuid::Uuid>,
+    pub follow_up_of: Option<AlertId>,
     pub replaces: Option<String>,
 }
 
@@ -165,10 +165,10 @@ impl Draft {
 pub async fn create(
     db: &Db,
     draft: &Draft,
-    by: (uuid::Uuid, &str),
+    by: (crate::domain::StaffId, &str),
     needs_approval: bool,
-) -> anyhow::Result<uuid::Uuid> {
-    let id = uuid::Uuid::now_v7();
+) -> anyhow::Result<AlertId> {
+    let id = AlertId::new();
     let now = Timestamp::now();
     let mut tx = db.begin().await?;
     sql(
@@ -186,7 +186,7 @@ pub async fn create(
     .bind(&draft.urgency)
     .bind(draft.ttl_secs)
     // The push-service Topic: at most 32 URL-safe characters.
-    .bind(draft.replaces.clone().unwrap_or_else(|| id.simple().to_string()))
+    .bind(draft.replaces.clone().unwrap_or_else(|| id.0.simple().to_string()))
     .bind(draft.follow_up_of)
     .bind(if needs_approval { "awaiting_approval" } else { "draft" })
     .bind(by.0)
@@ -202,7 +202,7 @@ pub async fn create(
 }
 
 /// Counts the audience and queues one fan-out job per shard.
-pub async fn start(tx: &mut Tx, id: uuid::Uuid) -> anyhow::Result<()> {
+pub async fn start(tx: &mut Tx, id: AlertId) -> anyhow::Result<()> {
     let now = Timestamp::now();
     let (topic,): (String,) = sql("SELECT topic FROM alerts WHERE id = $1")
         .bind(id)
@@ -236,7 +236,7 @@ pub async fn start(tx: &mut Tx, id: uuid::Uuid) -> anyhow::Result<()> {
 }
 
 /// A second editor approves an alert that was waiting; it goes out at once.
-pub async fn approve(db: &Db, id: uuid::Uuid, by: &str) -> anyhow::Result<bool> {
+pub async fn approve(db: &Db, id: AlertId, by: &str) -> anyhow::Result<bool> {
     let mut tx = db.begin().await?;
     let changed = sql("UPDATE alerts SET approved_by_name = $1 WHERE id = $2 AND status = 'awaiting_approval'")
         .bind(by)
@@ -250,7 +250,7 @@ pub async fn approve(db: &Db, id: uuid::Uuid, by: &str) -> anyhow::Result<bool> 
     Ok(changed == 1)
 }
 
-pub async fn cancel(db: &Db, id: uuid::Uuid) -> Result<bool, sqlx::Error> {
+pub async fn cancel(db: &Db, id: AlertId) -> Result<bool, sqlx::Error> {
     Ok(
         sql("UPDATE alerts SET status = 'cancelled' WHERE id = $1 AND status = 'awaiting_approval'")
             .bind(id)
@@ -261,7 +261,7 @@ pub async fn cancel(db: &Db, id: uuid::Uuid) -> Result<bool, sqlx::Error> {
 }
 
 /// Marks the alert sent once every shard is done and no retry is waiting.
-pub async fn finish_if_done(db: &Db, id: uuid::Uuid) -> Result<(), sqlx::Error> {
+pub async fn finish_if_done(db: &Db, id: AlertId) -> Result<(), sqlx::Error> {
     sql("UPDATE alerts SET status = 'sent', finished_at = $1
          WHERE id = $2 AND status = 'sending'
            AND NOT EXISTS (SELECT 1 FROM alert_shards WHERE alert_id = $2 AND done_at IS NULL)
@@ -273,7 +273,7 @@ pub async fn finish_if_done(db: &Db, id: uuid::Uuid) -> Result<(), sqlx::Error> 
     Ok(())
 }
 
-pub async fn clicked(db: &Db, id: uuid::Uuid) -> Result<bool, sqlx::Error> {
+pub async fn clicked(db: &Db, id: AlertId) -> Result<bool, sqlx::Error> {
     Ok(sql("UPDATE alerts SET clicks = clicks + 1 WHERE id = $1")
         .bind(id)
         .execute(db)

@@ -18,11 +18,11 @@ const TTL_SECS: i64 = 24 * 3600;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct PersonalJob {
-    comment: uuid::Uuid,
+    comment: crate::domain::CommentId,
 }
 
 /// Queues the pushes for a comment whose notifications were just written.
-pub async fn queue(tx: &mut Tx, comment: uuid::Uuid) -> anyhow::Result<()> {
+pub async fn queue(tx: &mut Tx, comment: crate::domain::CommentId) -> anyhow::Result<()> {
     crate::jobs::enqueue(tx, JOB, &PersonalJob { comment }, None).await?;
     Ok(())
 }
@@ -66,7 +66,7 @@ pub async fn run(state: &AppState, payload: &str) -> anyhow::Result<()> {
     let actor = about.actor.unwrap_or_else(|| "A reader".into());
     let excerpt: String = about.body.chars().take(140).collect();
     let url = format!("/comments/{}", task.comment);
-    let tag = format!("comment-{}", task.comment.simple());
+    let tag = format!("comment-{}", task.comment.0.simple());
     let reply = payload_for(&format!("{actor} replied to you"), &excerpt, &url, &tag);
     let followed = payload_for(
         &format!("{actor} commented on “{}”", about.headline),

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::db::{Backend, Tx, sql};
-use crate::domain::Timestamp;
+use crate::domain::{AlertId, Timestamp};
 use crate::jobs::{Job, Step};
 use crate::state::AppState;
 
@@ -17,11 +17,11 @@ const LOCK_SECS: i64 = 120;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct RetryJob {
-    alert: uuid::Uuid,
+    alert: AlertId,
 }
 
 /// Makes sure a retry job is waiting for the alert, due at its earliest retry.
-pub async fn schedule(tx: &mut Tx, alert: uuid::Uuid) -> anyhow::Result<()> {
+pub async fn schedule(tx: &mut Tx, alert: AlertId) -> anyhow::Result<()> {
     let payload = serde_json::to_string(&RetryJob { alert })?;
     let waiting = sql("SELECT COUNT(*) FROM jobs WHERE kind = $1 AND payload = $2 AND done_at IS NULL")
         .bind(JOB)

@@ -33,7 +33,7 @@ pub struct Keys {
 pub enum Topic {
     Breaking,
     Section(String),
-    LiveBlog(uuid::Uuid),
+    LiveBlog(crate::domain::ArticleId),
     /// Replies to the signed-in reader's comments.
     Replies,
     /// Comments by readers the signed-in reader follows.
@@ -157,7 +157,7 @@ pub async fn save(
     db: &Db,
     subscription: &BrowserSubscription,
     topics: &[Topic],
-    reader: Option<uuid::Uuid>,
+    reader: Option<crate::domain::ReaderId>,
 ) -> Result<uuid::Uuid, sqlx::Error> {
     let now = Timestamp::now();
     let mut tx = db.begin().await?;

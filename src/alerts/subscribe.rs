@@ -137,7 +137,7 @@ pub async fn renew(State(state): State<AppState>, ApiJson(request): ApiJson<Rene
 }
 
 /// A reader opened an alert (reported by the service worker).
-pub async fn click(State(state): State<AppState>, Path(id): Path<uuid::Uuid>) -> AppResult<StatusCode> {
+pub async fn click(State(state): State<AppState>, Path(id): Path<crate::domain::AlertId>) -> AppResult<StatusCode> {
     if super::model::clicked(&state.db, id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {

@@ -71,7 +71,7 @@ impl FromRequestParts<AppState> for ApiStaff {
 }
 
 async fn staff_for(state: &AppState, token_hash: &str) -> Result<Option<Staff>, AppError> {
-    let found: Option<(uuid::Uuid,)> =
+    let found: Option<(crate::domain::StaffId,)> =
         sql("SELECT staff_id FROM admin_api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
             .bind(token_hash)
             .fetch_optional(&state.db)

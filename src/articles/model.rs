@@ -156,7 +156,7 @@ pub struct Article {
     pub updated_at: Timestamp,
     pub version: i64,
     pub ever_published: bool,
-    pub created_by: Option<uuid::Uuid>,
+    pub created_by: Option<crate::domain::StaffId>,
     /// Visible comments.
     pub comment_count: i64,
     /// When a live blog was closed ("This live blog has ended").

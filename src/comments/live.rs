@@ -14,7 +14,7 @@ use axum::response::IntoResponse;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use crate::domain::ArticleId;
+use crate::domain::{ArticleId, CommentId};
 use crate::events::{Change, Event};
 use crate::state::AppState;
 use crate::web::live::{Hub, Message};
@@ -35,8 +35,8 @@ pub struct CommentStreams {
 #[derive(Serialize)]
 struct CommentMessage {
     change: Change,
-    id: uuid::Uuid,
-    parent: Option<uuid::Uuid>,
+    id: CommentId,
+    parent: Option<CommentId>,
     depth: i64,
     html: String,
     count: i64,
@@ -100,7 +100,7 @@ fn mark_recounted(state: &AppState, article: ArticleId) {
         .insert(article);
 }
 
-async fn message(state: &AppState, article: ArticleId, comment: uuid::Uuid, change: Change) -> anyhow::Result<Message> {
+async fn message(state: &AppState, article: ArticleId, comment: CommentId, change: Change) -> anyhow::Result<Message> {
     let (count,): (i64,) = crate::db::sql("SELECT comment_count FROM articles WHERE id = $1")
         .bind(article)
         .fetch_one(&state.db)

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{ArticleId, Timestamp};
 
 /// Comment ids are UUIDv7 too; the thread path is made of them.
-pub type CommentId = uuid::Uuid;
+pub use crate::domain::CommentId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -45,7 +45,7 @@ impl Status {
 pub struct Comment {
     pub id: CommentId,
     pub article_id: ArticleId,
-    pub reader_id: Option<uuid::Uuid>,
+    pub reader_id: Option<crate::domain::ReaderId>,
     pub parent_id: Option<CommentId>,
     pub root_id: CommentId,
     pub path: String,

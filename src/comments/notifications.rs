@@ -13,7 +13,7 @@ use crate::state::AppState;
 use crate::web::form::FormFields;
 use crate::web::{Layout, TimeView};
 
-pub async fn unread(db: &Db, reader: uuid::Uuid) -> Result<i64, sqlx::Error> {
+pub async fn unread(db: &Db, reader: crate::domain::ReaderId) -> Result<i64, sqlx::Error> {
     sql("SELECT COUNT(*) FROM notifications WHERE reader_id = $1 AND read_at IS NULL")
         .bind(reader)
         .fetch_count(db)

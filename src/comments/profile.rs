@@ -20,13 +20,13 @@ use super::text;
 #[template(path = "comments/profile.html")]
 struct ProfilePage {
     layout: Layout,
-    id: uuid::Uuid,
+    id: crate::domain::ReaderId,
     name: String,
     bio: String,
     joined: String,
     followers: i64,
     following: i64,
-    viewer: Option<uuid::Uuid>,
+    viewer: Option<crate::domain::ReaderId>,
     follows: bool,
     comments: Vec<(String, String, SafeHtml, TimeView)>,
 }
@@ -34,7 +34,7 @@ struct ProfilePage {
 pub async fn show(
     State(state): State<AppState>,
     who: Option<CurrentReader>,
-    Path(id): Path<uuid::Uuid>,
+    Path(id): Path<crate::domain::ReaderId>,
 ) -> AppResult<Html<String>> {
     let reader = readers::by_id(&state.db, id)
         .await?
@@ -87,7 +87,7 @@ pub async fn show(
     ))
 }
 
-fn answer(headers: &HeaderMap, id: uuid::Uuid, following: bool) -> Response {
+fn answer(headers: &HeaderMap, id: crate::domain::ReaderId, following: bool) -> Response {
     if crate::web::wants_json(headers) {
         Json(serde_json::json!({ "following": following })).into_response()
     } else {
@@ -99,7 +99,7 @@ pub async fn follow(
     State(state): State<AppState>,
     who: CurrentReader,
     headers: HeaderMap,
-    Path(id): Path<uuid::Uuid>,
+    Path(id): Path<crate::domain::ReaderId>,
 ) -> AppResult<Response> {
     if id == who.reader.id {
         return Err(AppError::Conflict("You cannot follow yourself.".into()));
@@ -121,7 +121,7 @@ pub async fn unfollow(
     State(state): State<AppState>,
     who: CurrentReader,
     headers: HeaderMap,
-    Path(id): Path<uuid::Uuid>,
+    Path(id): Path<crate::domain::ReaderId>,
 ) -> AppResult<Response> {
     sql("DELETE FROM follows WHERE follower_id = $1 AND followed_id = $2")
         .bind(who.reader.id)

@@ -40,7 +40,7 @@ impl Sort {
 }
 
 /// What a reader may see: visible and removed (as placeholders), and their own held comments.
-fn shown(viewer: Option<uuid::Uuid>) -> (&'static str, Option<uuid::Uuid>) {
+fn shown(viewer: Option<crate::domain::ReaderId>) -> (&'static str, Option<crate::domain::ReaderId>) {
     match viewer {
         Some(id) => (
             "(c.status IN ('visible', 'removed') OR (c.status = 'held' AND c.reader_id = $V))",
@@ -55,7 +55,7 @@ pub async fn roots(
     db: &Db,
     article: ArticleId,
     sort: Sort,
-    viewer: Option<uuid::Uuid>,
+    viewer: Option<crate::domain::ReaderId>,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<Comment>, sqlx::Error> {
@@ -81,7 +81,11 @@ pub async fn root_count(db: &Db, article: ArticleId) -> Result<i64, sqlx::Error>
 }
 
 /// Everything under `roots` down to `root.depth + SHOWN_DEPTH`, in thread order.
-pub async fn below(db: &Db, roots: &[Comment], viewer: Option<uuid::Uuid>) -> Result<Vec<Comment>, sqlx::Error> {
+pub async fn below(
+    db: &Db,
+    roots: &[Comment],
+    viewer: Option<crate::domain::ReaderId>,
+) -> Result<Vec<Comment>, sqlx::Error> {
     if roots.is_empty() {
         return Ok(Vec::new());
     }
@@ -150,7 +154,11 @@ pub async fn by_id(db: &Db, id: CommentId) -> Result<Option<Comment>, sqlx::Erro
 }
 
 /// Which of these comments the reader has liked.
-pub async fn liked_by(db: &Db, reader: uuid::Uuid, comments: &[CommentId]) -> Result<Vec<CommentId>, sqlx::Error> {
+pub async fn liked_by(
+    db: &Db,
+    reader: crate::domain::ReaderId,
+    comments: &[CommentId],
+) -> Result<Vec<CommentId>, sqlx::Error> {
     if comments.is_empty() {
         return Ok(Vec::new());
     }
@@ -178,7 +186,11 @@ pub struct ReaderComment {
     pub section_slug: String,
 }
 
-pub async fn by_reader(db: &Db, reader: uuid::Uuid, limit: i64) -> Result<Vec<ReaderComment>, sqlx::Error> {
+pub async fn by_reader(
+    db: &Db,
+    reader: crate::domain::ReaderId,
+    limit: i64,
+) -> Result<Vec<ReaderComment>, sqlx::Error> {
     sql(
         "SELECT c.id, c.body, c.created_at, a.headline, a.slug, s.slug AS section_slug
          FROM comments c JOIN articles a ON a.id = c.article_id JOIN sections s ON s.id = a.section_id
@@ -191,7 +203,7 @@ pub async fn by_reader(db: &Db, reader: uuid::Uuid, limit: i64) -> Result<Vec<Re
     .await
 }
 
-pub async fn export_for(db: &Db, reader: uuid::Uuid) -> Result<Vec<CommentExport>, sqlx::Error> {
+pub async fn export_for(db: &Db, reader: crate::domain::ReaderId) -> Result<Vec<CommentExport>, sqlx::Error> {
     sql(
         "SELECT c.id, a.headline AS article_headline, c.body, c.status, c.created_at, c.edited_at
          FROM comments c JOIN articles a ON a.id = c.article_id WHERE c.reader_id = $1 ORDER BY c.created_at",

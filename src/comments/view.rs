@@ -43,7 +43,7 @@ pub enum Token {
 /// What the viewer brings: who they are and what they liked.
 #[derive(Clone, Debug, Default)]
 pub struct Viewer {
-    pub reader: Option<uuid::Uuid>,
+    pub reader: Option<crate::domain::ReaderId>,
     pub liked: HashSet<CommentId>,
 }
 

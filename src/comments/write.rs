@@ -62,8 +62,8 @@ async fn count<'c>(conn: impl Into<Conn<'c>>, article: ArticleId, delta: i64) ->
 async fn notify(
     tx: &mut Tx,
     comment: CommentId,
-    author: uuid::Uuid,
-    parent_author: Option<uuid::Uuid>,
+    author: crate::domain::ReaderId,
+    parent_author: Option<crate::domain::ReaderId>,
 ) -> anyhow::Result<()> {
     let now = Timestamp::now();
     let parent_author = parent_author.filter(|p| *p != author);
@@ -154,8 +154,8 @@ pub async fn post(state: &AppState, reader: &Reader, new: NewComment<'_>) -> Res
         CommentsMode::Premoderated => Some("pre-moderated article".to_owned()),
         _ => filters.hold_reason(&body, reader.created_at, now),
     };
-    let id = uuid::Uuid::now_v7();
-    let segment = id.simple().to_string();
+    let id = CommentId::new();
+    let segment = id.0.simple().to_string();
     let (root, path, depth) = match &parent {
         Some(p) => (p.root_id, format!("{}/{segment}", p.path), p.depth + 1),
         None => (id, segment, 0),
@@ -407,7 +407,7 @@ pub async fn report(
 /// A deleted account's comments: anonymised or removed. Returns the articles touched.
 pub async fn on_reader_deleted(
     tx: &mut Tx,
-    reader: uuid::Uuid,
+    reader: crate::domain::ReaderId,
     mode: OnAccountDelete,
 ) -> Result<Vec<ArticleId>, AppError> {
     let articles: Vec<(ArticleId,)> = sql("SELECT DISTINCT article_id FROM comments WHERE reader_id = $1")

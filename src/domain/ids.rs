@@ -40,6 +40,12 @@ macro_rules! id_type {
             }
         }
 
+        impl From<$name> for Uuid {
+            fn from(id: $name) -> Uuid {
+                id.0
+            }
+        }
+
         impl From<$name> for crate::db::Arg {
             fn from(id: $name) -> Self {
                 crate::db::Arg::Uuid(Some(id.0))
@@ -54,4 +60,7 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(ArticleId, AuthorId, ImageId, SectionId, TagId);
+id_type!(
+    ArticleId, AuthorId, ImageId, SectionId, TagId, CommentId, ReaderId, StaffId, EntryId, AlertId, DonationId,
+    CampaignId,
+);

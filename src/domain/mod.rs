@@ -1,10 +1,15 @@
 //! Small value types shared by every domain: they can only be built through
 //! a fallible `parse`, so a value in hand is already valid.
 
+mod email;
 mod ids;
 mod slug;
 mod timestamp;
 
-pub use ids::{ArticleId, AuthorId, ImageId, SectionId, TagId};
+pub use email::Email;
+pub use ids::{
+    AlertId, ArticleId, AuthorId, CampaignId, CommentId, DonationId, EntryId, ImageId, ReaderId, SectionId, StaffId,
+    TagId,
+};
 pub use slug::{Slug, SlugError};
 pub use timestamp::Timestamp;

@@ -17,7 +17,7 @@ pub struct Appeal {
 
 #[derive(Clone, Debug)]
 pub struct Progress {
-    pub id: uuid::Uuid,
+    pub id: crate::domain::CampaignId,
     pub name: String,
     pub raised: String,
     pub goal: String,
@@ -57,7 +57,7 @@ pub async fn set_text(db: &Db, text: &str) -> Result<(), sqlx::Error> {
 
 #[derive(sqlx::FromRow)]
 pub struct CampaignRow {
-    pub id: uuid::Uuid,
+    pub id: crate::domain::CampaignId,
     pub name: String,
     pub goal_minor: i64,
     pub starts_at: Timestamp,

@@ -255,7 +255,7 @@ pub async fn create_campaign(
     if let Some(problem) = problem {
         return Ok(render(&state, &who, None, Some(problem.into())).await?.into_response());
     }
-    let id = uuid::Uuid::now_v7();
+    let id = crate::domain::CampaignId::new();
     let now = Timestamp::now();
     let on_appeal = form.get("on_appeal") == "on";
     let mut tx = state.db.begin().await?;
@@ -285,7 +285,7 @@ pub async fn create_campaign(
 
 #[derive(sqlx::FromRow)]
 pub struct Listed {
-    id: uuid::Uuid,
+    id: crate::domain::DonationId,
     created_at: Timestamp,
     kind: String,
     status: String,

@@ -119,7 +119,7 @@ impl<'de> Deserialize<'de> for Ref {
 }
 
 /// Our donation's id, where we put it when starting the Checkout.
-fn donation_in(metadata: &HashMap<String, String>) -> Option<uuid::Uuid> {
+fn donation_in(metadata: &HashMap<String, String>) -> Option<crate::domain::DonationId> {
     metadata.get("donation_id").and_then(|id| id.parse().ok())
 }
 
@@ -175,7 +175,7 @@ impl CheckoutSession {
         Ok(self)
     }
 
-    pub fn donation(&self) -> Option<uuid::Uuid> {
+    pub fn donation(&self) -> Option<crate::domain::DonationId> {
         donation_in(&self.metadata).or_else(|| self.client_reference_id.as_deref()?.parse().ok())
     }
 
@@ -239,7 +239,7 @@ impl Invoice {
             .chain(self.subscription_details.as_ref())
     }
 
-    pub fn donation(&self) -> Option<uuid::Uuid> {
+    pub fn donation(&self) -> Option<crate::domain::DonationId> {
         donation_in(&self.metadata).or_else(|| self.details().find_map(|d| donation_in(&d.metadata)))
     }
 
@@ -264,7 +264,7 @@ pub struct Subscription {
 }
 
 impl Subscription {
-    pub fn donation(&self) -> Option<uuid::Uuid> {
+    pub fn donation(&self) -> Option<crate::domain::DonationId> {
         donation_in(&self.metadata)
     }
 }
@@ -289,7 +289,7 @@ impl Charge {
         Ok(self)
     }
 
-    pub fn donation(&self) -> Option<uuid::Uuid> {
+    pub fn donation(&self) -> Option<crate::domain::DonationId> {
         donation_in(&self.metadata)
     }
 }

@@ -60,7 +60,7 @@ pub async fn receive(db: &Db, event: &Received, raw: &str, sender: &Sender<'_>) 
 
 /// Which donation an event belongs to: our id in its metadata, else the
 /// payment or subscription it is about.
-async fn donation_of(tx: &mut Tx, meaning: &Meaning) -> anyhow::Result<Option<uuid::Uuid>> {
+async fn donation_of(tx: &mut Tx, meaning: &Meaning) -> anyhow::Result<Option<crate::domain::DonationId>> {
     let (named, intent, subscription) = match meaning {
         Meaning::CheckoutCompleted(s) => (s.donation(), None, None),
         Meaning::InvoicePaid(i) | Meaning::InvoiceFailed(i) => (i.donation(), None, i.subscription()),
@@ -78,16 +78,17 @@ async fn donation_of(tx: &mut Tx, meaning: &Meaning) -> anyhow::Result<Option<uu
         }
     }
     if let Some(intent) = intent.filter(|i| !i.is_empty()) {
-        let found: Option<(uuid::Uuid,)> = sql("SELECT donation_id FROM donation_payments WHERE payment_intent = $1")
-            .bind(intent)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let found: Option<(crate::domain::DonationId,)> =
+            sql("SELECT donation_id FROM donation_payments WHERE payment_intent = $1")
+                .bind(intent)
+                .fetch_optional(&mut *tx)
+                .await?;
         if let Some((id,)) = found {
             return Ok(Some(id));
         }
     }
     if let Some(subscription) = subscription.filter(|s| !s.is_empty()) {
-        let found: Option<(uuid::Uuid,)> = sql("SELECT id FROM donations WHERE subscription = $1")
+        let found: Option<(crate::domain::DonationId,)> = sql("SELECT id FROM donations WHERE subscription = $1")
             .bind(subscription)
             .fetch_optional(&mut *tx)
             .await?;
@@ -97,7 +98,7 @@ async fn donation_of(tx: &mut Tx, meaning: &Meaning) -> anyhow::Result<Option<uu
 }
 
 /// Moves a donation to `status` unless a later event already set it.
-async fn set_status(tx: &mut Tx, donation: uuid::Uuid, status: &str, at: i64) -> anyhow::Result<()> {
+async fn set_status(tx: &mut Tx, donation: crate::domain::DonationId, status: &str, at: i64) -> anyhow::Result<()> {
     sql("UPDATE donations SET status = $1, status_at = $2 WHERE id = $3 AND status_at <= $2")
         .bind(status)
         .bind(at)
@@ -109,7 +110,7 @@ async fn set_status(tx: &mut Tx, donation: uuid::Uuid, status: &str, at: i64) ->
 
 struct Payment<'a> {
     id: &'a str,
-    donation: uuid::Uuid,
+    donation: crate::domain::DonationId,
     payment_intent: &'a str,
     amount: &'a Money,
     paid_at: i64,
@@ -201,7 +202,7 @@ async fn effect(
     tx: &mut Tx,
     event: &Received,
     meaning: &Meaning,
-    donation: uuid::Uuid,
+    donation: crate::domain::DonationId,
     receipts: Option<&Sender<'_>>,
 ) -> anyhow::Result<()> {
     match meaning {
@@ -276,7 +277,7 @@ async fn effect(
 }
 
 /// Sets the refunded total of the payment a charge belongs to; a one-off gift refunded in full is marked so.
-async fn refund(tx: &mut Tx, donation: uuid::Uuid, charge: &Charge, at: i64) -> anyhow::Result<()> {
+async fn refund(tx: &mut Tx, donation: crate::domain::DonationId, charge: &Charge, at: i64) -> anyhow::Result<()> {
     let Some(refunded) = &charge.refunded_total else {
         return Ok(());
     };

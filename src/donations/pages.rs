@@ -138,7 +138,7 @@ struct Gift {
     amount: i64,
     fee: i64,
     message: String,
-    article: Option<uuid::Uuid>,
+    article: Option<crate::domain::ArticleId>,
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> AppError {
@@ -221,7 +221,7 @@ pub async fn start(
         Err(other) => return Err(other),
     };
     let settings = &state.settings.donations;
-    let id = uuid::Uuid::now_v7();
+    let id = crate::domain::DonationId::new();
     let total = gift.amount + gift.fee;
     let product = if gift.monthly {
         format!("Monthly support for {}", state.site.name)

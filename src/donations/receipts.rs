@@ -13,7 +13,7 @@ pub struct Sender<'a> {
 pub async fn queue(
     tx: &mut Tx,
     sender: &Sender<'_>,
-    donation: uuid::Uuid,
+    donation: crate::domain::DonationId,
     amount: &Money,
     to: &str,
 ) -> anyhow::Result<()> {
@@ -40,7 +40,7 @@ pub async fn queue(
     }
     crate::mail::queue(
         &mut *tx,
-        &crate::mail::Email {
+        &crate::mail::Message {
             to: to.to_owned(),
             subject: format!("Your receipt from {}: {amount}", sender.site_name),
             text,

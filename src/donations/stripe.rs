@@ -36,7 +36,7 @@ pub struct Session {
 
 /// What a donor is about to give.
 pub struct CheckoutRequest<'a> {
-    pub donation: uuid::Uuid,
+    pub donation: crate::domain::DonationId,
     pub monthly: bool,
     pub amount_minor: i64,
     pub currency: &'a str,

@@ -123,7 +123,7 @@ pub async fn live_blog_atom(
             }
             let home = site::queries::section_by_id(&state.db, blog.section_id).await?;
             let latest = liveblogs::entries::latest(&state.db, blog.id, ITEMS).await?;
-            let ids: Vec<uuid::Uuid> = latest.iter().map(|e| e.id).collect();
+            let ids: Vec<crate::domain::EntryId> = latest.iter().map(|e| e.id).collect();
             let mut authors = liveblogs::entries::authors_of(&state.db, &ids).await?;
             let site = &state.site;
             let items = latest

@@ -93,7 +93,7 @@ struct ArticleRecord {
 
 #[derive(Debug, Serialize, Deserialize, sqlx::FromRow)]
 struct EntryRecord {
-    id: Uuid,
+    id: crate::domain::EntryId,
     title: String,
     body: String,
     image_id: Option<ImageId>,

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::accounts::{CurrentStaff, Permission};
 use crate::articles::{Article, Status};
 use crate::db::sql;
-use crate::domain::{ArticleId, ImageId};
+use crate::domain::{ArticleId, EntryId, ImageId};
 use crate::error::{AppError, AppResult};
 use crate::newsroom::layout::{Done, NewsroomLayout};
 use crate::state::AppState;
@@ -142,7 +142,7 @@ async fn desk(
     let db = &state.db;
     let path = view::blog_path(db, blog.id).await?;
     let listed: Vec<Entry> = entries::latest(db, blog.id, LISTED).await?;
-    let ids: Vec<uuid::Uuid> = listed.iter().map(|e| e.id).collect();
+    let ids: Vec<EntryId> = listed.iter().map(|e| e.id).collect();
     let mut names = entries::authors_of(db, &ids).await?;
     let rights = Rights::of(who);
     let rows = listed
@@ -244,7 +244,7 @@ pub async fn show(
 
 #[derive(Serialize)]
 struct Posted {
-    id: uuid::Uuid,
+    id: EntryId,
     permalink: String,
 }
 
@@ -331,7 +331,7 @@ async fn stored_form(state: &AppState, entry: &Entry) -> AppResult<FormFields> {
     Ok(form)
 }
 
-async fn find(state: &AppState, blog: &Article, entry: uuid::Uuid) -> AppResult<Entry> {
+async fn find(state: &AppState, blog: &Article, entry: EntryId) -> AppResult<Entry> {
     entries::by_id(&state.db, entry)
         .await?
         .filter(|e| e.article_id == blog.id)
@@ -349,7 +349,7 @@ fn field_error(err: AppError) -> (String, String) {
 pub async fn edit_form(
     State(state): State<AppState>,
     who: CurrentStaff,
-    Path((id, entry)): Path<(ArticleId, uuid::Uuid)>,
+    Path((id, entry)): Path<(ArticleId, EntryId)>,
 ) -> AppResult<Html<String>> {
     let blog = write::live_blog(&state, id).await?;
     let entry = find(&state, &blog, entry).await?;
@@ -360,7 +360,7 @@ pub async fn edit_form(
 pub async fn update(
     State(state): State<AppState>,
     who: CurrentStaff,
-    Path((id, entry)): Path<(ArticleId, uuid::Uuid)>,
+    Path((id, entry)): Path<(ArticleId, EntryId)>,
     form: FormFields,
 ) -> AppResult<Response> {
     let blog = write::live_blog(&state, id).await?;
@@ -392,7 +392,7 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     who: CurrentStaff,
-    Path((id, entry)): Path<(ArticleId, uuid::Uuid)>,
+    Path((id, entry)): Path<(ArticleId, EntryId)>,
 ) -> AppResult<Redirect> {
     let blog = write::live_blog(&state, id).await?;
     write::delete(&state, &who, &blog, entry).await?;
@@ -402,7 +402,7 @@ pub async fn delete(
 pub async fn pin(
     State(state): State<AppState>,
     who: CurrentStaff,
-    Path((id, entry)): Path<(ArticleId, uuid::Uuid)>,
+    Path((id, entry)): Path<(ArticleId, EntryId)>,
     form: FormFields,
 ) -> AppResult<Redirect> {
     let blog = write::live_blog(&state, id).await?;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::db::{Db, sql};
-use crate::domain::{ArticleId, AuthorId, ImageId, Timestamp};
+use crate::domain::{ArticleId, AuthorId, EntryId, ImageId, Timestamp};
 use crate::media::Figure;
 use crate::site::Author;
 
@@ -15,7 +15,7 @@ pub const KEY_EVENTS_SHOWN: i64 = 12;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Entry {
-    pub id: uuid::Uuid,
+    pub id: EntryId,
     pub article_id: ArticleId,
     pub title: String,
     pub body: String,
@@ -25,7 +25,7 @@ pub struct Entry {
     pub updated_at: Timestamp,
     pub version: i64,
     /// The staff member who posted it.
-    pub posted_by: Option<uuid::Uuid>,
+    pub posted_by: Option<crate::domain::StaffId>,
     pub image_id: Option<ImageId>,
     pub image_alt: Option<String>,
     pub image_caption: Option<String>,
@@ -91,7 +91,7 @@ pub async fn latest(db: &Db, article: ArticleId, limit: i64) -> Result<Vec<Entry
     .await
 }
 
-pub async fn by_id(db: &Db, id: uuid::Uuid) -> Result<Option<Entry>, sqlx::Error> {
+pub async fn by_id(db: &Db, id: EntryId) -> Result<Option<Entry>, sqlx::Error> {
     sql(format!("{SELECT} WHERE e.id = $1"))
         .bind(id)
         .fetch_optional(db)
@@ -138,8 +138,8 @@ pub async fn page_of(db: &Db, entry: &Entry) -> Result<u32, sqlx::Error> {
 }
 
 /// Each entry's authors, in order.
-pub async fn authors_of(db: &Db, entries: &[uuid::Uuid]) -> Result<HashMap<uuid::Uuid, Vec<Author>>, sqlx::Error> {
-    let mut out: HashMap<uuid::Uuid, Vec<Author>> = HashMap::new();
+pub async fn authors_of(db: &Db, entries: &[EntryId]) -> Result<HashMap<EntryId, Vec<Author>>, sqlx::Error> {
+    let mut out: HashMap<EntryId, Vec<Author>> = HashMap::new();
     if entries.is_empty() {
         return Ok(out);
     }
@@ -155,7 +155,7 @@ pub async fn authors_of(db: &Db, entries: &[uuid::Uuid]) -> Result<HashMap<uuid:
     }
     #[derive(sqlx::FromRow)]
     struct Row {
-        entry_id: uuid::Uuid,
+        entry_id: EntryId,
         #[sqlx(flatten)]
         author: Author,
     }
@@ -167,7 +167,7 @@ pub async fn authors_of(db: &Db, entries: &[uuid::Uuid]) -> Result<HashMap<uuid:
 }
 
 /// The author ids of one entry, for the newsroom's edit form.
-pub async fn author_ids(db: &Db, entry: uuid::Uuid) -> Result<Vec<AuthorId>, sqlx::Error> {
+pub async fn author_ids(db: &Db, entry: EntryId) -> Result<Vec<AuthorId>, sqlx::Error> {
     let rows: Vec<(AuthorId,)> =
         sql("SELECT author_id FROM liveblog_entry_authors WHERE entry_id = $1 ORDER BY position")
             .bind(entry)

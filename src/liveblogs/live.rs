@@ -12,7 +12,7 @@ use axum::response::IntoResponse;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use crate::domain::ArticleId;
+use crate::domain::{ArticleId, EntryId};
 use crate::events::{Change, Event};
 use crate::state::AppState;
 use crate::web::live::Message;
@@ -23,7 +23,7 @@ use super::view::{self, EntryHtml, TopHtml};
 #[derive(Serialize)]
 struct EntryMessage {
     change: Change,
-    id: uuid::Uuid,
+    id: EntryId,
     /// The entry as HTML (empty when removed).
     html: String,
     /// The pinned entry and key events, as HTML.
@@ -72,7 +72,7 @@ pub fn spawn_sweeper(state: AppState) {
     });
 }
 
-async fn message(state: &AppState, article: ArticleId, entry: uuid::Uuid, change: Change) -> anyhow::Result<Message> {
+async fn message(state: &AppState, article: ArticleId, entry: EntryId, change: Change) -> anyhow::Result<Message> {
     let path = view::blog_path(&state.db, article).await?;
     let found = entries::by_id(&state.db, entry).await?;
     let html = match (found, change) {

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::articles::{Article, body, queries};
 use crate::db::{Db, sql};
-use crate::domain::ArticleId;
+use crate::domain::{ArticleId, EntryId};
 use crate::error::{AppError, AppResult};
 use crate::media::FigureView;
 use crate::site::Author;
@@ -144,13 +144,13 @@ impl LiveView {
             stream_url: (page == 1 && blog.live_ended_at.is_none()).then(|| format!("/live/entries/{}", blog.id)),
             feed_url: format!("{blog_path}/atom.xml"),
             count,
-            topic: crate::alerts::store::Topic::LiveBlog(blog.id.0).key(),
+            topic: crate::alerts::store::Topic::LiveBlog(blog.id).key(),
         }))
     }
 }
 
 async fn draw_all(db: &Db, site: &Site, blog_path: &str, rows: &[Entry]) -> AppResult<Vec<EntryView>> {
-    let ids: Vec<uuid::Uuid> = rows.iter().map(|e| e.id).collect();
+    let ids: Vec<EntryId> = rows.iter().map(|e| e.id).collect();
     let mut authors = entries::authors_of(db, &ids).await?;
     Ok(rows
         .iter()
@@ -197,7 +197,7 @@ pub async fn blog_path(db: &Db, blog: ArticleId) -> Result<String, sqlx::Error> 
 }
 
 /// The address that opens the live blog at one entry.
-pub async fn permalink(db: &Db, blog: &Article, entry: uuid::Uuid) -> Result<String, sqlx::Error> {
+pub async fn permalink(db: &Db, blog: &Article, entry: EntryId) -> Result<String, sqlx::Error> {
     Ok(format!("{}/entries/{entry}", blog_path(db, blog.id).await?))
 }
 
@@ -210,7 +210,7 @@ pub async fn open_entry(
         .await?
         .ok_or(AppError::NotFound)?;
     let path = blog_path(&state.db, blog.id).await?;
-    let id: uuid::Uuid = entry.parse().map_err(|_| AppError::NotFound)?;
+    let id: EntryId = entry.parse().map_err(|_| AppError::NotFound)?;
     let entry = entries::by_id(&state.db, id)
         .await?
         .filter(|e| e.article_id == blog.id)

@@ -8,7 +8,7 @@ use crate::alerts;
 use crate::articles::{Article, ArticleKind, Status};
 use crate::audit::Target;
 use crate::db::{Tx, sql};
-use crate::domain::{ArticleId, AuthorId, ImageId, Timestamp};
+use crate::domain::{ArticleId, AuthorId, EntryId, ImageId, Timestamp};
 use crate::error::AppError;
 use crate::events::{Change, Event};
 use crate::state::AppState;
@@ -139,9 +139,9 @@ pub async fn insert(
     blog: ArticleId,
     draft: &EntryDraft,
     posted_at: Timestamp,
-    posted_by: Option<uuid::Uuid>,
-) -> Result<uuid::Uuid, AppError> {
-    let id = uuid::Uuid::now_v7();
+    posted_by: Option<crate::domain::StaffId>,
+) -> Result<EntryId, AppError> {
+    let id = EntryId::new();
     insert_with_id(tx, id, blog, draft, posted_at, posted_by).await?;
     Ok(id)
 }
@@ -149,11 +149,11 @@ pub async fn insert(
 /// As [`insert`], keeping an id the entry already has (a site's export).
 pub async fn insert_with_id(
     tx: &mut Tx,
-    id: uuid::Uuid,
+    id: EntryId,
     blog: ArticleId,
     draft: &EntryDraft,
     posted_at: Timestamp,
-    posted_by: Option<uuid::Uuid>,
+    posted_by: Option<crate::domain::StaffId>,
 ) -> Result<(), AppError> {
     if draft.pinned {
         unpin_all(tx, blog).await?;
@@ -197,7 +197,7 @@ pub async fn edit(
     state: &AppState,
     who: &CurrentStaff,
     blog: &Article,
-    entry: uuid::Uuid,
+    entry: EntryId,
     expected_version: i64,
     mut draft: EntryDraft,
 ) -> Result<Entry, EditError> {
@@ -251,7 +251,7 @@ pub async fn edit(
     Ok(saved)
 }
 
-pub async fn delete(state: &AppState, who: &CurrentStaff, blog: &Article, entry: uuid::Uuid) -> Result<(), AppError> {
+pub async fn delete(state: &AppState, who: &CurrentStaff, blog: &Article, entry: EntryId) -> Result<(), AppError> {
     let current = entry_of(state, blog, entry).await?;
     may_write(who, Some(&current), None)?;
     let mut tx = state.db.begin().await?;
@@ -277,7 +277,7 @@ pub async fn set_pinned(
     state: &AppState,
     who: &CurrentStaff,
     blog: &Article,
-    entry: uuid::Uuid,
+    entry: EntryId,
     pinned: bool,
 ) -> Result<(), AppError> {
     let current = entry_of(state, blog, entry).await?;
@@ -329,7 +329,7 @@ pub async fn set_ended(state: &AppState, who: &CurrentStaff, blog: &Article, end
     Ok(())
 }
 
-async fn entry_of(state: &AppState, blog: &Article, entry: uuid::Uuid) -> Result<Entry, AppError> {
+async fn entry_of(state: &AppState, blog: &Article, entry: EntryId) -> Result<Entry, AppError> {
     entries::by_id(&state.db, entry)
         .await?
         .filter(|e| e.article_id == blog.id)
@@ -344,7 +344,7 @@ async fn unpin_all(tx: &mut Tx, article: ArticleId) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-async fn write_authors(tx: &mut Tx, entry: uuid::Uuid, authors: &[AuthorId]) -> Result<(), AppError> {
+async fn write_authors(tx: &mut Tx, entry: EntryId, authors: &[AuthorId]) -> Result<(), AppError> {
     sql("DELETE FROM liveblog_entry_authors WHERE entry_id = $1")
         .bind(entry)
         .execute(&mut *tx)
@@ -387,7 +387,7 @@ async fn check_picture(state: &AppState, image: Option<ImageId>) -> Result<(), A
     Ok(())
 }
 
-async fn announce(state: &AppState, article: ArticleId, entry: uuid::Uuid, change: Change) {
+async fn announce(state: &AppState, article: ArticleId, entry: EntryId, change: Change) {
     let event = Event::Entry { article, entry, change };
     if let Err(err) = state.content_changed(event).await {
         tracing::warn!(error = format!("{err:#}"), "could not announce a live update");
@@ -410,7 +410,7 @@ async fn alert_key_event(state: &AppState, who: &CurrentStaff, blog: &Article, e
         }
         let path = super::view::permalink(&state.db, blog, entry.id).await?;
         let mut draft = alerts::model::Draft {
-            article_id: Some(blog.id.0),
+            article_id: Some(blog.id),
             title: shorten(&blog.headline, 120),
             body: shorten(&entry.label(), 300),
             url: path,
@@ -418,7 +418,7 @@ async fn alert_key_event(state: &AppState, who: &CurrentStaff, blog: &Article, e
                 .figure()
                 .map(|f| crate::media::variant_path(f.id, 640))
                 .unwrap_or_default(),
-            topic: alerts::store::Topic::LiveBlog(blog.id.0).key(),
+            topic: alerts::store::Topic::LiveBlog(blog.id).key(),
             urgency: "high".into(),
             ttl_secs: 6 * 3600,
             follow_up_of: None,

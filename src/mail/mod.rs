@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use lettre::message::{Mailbox, SinglePart, header};
 use lettre::transport::file::AsyncFileTransport;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 
 use crate::config::MailSettings;
@@ -18,14 +18,14 @@ pub const JOB: &str = "email";
 
 /// One plain-text message.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Email {
+pub struct Message {
     pub to: String,
     pub subject: String,
     pub text: String,
 }
 
 /// Queues an email; it is sent once the surrounding transaction commits.
-pub async fn queue<'c>(conn: impl Into<Conn<'c>>, email: &Email) -> anyhow::Result<()> {
+pub async fn queue<'c>(conn: impl Into<Conn<'c>>, email: &Message) -> anyhow::Result<()> {
     crate::jobs::enqueue(conn, JOB, email, None).await?;
     Ok(())
 }
@@ -63,8 +63,8 @@ impl Mailer {
         Ok(Self { transport, from })
     }
 
-    pub async fn send(&self, email: &Email) -> anyhow::Result<()> {
-        let message = Message::builder()
+    pub async fn send(&self, email: &Message) -> anyhow::Result<()> {
+        let message = lettre::Message::builder()
             .from(self.from.clone())
             .to(email
                 .to
@@ -102,6 +102,6 @@ impl Mailer {
 
 /// The job that delivers a queued email.
 pub async fn send_queued(state: &AppState, payload: &str) -> anyhow::Result<()> {
-    let email: Email = serde_json::from_str(payload).context("reading a queued email")?;
+    let email: Message = serde_json::from_str(payload).context("reading a queued email")?;
     state.mailer.send(&email).await
 }

@@ -29,7 +29,7 @@ struct ReaderPage {
 pub async fn show(
     State(state): State<AppState>,
     who: CurrentStaff,
-    Path(id): Path<uuid::Uuid>,
+    Path(id): Path<crate::domain::ReaderId>,
     axum::extract::Query(done): axum::extract::Query<Done>,
 ) -> AppResult<Html<String>> {
     let reader = readers::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
@@ -62,7 +62,7 @@ pub async fn show(
 pub async fn sanction(
     State(state): State<AppState>,
     who: CurrentStaff,
-    Path(id): Path<uuid::Uuid>,
+    Path(id): Path<crate::domain::ReaderId>,
     form: FormFields,
 ) -> AppResult<Response> {
     let reader = readers::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;

@@ -10,10 +10,11 @@ use serde::Deserialize;
 
 use crate::accounts::extract::{STAFF_COOKIE, STAFF_COOKIE_PATH};
 use crate::accounts::sessions::{self, Kind};
-use crate::accounts::staff::{self, NewStaff, Role, normalise_email};
+use crate::accounts::staff::{self, NewStaff, Role};
 use crate::accounts::{CurrentStaff, secrets};
 use crate::audit::{self, Actor, Target};
 use crate::db::sql;
+use crate::domain::Email;
 use crate::domain::{AuthorId, Timestamp};
 use crate::error::{AppError, AppResult};
 use crate::site::queries as site_queries;
@@ -39,7 +40,7 @@ struct StaffPage {
 }
 
 struct Person {
-    id: uuid::Uuid,
+    id: crate::domain::StaffId,
     name: String,
     email: String,
     role: String,
@@ -116,7 +117,7 @@ pub async fn show(
 
 pub async fn invite(State(state): State<AppState>, who: CurrentStaff, form: FormFields) -> AppResult<Response> {
     let checked = (|| {
-        let email = normalise_email(form.get("email"))?;
+        let email = Email::parse(form.get("email"))?;
         let role: Role = form.get("role").parse()?;
         let name = form.get("name").trim().to_owned();
         if name.is_empty() {
@@ -153,7 +154,7 @@ pub async fn invite(State(state): State<AppState>, who: CurrentStaff, form: Form
     who.audit(&state.db, "invited", Target::new("staff", &email, &name), role.as_str())
         .await?;
     let link = state.site.url(&format!("/newsroom/invite/{token}"));
-    tracing::info!(email, %link, "staff invitation created");
+    tracing::info!(%email, %link, "staff invitation created");
     let notice = Some("Invitation created. Send this link to them; it works once, for 7 days.");
     Ok(Html(page(&state, &who, FormFields::default(), Some(link), None, notice).await?).into_response())
 }
@@ -162,7 +163,7 @@ pub async fn invite(State(state): State<AppState>, who: CurrentStaff, form: Form
 pub async fn update(
     State(state): State<AppState>,
     who: CurrentStaff,
-    Path(id): Path<uuid::Uuid>,
+    Path(id): Path<crate::domain::StaffId>,
     form: FormFields,
 ) -> AppResult<Response> {
     let person = staff::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
@@ -242,7 +243,7 @@ pub async fn accept(
         form.get("name").trim().to_owned()
     };
     let new = NewStaff {
-        email: &invite.email,
+        email: Email::parse(&invite.email)?,
         name: &name,
         role,
         password: form.get("password"),

@@ -8,7 +8,7 @@ use super::TestApp;
 pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct Member {
-    pub id: uuid::Uuid,
+    pub id: broadsheet::domain::StaffId,
     pub email: String,
 }
 
@@ -25,7 +25,7 @@ impl TestApp {
         let created = staff::create(
             &self.state.db,
             NewStaff {
-                email: &email,
+                email: broadsheet::domain::Email::parse(&email).unwrap(),
                 name: &name,
                 role,
                 password: PASSWORD,

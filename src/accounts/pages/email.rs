@@ -8,12 +8,12 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use crate::accounts::password;
 use crate::accounts::reader_extract::CurrentReader;
 use crate::accounts::readers;
-use crate::accounts::staff::normalise_email;
 use crate::accounts::tokens::{self, Purpose};
 use crate::db::{is_unique_violation, sql};
+use crate::domain::Email;
 use crate::domain::Timestamp;
 use crate::error::{AppError, AppResult};
-use crate::mail::{self, Email};
+use crate::mail::{self, Message};
 use crate::state::AppState;
 use crate::web::form::FormFields;
 
@@ -66,7 +66,7 @@ pub async fn resend(State(state): State<AppState>, who: CurrentReader) -> AppRes
         );
         mail::queue(
             &mut tx,
-            &Email {
+            &Message {
                 to: reader.email.clone(),
                 subject: format!("Confirm your email for {}", state.site.name),
                 text,
@@ -83,7 +83,13 @@ pub async fn resend(State(state): State<AppState>, who: CurrentReader) -> AppRes
 /// before the change takes effect; the old address is told.
 pub async fn change(State(state): State<AppState>, who: CurrentReader, form: FormFields) -> AppResult<Response> {
     let reader = &who.reader;
-    let new_email = normalise_email(form.get("new_email"))?;
+    let new_email = Email::parse(form.get("new_email")).map_err(|err| match err {
+        AppError::Invalid { message, .. } => AppError::Invalid {
+            field: "new_email".into(),
+            message,
+        },
+        other => other,
+    })?;
     let ok = match &reader.password_hash {
         Some(hash) => password::verify(form.get("password"), hash).await,
         None => false,
@@ -94,19 +100,19 @@ pub async fn change(State(state): State<AppState>, who: CurrentReader, form: For
             message: "Enter your current password to change your email.".into(),
         });
     }
-    if readers::by_email(&state.db, &new_email).await?.is_some() {
+    if readers::by_email(&state.db, new_email.as_str()).await?.is_some() {
         return Err(AppError::Invalid {
             field: "new_email".into(),
             message: "Another account uses that email.".into(),
         });
     }
     let mut tx = state.db.begin().await?;
-    let issued = tokens::issue(&mut tx, Purpose::ChangeEmail, Some(reader.id), &new_email).await?;
+    let issued = tokens::issue(&mut tx, Purpose::ChangeEmail, Some(reader.id), new_email.as_str()).await?;
     let link = state.site.url(&format!("/account/email/confirm/{}", issued.token));
     mail::queue(
         &mut tx,
-        &Email {
-            to: new_email.clone(),
+        &Message {
+            to: new_email.to_string(),
             subject: format!("Confirm your new email for {}", state.site.name),
             text: format!(
                 "Hello {},\n\nTo use this address for your {} account, open this link:\n\n{link}\n",
@@ -115,7 +121,7 @@ pub async fn change(State(state): State<AppState>, who: CurrentReader, form: For
         },
     )
     .await?;
-    mail::queue(&mut tx, &Email {
+    mail::queue(&mut tx, &Message {
         to: reader.email.clone(),
         subject: format!("Your {} email is changing", state.site.name),
         text: format!("Hello {},\n\nSomeone (we hope you) asked to change your account's email to {new_email}. If this was not you, reset your password.\n", reader.display_name),

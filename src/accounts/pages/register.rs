@@ -12,7 +12,7 @@ use crate::accounts::sessions::{self, Kind};
 use crate::accounts::tokens::{self, Purpose};
 use crate::domain::Timestamp;
 use crate::error::{AppError, AppResult};
-use crate::mail::{self, Email};
+use crate::mail::{self, Message};
 use crate::state::AppState;
 use crate::web::client::Client;
 use crate::web::form::FormFields;
@@ -70,9 +70,16 @@ pub async fn submit(State(state): State<AppState>, client: Client, form: FormFie
         response.headers_mut().insert(header::RETRY_AFTER, 3600u64.into());
         return Ok(response);
     }
+    let email = match crate::domain::Email::parse(form.get("email")) {
+        Ok(email) => email,
+        Err(AppError::Invalid { field, message }) => {
+            return redraw(StatusCode::UNPROCESSABLE_ENTITY, &field, message).await;
+        }
+        Err(err) => return Err(err),
+    };
     let mut tx = state.db.begin().await?;
     let new = NewReader {
-        email: form.get("email"),
+        email,
         display_name: form.get("display_name"),
         password: form.get("password"),
         ip: &client.ip,
@@ -92,7 +99,7 @@ pub async fn submit(State(state): State<AppState>, client: Client, form: FormFie
     );
     mail::queue(
         &mut tx,
-        &Email {
+        &Message {
             to: reader.email.clone(),
             subject: format!("Confirm your email for {}", state.site.name),
             text,

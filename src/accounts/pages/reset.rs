@@ -13,7 +13,7 @@ use crate::accounts::tokens::{self, Purpose};
 use crate::db::sql;
 use crate::domain::Timestamp;
 use crate::error::{AppError, AppResult};
-use crate::mail::{self, Email};
+use crate::mail::{self, Message};
 use crate::state::AppState;
 use crate::web::client::Client;
 use crate::web::form::FormFields;
@@ -47,7 +47,7 @@ pub async fn forgot(State(state): State<AppState>, form: FormFields) -> AppResul
         );
         mail::queue(
             &mut tx,
-            &Email {
+            &Message {
                 to: email.clone(),
                 subject: format!("Reset your {} password", state.site.name),
                 text,

@@ -14,7 +14,7 @@ use crate::accounts::tokens::{self, Purpose};
 use crate::db::sql;
 use crate::domain::Timestamp;
 use crate::error::{AppError, AppResult};
-use crate::mail::{self, Email};
+use crate::mail::{self, Message};
 use crate::state::AppState;
 use crate::web::client::Client;
 use crate::web::form::FormFields;
@@ -151,7 +151,7 @@ pub async fn send_link(State(state): State<AppState>, form: FormFields) -> AppRe
         );
         mail::queue(
             &mut tx,
-            &Email {
+            &Message {
                 to: email.clone(),
                 subject: format!("Your sign-in link for {}", state.site.name),
                 text,
