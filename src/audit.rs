@@ -2,7 +2,7 @@
 //! moderator action that changes something is recorded here.
 
 use crate::accounts::Staff;
-use crate::db::{Conn, Db, sql};
+use crate::db::{Conn, Db, DbError, sql};
 use crate::domain::Timestamp;
 
 /// Who acted: a staff member, or the system itself (the scheduler, an import).
@@ -13,11 +13,25 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// A reader acting for themselves (their actions are not staff actions, so carry no staff id).
+    pub fn reader(reader: &crate::accounts::readers::Reader) -> Self {
+        Self {
+            id: None,
+            name: format!("reader {}", reader.display_name),
+        }
+    }
+
     pub fn system(name: &str) -> Self {
         Self {
             id: None,
             name: name.to_owned(),
         }
+    }
+}
+
+impl From<&crate::accounts::CurrentStaff> for Actor {
+    fn from(who: &crate::accounts::CurrentStaff) -> Self {
+        Actor::from(&who.staff)
     }
 }
 
@@ -53,7 +67,7 @@ pub async fn record<'c>(
     action: &str,
     target: Target<'_>,
     detail: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), DbError> {
     sql(
         "INSERT INTO audit_log (id, at, actor_id, actor_name, action, target_kind, target_id, target_label, detail)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -84,7 +98,7 @@ pub struct Entry {
 }
 
 /// Newest first; `target` narrows to one item (e.g. one article's history).
-pub async fn recent(db: &Db, target: Option<(&str, &str)>, limit: i64, offset: i64) -> Result<Vec<Entry>, sqlx::Error> {
+pub async fn recent(db: &Db, target: Option<(&str, &str)>, limit: i64, offset: i64) -> Result<Vec<Entry>, DbError> {
     let columns = "at, actor_name, action, target_kind, target_id, target_label, detail";
     match target {
         None => {

@@ -14,7 +14,7 @@
 //! on itself.
 
 use crate::audit::{self, Actor, Target};
-use crate::db::{Conn, Db, Tx};
+use crate::db::{Conn, Db, DbError, Tx};
 use crate::events::Event;
 use crate::state::AppState;
 
@@ -25,17 +25,20 @@ pub struct Change {
     /// Said of every audit line that gives no detail of its own ("through the Admin API").
     channel: &'static str,
     events: Vec<Event>,
+    /// Whether the change queued background work, so the job worker is woken after it.
+    queued_work: bool,
 }
 
 impl Change {
     /// Starts a change made by `actor`.
-    pub async fn begin(state: &AppState, actor: impl Into<Actor>) -> Result<Self, sqlx::Error> {
+    pub async fn begin(state: &AppState, actor: impl Into<Actor>) -> Result<Self, DbError> {
         Ok(Self {
             tx: state.db.begin().await?,
             state: state.clone(),
             actor: actor.into(),
             channel: "",
             events: Vec::new(),
+            queued_work: false,
         })
     }
 
@@ -43,6 +46,11 @@ impl Change {
     pub fn through(mut self, channel: &'static str) -> Self {
         self.channel = channel;
         self
+    }
+
+    /// From here on the change is made by `actor` (someone who joined within it).
+    pub fn act_as(&mut self, actor: Actor) {
+        self.actor = actor;
     }
 
     pub fn actor(&self) -> &Actor {
@@ -59,7 +67,7 @@ impl Change {
     }
 
     /// Records what the actor did, in this change.
-    pub async fn audit(&mut self, action: &str, target: Target<'_>, detail: &str) -> Result<(), sqlx::Error> {
+    pub async fn audit(&mut self, action: &str, target: Target<'_>, detail: &str) -> Result<(), DbError> {
         let detail = if detail.is_empty() { self.channel } else { detail };
         audit::record(&mut self.tx, &self.actor, action, target, detail).await
     }
@@ -69,6 +77,11 @@ impl Change {
         if !self.events.contains(&event) {
             self.events.push(event);
         }
+    }
+
+    /// Says the change queued jobs (mail, alert fan-out): the worker starts on them after the commit.
+    pub fn queued_work(&mut self) {
+        self.queued_work = true;
     }
 
     /// Makes the change permanent and tells everyone who listens.
@@ -81,6 +94,9 @@ impl Change {
             self.state.pages.apply(event);
             self.state.cdn.purge(event);
             self.state.events.deliver_here(event.clone());
+        }
+        if self.queued_work {
+            self.state.wake.now();
         }
         Ok(())
     }

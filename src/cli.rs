@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::accounts::Role;
 use crate::accounts::staff::{self, NewStaff};
-use crate::audit::{self, Actor, Target};
+use crate::accounts::{Role, password};
+use crate::audit::Actor;
+use crate::change::Change;
 use crate::config::{self, Settings};
 use crate::error::AppError;
 use crate::startup::{self, Application};
@@ -138,19 +139,15 @@ pub fn run() -> ExitCode {
                     email: crate::domain::Email::parse(&email).map_err(|e| anyhow::anyhow!("{}", e.report().detail))?,
                     name: &name,
                     role,
-                    password: &password,
+                    password: password::Hashed::new(&password)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{}", e.report().detail))?,
                 };
-                let member = staff::create(&state.db, new)
+                let mut change = Change::begin(&state, Actor::system("Command line")).await?;
+                let member = staff::create(&mut change, new)
                     .await
                     .map_err(|e| anyhow::anyhow!("{}", e.report().detail))?;
-                audit::record(
-                    &state.db,
-                    &Actor::system("Command line"),
-                    "created staff account",
-                    Target::new("staff", member.id, &member.email),
-                    role.as_str(),
-                )
-                .await?;
+                change.commit().await?;
                 println!(
                     "Created {} ({}) as {}. Sign in at /newsroom/login.",
                     member.name, member.email, role

@@ -32,8 +32,8 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
-impl From<sqlx::Error> for AppError {
-    fn from(err: sqlx::Error) -> Self {
+impl From<crate::db::DbError> for AppError {
+    fn from(err: crate::db::DbError) -> Self {
         AppError::Internal(err.into())
     }
 }
@@ -137,3 +137,89 @@ impl IntoResponse for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// Problems with a submission, by field name: a form shows each beside its
+/// field, an API answers with the first. Only what the person can fix goes
+/// here; a failure on our side stays an [`AppError`].
+#[derive(Clone, Debug, Default)]
+pub struct FieldErrors(pub std::collections::BTreeMap<String, String>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.entry(field.to_owned()).or_insert_with(|| message.into());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    /// Files a field error under its field; anything else is handed back.
+    pub fn absorb(&mut self, err: AppError) -> Result<(), AppError> {
+        match err {
+            AppError::Invalid { field, message } => {
+                self.add(&field, message);
+                Ok(())
+            }
+            other => Err(other),
+        }
+    }
+
+    /// The first problem, as one error naming its field.
+    pub fn first(self) -> AppError {
+        match self.0.into_iter().next() {
+            Some((field, message)) => AppError::Invalid { field, message },
+            None => AppError::BadRequest("The submission is not valid.".into()),
+        }
+    }
+}
+
+/// Why a submission was not taken: problems the person can fix, or a failure.
+#[derive(Debug)]
+pub enum Refused {
+    Fields(FieldErrors),
+    Failed(AppError),
+}
+
+impl From<AppError> for Refused {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::Invalid { field, message } => {
+                let mut errors = FieldErrors::default();
+                errors.add(&field, message);
+                Refused::Fields(errors)
+            }
+            other => Refused::Failed(other),
+        }
+    }
+}
+
+impl From<crate::db::DbError> for Refused {
+    fn from(err: crate::db::DbError) -> Self {
+        Refused::Failed(err.into())
+    }
+}
+
+impl From<anyhow::Error> for Refused {
+    fn from(err: anyhow::Error) -> Self {
+        Refused::Failed(err.into())
+    }
+}
+
+impl From<FieldErrors> for Refused {
+    fn from(errors: FieldErrors) -> Self {
+        Refused::Fields(errors)
+    }
+}
+
+impl From<Refused> for AppError {
+    fn from(refused: Refused) -> Self {
+        match refused {
+            Refused::Fields(errors) => errors.first(),
+            Refused::Failed(err) => err,
+        }
+    }
+}

@@ -29,17 +29,6 @@ impl CurrentStaff {
         permission.allows(self.staff.role)
     }
 
-    /// Records something this person did in the audit log.
-    pub async fn audit(
-        &self,
-        db: &crate::db::Db,
-        action: &str,
-        target: crate::audit::Target<'_>,
-        detail: &str,
-    ) -> Result<(), sqlx::Error> {
-        crate::audit::record(db, &crate::audit::Actor::from(&self.staff), action, target, detail).await
-    }
-
     /// Fails with 403 and a sentence naming what the role lacks.
     pub fn require(&self, permission: Permission) -> Result<(), AppError> {
         if self.can(permission) {

@@ -2,7 +2,9 @@
 //! readers join them with the commenting forum. Passwords are argon2id hashes;
 //! a signed-in browser holds a random session token whose hash is stored.
 
+pub mod api_keys;
 pub mod extract;
+pub mod invites;
 pub mod pages;
 pub mod password;
 pub mod permission;

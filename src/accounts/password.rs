@@ -26,6 +26,22 @@ pub fn check(password: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// A password that passed `check`, hashed for storing. Hashing is slow on
+/// purpose, so it is done before any transaction opens.
+#[derive(Clone)]
+pub struct Hashed(String);
+
+impl Hashed {
+    pub async fn new(password: &str) -> Result<Self, AppError> {
+        check(password)?;
+        Ok(Self(hash(password).await?))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 pub async fn hash(password: &str) -> anyhow::Result<String> {
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {

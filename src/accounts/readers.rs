@@ -4,7 +4,11 @@
 
 use serde::Serialize;
 
-use crate::db::{Conn, Db, is_unique_violation, sql};
+use anyhow::Context;
+
+use crate::audit::Target;
+use crate::change::Change;
+use crate::db::{Db, DbError, is_unique_violation, sql};
 use crate::domain::{Email, ReaderId, Timestamp};
 use crate::error::AppError;
 
@@ -85,15 +89,15 @@ pub fn check_bio(bio: &str) -> Result<String, AppError> {
 pub struct NewReader<'a> {
     pub email: Email,
     pub display_name: &'a str,
-    pub password: &'a str,
+    pub password: password::Hashed,
     pub ip: &'a str,
 }
 
-pub async fn create<'c>(conn: impl Into<Conn<'c>>, new: NewReader<'_>) -> Result<Reader, AppError> {
+/// Opens a reader's account; the reader is the change's actor from here on.
+pub async fn create(change: &mut Change, new: NewReader<'_>) -> Result<Reader, AppError> {
     let email = new.email;
     let display_name = check_name(new.display_name)?;
-    password::check(new.password)?;
-    let hash = password::hash(new.password).await?;
+    let hash = new.password.as_str().to_owned();
     let id = ReaderId::new();
     let now = Timestamp::now();
     sql("INSERT INTO readers (id, email, display_name, password_hash, created_at, created_ip) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -103,7 +107,7 @@ pub async fn create<'c>(conn: impl Into<Conn<'c>>, new: NewReader<'_>) -> Result
         .bind(hash.clone())
         .bind(now)
         .bind(new.ip)
-        .execute(conn)
+        .execute(&mut *change)
         .await
         .map_err(|e| {
             if is_unique_violation(&e) {
@@ -115,7 +119,7 @@ pub async fn create<'c>(conn: impl Into<Conn<'c>>, new: NewReader<'_>) -> Result
                 e.into()
             }
         })?;
-    Ok(Reader {
+    let reader = Reader {
         id,
         email: email.into(),
         email_verified_at: None,
@@ -127,17 +131,22 @@ pub async fn create<'c>(conn: impl Into<Conn<'c>>, new: NewReader<'_>) -> Result
         banned_at: None,
         sanction_reason: String::new(),
         deleted_at: None,
-    })
+    };
+    change.act_as(crate::audit::Actor::reader(&reader));
+    change
+        .audit("registered", Target::new("reader", reader.id, &reader.email), new.ip)
+        .await?;
+    Ok(reader)
 }
 
-pub async fn by_id(db: &Db, id: ReaderId) -> Result<Option<Reader>, sqlx::Error> {
+pub async fn by_id(db: &Db, id: ReaderId) -> Result<Option<Reader>, DbError> {
     sql(format!("SELECT {COLUMNS} FROM readers WHERE id = $1"))
         .bind(id)
         .fetch_optional(db)
         .await
 }
 
-pub async fn by_email(db: &Db, email: &str) -> Result<Option<Reader>, sqlx::Error> {
+pub async fn by_email(db: &Db, email: &str) -> Result<Option<Reader>, DbError> {
     sql(format!(
         "SELECT {COLUMNS} FROM readers WHERE email = $1 AND deleted_at IS NULL"
     ))
@@ -147,10 +156,81 @@ pub async fn by_email(db: &Db, email: &str) -> Result<Option<Reader>, sqlx::Erro
 }
 
 /// Registrations from one address in the last hour (to slow down bulk sign-ups).
-pub async fn recent_from(db: &Db, ip: &str, since: Timestamp) -> Result<i64, sqlx::Error> {
+pub async fn recent_from(db: &Db, ip: &str, since: Timestamp) -> Result<i64, DbError> {
     sql("SELECT COUNT(*) FROM readers WHERE created_ip = $1 AND created_at > $2")
         .bind(ip)
         .bind(since)
         .fetch_count(db)
         .await
+}
+
+/// What a moderator does to a reader's standing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sanction {
+    /// No posting for this many days.
+    Suspend { days: i64 },
+    /// No posting at all.
+    Ban,
+    /// Back in good standing.
+    Lift,
+}
+
+/// Suspends, bans or clears a reader, with the reason they are shown.
+pub async fn sanction(change: &mut Change, reader: &Reader, sanction: Sanction, reason: &str) -> Result<(), AppError> {
+    let now = Timestamp::now();
+    let (query, detail) = match sanction {
+        Sanction::Suspend { days } => (
+            sql("UPDATE readers SET suspended_until = $1, sanction_reason = $2 WHERE id = $3")
+                .bind(now.plus_seconds(days * 24 * 3600))
+                .bind(reason),
+            format!("suspended for {days} days: {reason}"),
+        ),
+        Sanction::Ban => (
+            sql("UPDATE readers SET banned_at = $1, sanction_reason = $2 WHERE id = $3")
+                .bind(now)
+                .bind(reason),
+            format!("banned: {reason}"),
+        ),
+        Sanction::Lift => (
+            sql("UPDATE readers SET banned_at = NULL, suspended_until = NULL, sanction_reason = '' WHERE id = $1"),
+            "sanctions lifted".to_owned(),
+        ),
+    };
+    query
+        .bind(reader.id)
+        .execute(&mut *change)
+        .await
+        .with_context(|| format!("sanctioning reader {}", reader.id))?;
+    change
+        .audit(
+            "sanctioned a reader",
+            Target::new("reader", reader.id, &reader.display_name),
+            &detail,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Closes an account for good: its address, name, bio, password, sign-in
+/// links and sessions go; the row stays (marked deleted) so what refers to it holds.
+pub async fn delete(change: &mut Change, id: ReaderId) -> Result<(), AppError> {
+    for query in [
+        "DELETE FROM reader_tokens WHERE reader_id = $1",
+        "DELETE FROM sessions WHERE account_id = $1",
+    ] {
+        sql(query)
+            .bind(id)
+            .execute(&mut *change)
+            .await
+            .with_context(|| format!("ending reader {id}'s sign-ins"))?;
+    }
+    sql("UPDATE readers SET email = $1, display_name = 'Deleted reader', bio = '', password_hash = NULL, deleted_at = $2
+         WHERE id = $3")
+    .bind(format!("deleted-{id}@invalid"))
+    .bind(Timestamp::now())
+    .bind(id)
+    .execute(&mut *change)
+    .await
+    .with_context(|| format!("deleting reader {id}"))?;
+    Ok(())
 }

@@ -4,7 +4,7 @@
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
-use crate::db::{Db, sql};
+use crate::db::{Conn, Db, DbError, sql};
 use crate::domain::Timestamp;
 
 use super::secrets;
@@ -41,13 +41,13 @@ pub struct Session {
 }
 
 /// Starts a session and returns the token for the cookie.
-pub async fn start(
-    db: &Db,
+pub async fn start<'c>(
+    conn: impl Into<Conn<'c>>,
     kind: Kind,
     account: impl Into<uuid::Uuid>,
     user_agent: &str,
     ip: &str,
-) -> Result<String, sqlx::Error> {
+) -> Result<String, DbError> {
     let token = secrets::token();
     let now = Timestamp::now();
     sql("INSERT INTO sessions (token_hash, account_kind, account_id, created_at, last_seen_at, expires_at, user_agent, ip)
@@ -59,13 +59,13 @@ pub async fn start(
     .bind(now.plus_seconds(IDLE_LIFETIME_SECS))
     .bind(user_agent.chars().take(300).collect::<String>())
     .bind(ip)
-    .execute(db)
+    .execute(conn)
     .await?;
     Ok(token)
 }
 
 /// The live session a token belongs to, refreshing its expiry now and then.
-pub async fn find(db: &Db, kind: Kind, token: &str) -> Result<Option<Session>, sqlx::Error> {
+pub async fn find(db: &Db, kind: Kind, token: &str) -> Result<Option<Session>, DbError> {
     let now = Timestamp::now();
     let session: Option<Session> = sql(
         "SELECT token_hash, account_id, created_at, last_seen_at, expires_at, user_agent, ip
@@ -89,7 +89,7 @@ pub async fn find(db: &Db, kind: Kind, token: &str) -> Result<Option<Session>, s
     Ok(session)
 }
 
-pub async fn list(db: &Db, kind: Kind, account: impl Into<uuid::Uuid>) -> Result<Vec<Session>, sqlx::Error> {
+pub async fn list(db: &Db, kind: Kind, account: impl Into<uuid::Uuid>) -> Result<Vec<Session>, DbError> {
     sql(
         "SELECT token_hash, account_id, created_at, last_seen_at, expires_at, user_agent, ip
          FROM sessions WHERE account_kind = $1 AND account_id = $2 AND expires_at > $3
@@ -103,20 +103,24 @@ pub async fn list(db: &Db, kind: Kind, account: impl Into<uuid::Uuid>) -> Result
 }
 
 /// Ends one session of this account (the account check stops ending other people's).
-pub async fn end(db: &Db, account: impl Into<uuid::Uuid>, token_hash: &str) -> Result<bool, sqlx::Error> {
+pub async fn end<'c>(
+    conn: impl Into<Conn<'c>>,
+    account: impl Into<uuid::Uuid>,
+    token_hash: &str,
+) -> Result<bool, DbError> {
     Ok(sql("DELETE FROM sessions WHERE token_hash = $1 AND account_id = $2")
         .bind(token_hash)
         .bind(account.into())
-        .execute(db)
+        .execute(conn)
         .await?
         > 0)
 }
 
-pub async fn end_all(db: &Db, kind: Kind, account: impl Into<uuid::Uuid>) -> Result<(), sqlx::Error> {
+pub async fn end_all<'c>(conn: impl Into<Conn<'c>>, kind: Kind, account: impl Into<uuid::Uuid>) -> Result<(), DbError> {
     sql("DELETE FROM sessions WHERE account_kind = $1 AND account_id = $2")
         .bind(kind.as_str())
         .bind(account.into())
-        .execute(db)
+        .execute(conn)
         .await?;
     Ok(())
 }

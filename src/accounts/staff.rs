@@ -5,7 +5,11 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::db::{Conn, Db, is_unique_violation, sql};
+use anyhow::Context;
+
+use crate::audit::Target;
+use crate::change::Change;
+use crate::db::{Db, DbError, is_unique_violation, sql};
 use crate::domain::{AuthorId, Email, StaffId, Timestamp};
 use crate::error::AppError;
 
@@ -93,10 +97,11 @@ pub struct NewStaff<'a> {
     pub email: Email,
     pub name: &'a str,
     pub role: Role,
-    pub password: &'a str,
+    pub password: password::Hashed,
 }
 
-pub async fn create<'c>(conn: impl Into<Conn<'c>>, new: NewStaff<'_>) -> Result<Staff, AppError> {
+/// Opens a staff account; the audit line names who opened it.
+pub async fn create(change: &mut Change, new: NewStaff<'_>) -> Result<Staff, AppError> {
     let email = new.email;
     let name = new.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
@@ -105,17 +110,15 @@ pub async fn create<'c>(conn: impl Into<Conn<'c>>, new: NewStaff<'_>) -> Result<
             message: "Enter a name of 1 to 100 characters.".into(),
         });
     }
-    password::check(new.password)?;
-    let hash = password::hash(new.password).await?;
     let id = StaffId::new();
     sql("INSERT INTO staff (id, email, name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(id)
         .bind(&email)
         .bind(name)
         .bind(new.role.as_str())
-        .bind(hash)
+        .bind(new.password.as_str())
         .bind(Timestamp::now())
-        .execute(conn)
+        .execute(&mut *change)
         .await
         .map_err(|e| {
             if is_unique_violation(&e) {
@@ -127,58 +130,80 @@ pub async fn create<'c>(conn: impl Into<Conn<'c>>, new: NewStaff<'_>) -> Result<
                 e.into()
             }
         })?;
-    Ok(Staff {
+    let member = Staff {
         id,
         email: email.into(),
         name: name.to_owned(),
         role: new.role,
         author_id: None,
-    })
+    };
+    change
+        .audit(
+            "created a staff account",
+            Target::new("staff", member.id, &member.email),
+            new.role.as_str(),
+        )
+        .await?;
+    Ok(member)
 }
 
-pub async fn by_email(db: &Db, email: &str) -> Result<Option<StaffRow>, sqlx::Error> {
+pub async fn by_email(db: &Db, email: &str) -> Result<Option<StaffRow>, DbError> {
     sql(format!("SELECT {COLUMNS} FROM staff WHERE email = $1"))
         .bind(email.trim().to_lowercase())
         .fetch_optional(db)
         .await
 }
 
-pub async fn by_id(db: &Db, id: StaffId) -> Result<Option<StaffRow>, sqlx::Error> {
+pub async fn by_id(db: &Db, id: StaffId) -> Result<Option<StaffRow>, DbError> {
     sql(format!("SELECT {COLUMNS} FROM staff WHERE id = $1"))
         .bind(id)
         .fetch_optional(db)
         .await
 }
 
-pub async fn all(db: &Db) -> Result<Vec<StaffRow>, sqlx::Error> {
+pub async fn all(db: &Db) -> Result<Vec<StaffRow>, DbError> {
     sql(format!("SELECT {COLUMNS} FROM staff ORDER BY name"))
         .fetch_all(db)
         .await
 }
 
-pub async fn set_role(db: &Db, id: StaffId, role: Role) -> Result<(), sqlx::Error> {
-    sql("UPDATE staff SET role = $1 WHERE id = $2")
-        .bind(role.as_str())
-        .bind(id)
-        .execute(db)
-        .await?;
-    Ok(())
+/// What an admin changes about a staff member.
+pub struct StaffChange {
+    pub role: Role,
+    pub author: Option<AuthorId>,
+    /// Whether they may sign in; disabling ends their sessions.
+    pub disabled: bool,
 }
 
-pub async fn set_disabled(db: &Db, id: StaffId, disabled: bool) -> Result<(), sqlx::Error> {
-    sql("UPDATE staff SET disabled_at = $1 WHERE id = $2")
-        .bind(disabled.then(Timestamp::now))
-        .bind(id)
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
-pub async fn set_author(db: &Db, id: StaffId, author: Option<AuthorId>) -> Result<(), sqlx::Error> {
-    sql("UPDATE staff SET author_id = $1 WHERE id = $2")
-        .bind(author)
-        .bind(id)
-        .execute(db)
+pub async fn update(change: &mut Change, member: &StaffRow, to: &StaffChange) -> Result<(), AppError> {
+    sql("UPDATE staff SET role = $1, author_id = $2, disabled_at = $3 WHERE id = $4")
+        .bind(to.role.as_str())
+        .bind(to.author)
+        .bind(if to.disabled {
+            member.disabled_at.or(Some(Timestamp::now()))
+        } else {
+            None
+        })
+        .bind(member.id)
+        .execute(&mut *change)
+        .await
+        .with_context(|| format!("updating staff member {}", member.id))?;
+    if to.disabled {
+        super::sessions::end_all(&mut *change, super::sessions::Kind::Staff, member.id)
+            .await
+            .context("ending a disabled member's sessions")?;
+    }
+    let detail = format!(
+        "role {}{}",
+        to.role,
+        if to.disabled { ", sign-in disabled" } else { "" }
+    );
+    change
+        .audit(
+            "updated staff member",
+            Target::new("staff", member.id, &member.name),
+            &detail,
+        )
         .await?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Limits on failed sign-ins, kept in the database so that every instance
 //! counts the same failures.
 
-use crate::db::{Db, sql};
+use crate::db::{Db, DbError, sql};
 use crate::domain::Timestamp;
 use crate::error::AppError;
 
@@ -56,7 +56,7 @@ pub async fn check(db: &Db, scopes: &[Scope]) -> Result<(), AppError> {
     Ok(())
 }
 
-pub async fn record_failure(db: &Db, scopes: &[Scope]) -> Result<(), sqlx::Error> {
+pub async fn record_failure(db: &Db, scopes: &[Scope]) -> Result<(), DbError> {
     let now = Timestamp::now();
     for scope in scopes {
         sql("INSERT INTO sign_in_failures (id, scope, at) VALUES ($1, $2, $3)")
@@ -74,7 +74,7 @@ pub async fn record_failure(db: &Db, scopes: &[Scope]) -> Result<(), sqlx::Error
 }
 
 /// A successful sign-in forgives the account's earlier failures.
-pub async fn clear(db: &Db, scope: &Scope) -> Result<(), sqlx::Error> {
+pub async fn clear(db: &Db, scope: &Scope) -> Result<(), DbError> {
     sql("DELETE FROM sign_in_failures WHERE scope = $1")
         .bind(&scope.key)
         .execute(db)

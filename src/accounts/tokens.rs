@@ -2,7 +2,7 @@
 //! for signing in, a six-digit code as well. Both are stored hashed, expire,
 //! and work once.
 
-use crate::db::{Conn, Db, sql};
+use crate::db::{Conn, Db, DbError, sql};
 use crate::domain::{ReaderId, Timestamp};
 
 use super::secrets;
@@ -47,7 +47,7 @@ pub async fn issue<'c>(
     purpose: Purpose,
     reader: Option<ReaderId>,
     email: &str,
-) -> Result<Issued, sqlx::Error> {
+) -> Result<Issued, DbError> {
     let token = secrets::token();
     let mut bytes = [0u8; 4];
     getrandom::fill(&mut bytes).expect("the operating system provides randomness");
@@ -76,12 +76,12 @@ pub struct Redeemed {
 }
 
 /// Uses a link token: it must be live and of this purpose; it then is spent.
-pub async fn redeem(db: &Db, purpose: Purpose, token: &str) -> Result<Option<Redeemed>, sqlx::Error> {
+pub async fn redeem(db: &Db, purpose: Purpose, token: &str) -> Result<Option<Redeemed>, DbError> {
     spend(db, purpose, "token_hash = $3", secrets::hash(token)).await
 }
 
 /// Uses a sign-in code typed by the reader for `email`.
-pub async fn redeem_code(db: &Db, email: &str, code: &str) -> Result<Option<Redeemed>, sqlx::Error> {
+pub async fn redeem_code(db: &Db, email: &str, code: &str) -> Result<Option<Redeemed>, DbError> {
     let email = email.trim().to_lowercase();
     let code: String = code.chars().filter(char::is_ascii_digit).collect();
     spend(
@@ -93,7 +93,7 @@ pub async fn redeem_code(db: &Db, email: &str, code: &str) -> Result<Option<Rede
     .await
 }
 
-async fn spend(db: &Db, purpose: Purpose, matching: &str, value: String) -> Result<Option<Redeemed>, sqlx::Error> {
+async fn spend(db: &Db, purpose: Purpose, matching: &str, value: String) -> Result<Option<Redeemed>, DbError> {
     let now = Timestamp::now();
     sql(format!(
         "UPDATE reader_tokens SET used_at = $1

@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::CurrentStaff;
-use crate::audit::Target;
+use crate::change::Change;
 use crate::db::{Db, sql};
 use crate::domain::{AlertId, ArticleId, ImageId};
 use crate::error::{AppError, AppResult};
@@ -220,15 +220,9 @@ pub async fn create(State(state): State<AppState>, who: CurrentStaff, form: Form
 pub async fn send(state: &AppState, who: &CurrentStaff, draft: &Draft) -> AppResult<AlertId> {
     let needs_approval =
         state.settings.alerts.second_approval_for_breaking && draft.topic == "breaking" && draft.follow_up_of.is_none();
-    let id = model::create(&state.db, draft, (who.staff.id, &who.staff.name), needs_approval).await?;
-    let action = if needs_approval {
-        "wrote an alert for approval"
-    } else {
-        "sent an alert"
-    };
-    who.audit(&state.db, action, Target::new("alert", id, &draft.title), "")
-        .await?;
-    state.wake.now();
+    let mut change = Change::begin(state, who).await?;
+    let id = model::create(&mut change, draft, needs_approval).await?;
+    change.commit().await?;
     Ok(id)
 }
 
@@ -306,36 +300,25 @@ pub async fn approve(State(state): State<AppState>, who: CurrentStaff, Path(id):
             "A breaking-news alert needs a second editor: someone other than its writer must approve it.".into(),
         ));
     }
-    if !model::approve(&state.db, id, &who.staff.name).await? {
+    let mut change = Change::begin(&state, &who).await?;
+    if !model::approve(&mut change, &alert).await? {
         return Err(AppError::Conflict(
             "This alert is no longer waiting for approval.".into(),
         ));
     }
-    who.audit(
-        &state.db,
-        "approved an alert",
-        Target::new("alert", id, &alert.title),
-        "",
-    )
-    .await?;
-    state.wake.now();
+    change.commit().await?;
     Ok(Redirect::to(&format!("/newsroom/alerts/{id}")).into_response())
 }
 
 pub async fn cancel(State(state): State<AppState>, who: CurrentStaff, Path(id): Path<AlertId>) -> AppResult<Response> {
     let alert = model::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    if !model::cancel(&state.db, id).await? {
+    let mut change = Change::begin(&state, &who).await?;
+    if !model::cancel(&mut change, &alert).await? {
         return Err(AppError::Conflict(
             "Only an alert waiting for approval can be cancelled; this one has gone out.".into(),
         ));
     }
-    who.audit(
-        &state.db,
-        "cancelled an alert",
-        Target::new("alert", id, &alert.title),
-        "",
-    )
-    .await?;
+    change.commit().await?;
     Ok(Redirect::to("/newsroom/alerts?done=cancelled").into_response())
 }
 

@@ -3,7 +3,11 @@
 
 use serde::Serialize;
 
-use crate::db::{Db, Tx, sql};
+use anyhow::Context;
+
+use crate::audit::Target;
+use crate::change::Change;
+use crate::db::{Db, DbError, sql};
 use crate::domain::{AlertId, ArticleId, Timestamp};
 use crate::error::AppError;
 
@@ -74,14 +78,14 @@ impl Alert {
     }
 }
 
-pub async fn by_id(db: &Db, id: AlertId) -> Result<Option<Alert>, sqlx::Error> {
+pub async fn by_id(db: &Db, id: AlertId) -> Result<Option<Alert>, DbError> {
     sql(format!("SELECT {COLUMNS} FROM alerts WHERE id = $1"))
         .bind(id)
         .fetch_optional(db)
         .await
 }
 
-pub async fn recent(db: &Db, limit: i64) -> Result<Vec<Alert>, sqlx::Error> {
+pub async fn recent(db: &Db, limit: i64) -> Result<Vec<Alert>, DbError> {
     sql(format!(
         "SELECT {COLUMNS} FROM alerts ORDER BY created_at DESC LIMIT $1"
     ))
@@ -161,16 +165,12 @@ impl Draft {
     }
 }
 
-/// Writes a checked draft; it goes out at once unless it waits for approval.
-pub async fn create(
-    db: &Db,
-    draft: &Draft,
-    by: (crate::domain::StaffId, &str),
-    needs_approval: bool,
-) -> anyhow::Result<AlertId> {
+/// Writes a checked draft for the change's actor; it goes out at once
+/// (when the change commits) unless it waits for approval.
+pub async fn create(change: &mut Change, draft: &Draft, needs_approval: bool) -> anyhow::Result<AlertId> {
     let id = AlertId::new();
     let now = Timestamp::now();
-    let mut tx = db.begin().await?;
+    let by = change.actor().clone();
     sql(
         "INSERT INTO alerts (id, article_id, title, body, url, image_url, topic, urgency, ttl_secs, replaces,
              follow_up_of, status, created_by, created_by_name, created_at)
@@ -189,43 +189,48 @@ pub async fn create(
     .bind(draft.replaces.clone().unwrap_or_else(|| id.0.simple().to_string()))
     .bind(draft.follow_up_of)
     .bind(if needs_approval { "awaiting_approval" } else { "draft" })
-    .bind(by.0)
-    .bind(by.1)
+    .bind(by.id)
+    .bind(&by.name)
     .bind(now)
-    .execute(&mut tx)
-    .await?;
-    if !needs_approval {
-        start(&mut tx, id).await?;
-    }
-    tx.commit().await?;
+    .execute(&mut *change)
+    .await
+    .context("writing an alert")?;
+    let action = if needs_approval {
+        "wrote an alert for approval"
+    } else {
+        start(change, id).await?;
+        "sent an alert"
+    };
+    change.audit(action, Target::new("alert", id, &draft.title), "").await?;
     Ok(id)
 }
 
 /// Counts the audience and queues one fan-out job per shard.
-pub async fn start(tx: &mut Tx, id: AlertId) -> anyhow::Result<()> {
+async fn start(change: &mut Change, id: AlertId) -> anyhow::Result<()> {
+    change.queued_work();
     let now = Timestamp::now();
     let (topic,): (String,) = sql("SELECT topic FROM alerts WHERE id = $1")
         .bind(id)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *change)
         .await?;
     let queued = sql("SELECT COUNT(*) FROM push_topics WHERE topic = $1")
         .bind(&topic)
-        .fetch_count(&mut *tx)
+        .fetch_count(&mut *change)
         .await?;
     sql("UPDATE alerts SET status = 'sending', sent_at = $1, queued = $2 WHERE id = $3")
         .bind(now)
         .bind(queued)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut *change)
         .await?;
     for shard in 0..SHARDS {
         sql("INSERT INTO alert_shards (alert_id, shard) VALUES ($1, $2)")
             .bind(id)
             .bind(shard)
-            .execute(&mut *tx)
+            .execute(&mut *change)
             .await?;
         crate::jobs::enqueue(
-            &mut *tx,
+            &mut *change,
             super::fanout::JOB,
             &super::fanout::ShardJob { alert: id, shard },
             None,
@@ -235,33 +240,42 @@ pub async fn start(tx: &mut Tx, id: AlertId) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A second editor approves an alert that was waiting; it goes out at once.
-pub async fn approve(db: &Db, id: AlertId, by: &str) -> anyhow::Result<bool> {
-    let mut tx = db.begin().await?;
+/// A second editor (the change's actor) approves an alert that was
+/// waiting; it goes out when the change commits. False when it was not waiting.
+pub async fn approve(change: &mut Change, alert: &Alert) -> anyhow::Result<bool> {
+    let by = change.actor().name.clone();
     let changed = sql("UPDATE alerts SET approved_by_name = $1 WHERE id = $2 AND status = 'awaiting_approval'")
         .bind(by)
-        .bind(id)
-        .execute(&mut tx)
-        .await?;
+        .bind(alert.id)
+        .execute(&mut *change)
+        .await
+        .with_context(|| format!("approving alert {}", alert.id))?;
     if changed == 1 {
-        start(&mut tx, id).await?;
+        start(change, alert.id).await?;
+        change
+            .audit("approved an alert", Target::new("alert", alert.id, &alert.title), "")
+            .await?;
     }
-    tx.commit().await?;
     Ok(changed == 1)
 }
 
-pub async fn cancel(db: &Db, id: AlertId) -> Result<bool, sqlx::Error> {
-    Ok(
-        sql("UPDATE alerts SET status = 'cancelled' WHERE id = $1 AND status = 'awaiting_approval'")
-            .bind(id)
-            .execute(db)
-            .await?
-            == 1,
-    )
+/// Withdraws an alert still waiting for approval; false when it was not waiting.
+pub async fn cancel(change: &mut Change, alert: &Alert) -> anyhow::Result<bool> {
+    let changed = sql("UPDATE alerts SET status = 'cancelled' WHERE id = $1 AND status = 'awaiting_approval'")
+        .bind(alert.id)
+        .execute(&mut *change)
+        .await
+        .with_context(|| format!("cancelling alert {}", alert.id))?;
+    if changed == 1 {
+        change
+            .audit("cancelled an alert", Target::new("alert", alert.id, &alert.title), "")
+            .await?;
+    }
+    Ok(changed == 1)
 }
 
 /// Marks the alert sent once every shard is done and no retry is waiting.
-pub async fn finish_if_done(db: &Db, id: AlertId) -> Result<(), sqlx::Error> {
+pub async fn finish_if_done(db: &Db, id: AlertId) -> Result<(), DbError> {
     sql("UPDATE alerts SET status = 'sent', finished_at = $1
          WHERE id = $2 AND status = 'sending'
            AND NOT EXISTS (SELECT 1 FROM alert_shards WHERE alert_id = $2 AND done_at IS NULL)
@@ -273,7 +287,7 @@ pub async fn finish_if_done(db: &Db, id: AlertId) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-pub async fn clicked(db: &Db, id: AlertId) -> Result<bool, sqlx::Error> {
+pub async fn clicked(db: &Db, id: AlertId) -> Result<bool, DbError> {
     Ok(sql("UPDATE alerts SET clicks = clicks + 1 WHERE id = $1")
         .bind(id)
         .execute(db)

@@ -7,7 +7,7 @@
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use crate::db::{Tx, sql};
+use crate::db::sql;
 use crate::state::AppState;
 
 use super::send::{Message, Outcome};
@@ -22,8 +22,8 @@ struct PersonalJob {
 }
 
 /// Queues the pushes for a comment whose notifications were just written.
-pub async fn queue(tx: &mut Tx, comment: crate::domain::CommentId) -> anyhow::Result<()> {
-    crate::jobs::enqueue(tx, JOB, &PersonalJob { comment }, None).await?;
+pub async fn queue(conn: &mut crate::db::Conn<'_>, comment: crate::domain::CommentId) -> anyhow::Result<()> {
+    crate::jobs::enqueue(conn.reborrow(), JOB, &PersonalJob { comment }, None).await?;
     Ok(())
 }
 

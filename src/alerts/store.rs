@@ -6,7 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
-use crate::db::{Db, Tx, sql};
+use crate::db::{Db, DbError, Tx, sql};
 use crate::domain::Timestamp;
 use crate::error::AppError;
 
@@ -158,7 +158,7 @@ pub async fn save(
     subscription: &BrowserSubscription,
     topics: &[Topic],
     reader: Option<crate::domain::ReaderId>,
-) -> Result<uuid::Uuid, sqlx::Error> {
+) -> Result<uuid::Uuid, DbError> {
     let now = Timestamp::now();
     let mut tx = db.begin().await?;
     let id = uuid::Uuid::now_v7();
@@ -187,7 +187,7 @@ pub async fn save(
     Ok(stored.id)
 }
 
-async fn set_topics(tx: &mut Tx, stored: &Stored, topics: &[Topic]) -> Result<(), sqlx::Error> {
+async fn set_topics(tx: &mut Tx, stored: &Stored, topics: &[Topic]) -> Result<(), DbError> {
     sql("DELETE FROM push_topics WHERE subscription_id = $1")
         .bind(stored.id)
         .execute(&mut *tx)
@@ -204,7 +204,7 @@ async fn set_topics(tx: &mut Tx, stored: &Stored, topics: &[Topic]) -> Result<()
 }
 
 /// The topics a subscription follows, if the endpoint is known.
-pub async fn topics_of(db: &Db, endpoint: &str) -> Result<Option<Vec<String>>, sqlx::Error> {
+pub async fn topics_of(db: &Db, endpoint: &str) -> Result<Option<Vec<String>>, DbError> {
     let Some(stored) = sql("SELECT id, shard FROM push_subscriptions WHERE endpoint = $1")
         .bind(endpoint)
         .fetch_optional::<Stored>(db)
@@ -220,7 +220,7 @@ pub async fn topics_of(db: &Db, endpoint: &str) -> Result<Option<Vec<String>>, s
 }
 
 /// Forgets a subscription (unsubscribed, or gone at the push service).
-pub async fn remove(db: &Db, endpoint: &str) -> Result<bool, sqlx::Error> {
+pub async fn remove(db: &Db, endpoint: &str) -> Result<bool, DbError> {
     Ok(sql("DELETE FROM push_subscriptions WHERE endpoint = $1")
         .bind(endpoint)
         .execute(db)
@@ -229,7 +229,7 @@ pub async fn remove(db: &Db, endpoint: &str) -> Result<bool, sqlx::Error> {
 }
 
 /// The browser replaced a subscription (`pushsubscriptionchange`): keep its topics on the new one.
-pub async fn renew(db: &Db, old_endpoint: &str, new: &BrowserSubscription) -> Result<bool, sqlx::Error> {
+pub async fn renew(db: &Db, old_endpoint: &str, new: &BrowserSubscription) -> Result<bool, DbError> {
     let mut tx = db.begin().await?;
     // The new endpoint may already be saved (the page re-subscribed first): the old row then goes.
     let taken = sql("SELECT COUNT(*) FROM push_subscriptions WHERE endpoint = $1")

@@ -12,8 +12,9 @@ use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 
 use crate::config::AlertSettings;
-use crate::db::{Db, sql};
+use crate::db::Db;
 use crate::domain::Timestamp;
+use crate::site::settings;
 
 const STORED_KEY: &str = "vapid_pkcs8";
 /// Tokens live 12 hours (push services accept at most 24) and are renewed an hour early.
@@ -46,26 +47,14 @@ impl Vapid {
                     anyhow::anyhow!("alerts.vapid_private_key and alerts.vapid_public_key are not a P-256 key pair")
                 })?
         } else {
-            let stored: Option<(String,)> = sql("SELECT value FROM site_settings WHERE key = $1")
-                .bind(STORED_KEY)
-                .fetch_optional(db)
-                .await?;
+            let stored = settings::get(db, STORED_KEY).await?;
             let pkcs8 = match stored {
-                Some((b64,)) => STANDARD.decode(b64).context("the stored VAPID key is damaged")?,
+                Some(b64) => STANDARD.decode(b64).context("the stored VAPID key is damaged")?,
                 None => {
                     let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
                         .map_err(|_| anyhow::anyhow!("generating a VAPID key"))?;
                     // Several instances may start together: the first key written wins.
-                    sql("INSERT INTO site_settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING")
-                        .bind(STORED_KEY)
-                        .bind(STANDARD.encode(pkcs8.as_ref()))
-                        .bind(Timestamp::now())
-                        .execute(db)
-                        .await?;
-                    let (b64,): (String,) = sql("SELECT value FROM site_settings WHERE key = $1")
-                        .bind(STORED_KEY)
-                        .fetch_one(db)
-                        .await?;
+                    let b64 = settings::put_once(db, STORED_KEY, &STANDARD.encode(pkcs8.as_ref())).await?;
                     STANDARD.decode(b64)?
                 }
             };

@@ -8,63 +8,23 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
+use crate::articles::input::ArticleInput;
 use crate::articles::rights::{may_edit, may_read};
 use crate::articles::workflow::{self, Transition};
 use crate::articles::write::{self, NewArticle, SaveError};
 use crate::articles::{Article, Status, queries};
-use crate::audit::{self, Actor, Target};
+use crate::audit::Actor;
+use crate::change::Change;
 use crate::db::sql;
 use crate::domain::{ArticleId, Timestamp};
 use crate::error::{AppError, AppResult};
-use crate::events::Event;
-use crate::media::{self, ImageText, WIDTHS};
-use crate::newsroom::articles::form::{FieldErrors, from_content, to_content};
-use crate::newsroom::articles::save::MAX_PICTURE_BYTES;
-use crate::site;
+use crate::media::MAX_PICTURE_BYTES;
+use crate::media::{self, ImageText, Uploader, WIDTHS};
 use crate::state::AppState;
-use crate::web::form::{FormFields, MultipartForm};
+use crate::web::form::MultipartForm;
 
 use super::ApiJson;
 use super::auth::ApiStaff;
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ArticleInput {
-    /// Required when updating: the version the change is based on.
-    pub version: Option<i64>,
-    pub headline: Option<String>,
-    pub standfirst: Option<String>,
-    pub body: Option<String>,
-    pub footnote: Option<String>,
-    pub slug: Option<String>,
-    /// Section slug.
-    pub section: Option<String>,
-    /// Tag names.
-    pub tags: Option<Vec<String>>,
-    /// Author slugs, in byline order.
-    pub authors: Option<Vec<String>>,
-    pub images: Option<Vec<PlacedImage>>,
-    pub related: Option<Vec<PlacedArticle>>,
-    pub featured: Option<bool>,
-    /// open, premoderated or closed.
-    pub comments: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PlacedImage {
-    pub id: String,
-    #[serde(default)]
-    pub after: i64,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PlacedArticle {
-    pub slug: String,
-    #[serde(default)]
-    pub after: i64,
-}
 
 #[derive(Serialize)]
 pub struct ArticleOut {
@@ -87,97 +47,9 @@ pub struct ArticleOut {
     url: Option<String>,
 }
 
-/// The input laid over the form fields of what is stored (or an empty form).
-async fn overlay(state: &AppState, mut form: FormFields, input: &ArticleInput) -> AppResult<FormFields> {
-    let invalid = |field: &str, message: String| AppError::Invalid {
-        field: field.into(),
-        message,
-    };
-    for (name, value) in [
-        ("headline", &input.headline),
-        ("standfirst", &input.standfirst),
-        ("body", &input.body),
-        ("footnote", &input.footnote),
-        ("slug", &input.slug),
-        ("comments", &input.comments),
-    ] {
-        if let Some(value) = value {
-            form.set(name, value);
-        }
-    }
-    if let Some(featured) = input.featured {
-        form.set("featured", if featured { "on" } else { "" });
-    }
-    if let Some(slug) = &input.section {
-        let section = site::queries::section_by_slug(&state.db, slug)
-            .await?
-            .ok_or_else(|| invalid("section", format!("There is no section \"{slug}\".")))?;
-        form.set("section", &section.id.to_string());
-    }
-    if let Some(tags) = &input.tags {
-        form.set("tags", &tags.join(", "));
-    }
-    if let Some(authors) = &input.authors {
-        let mut kept = FormFields::from_pairs(form.pairs().iter().filter(|(k, _)| k != "author").cloned().collect());
-        for slug in authors {
-            let author = site::queries::author_by_slug(&state.db, slug)
-                .await?
-                .ok_or_else(|| invalid("authors", format!("There is no author \"{slug}\".")))?;
-            kept.push("author", &author.id.to_string());
-        }
-        form = kept;
-    }
-    if let Some(images) = &input.images {
-        let mut kept = FormFields::from_pairs(
-            form.pairs()
-                .iter()
-                .filter(|(k, _)| k != "image_id" && k != "image_after")
-                .cloned()
-                .collect(),
-        );
-        for image in images {
-            kept.push("image_id", &image.id);
-            kept.push("image_after", &image.after.to_string());
-        }
-        form = kept;
-    }
-    if let Some(related) = &input.related {
-        let mut kept = FormFields::from_pairs(
-            form.pairs()
-                .iter()
-                .filter(|(k, _)| k != "related_slug" && k != "related_after")
-                .cloned()
-                .collect(),
-        );
-        for link in related {
-            kept.push("related_slug", &link.slug);
-            kept.push("related_after", &link.after.to_string());
-        }
-        form = kept;
-    }
-    Ok(form)
-}
-
-/// The first field problem, as an API error naming the field.
-fn first_error(errors: FieldErrors) -> AppError {
-    match errors.0.into_iter().next() {
-        Some((field, message)) => AppError::Invalid { field, message },
-        None => AppError::BadRequest("The article is not valid.".into()),
-    }
-}
-
 async fn out(state: &AppState, article: &Article) -> AppResult<ArticleOut> {
     let content = write::content_of(&state.db, article).await?;
-    let form = from_content(&state.db, &content).await?;
-    let section = site::queries::section_by_id(&state.db, article.section_id).await?;
-    let mut authors = Vec::new();
-    for id in &content.authors {
-        let row: Option<(String,)> = sql("SELECT slug FROM authors WHERE id = $1")
-            .bind(*id)
-            .fetch_optional(&state.db)
-            .await?;
-        authors.extend(row.map(|(slug,)| slug));
-    }
+    let names = content.names(&state.db).await?;
     Ok(ArticleOut {
         id: article.id.to_string(),
         status: article.status().as_str(),
@@ -188,15 +60,10 @@ async fn out(state: &AppState, article: &Article) -> AppResult<ArticleOut> {
         body: article.body.clone(),
         footnote: article.footnote.clone(),
         url: (article.status() == Status::Published)
-            .then(|| state.site.url(&format!("/{}/{}", section.slug, article.slug))),
-        section: section.slug,
-        tags: form
-            .get("tags")
-            .split(", ")
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        authors,
+            .then(|| state.site.url(&format!("/{}/{}", names.section, article.slug))),
+        section: names.section,
+        tags: names.tags,
+        authors: names.authors,
         featured: article.featured,
         comments: article.comments.clone(),
         published_at: article.published_at.map(Timestamp::rfc3339),
@@ -208,31 +75,26 @@ async fn load(state: &AppState, id: ArticleId) -> AppResult<Article> {
     queries::by_id(&state.db, id).await?.ok_or(AppError::NotFound)
 }
 
+/// Changes made through the API say so in the audit log.
+const CHANNEL: &str = "through the Admin API";
+
 /// `POST /api/v1/admin/articles`: a new draft.
 pub async fn create(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
     ApiJson(input): ApiJson<ArticleInput>,
 ) -> AppResult<Response> {
-    let form = overlay(&state, FormFields::default(), &input).await?;
-    let content = to_content(&state.db, &form).await.map_err(first_error)?;
-    let actor = Actor::from(&who.staff);
+    let mut change = Change::begin(&state, &who).await?.through(CHANNEL);
+    let content = input.resolve(&mut change, None).await?;
     let new = NewArticle {
         content,
         status: Status::Draft,
         published_at: None,
         updated_at: None,
     };
-    let id = write::create(&state.db, new, &actor).await?;
+    let id = write::create(&mut change, &new).await?;
+    change.commit().await?;
     let article = load(&state, id).await?;
-    audit::record(
-        &state.db,
-        &actor,
-        "created",
-        Target::new("article", id, &article.headline),
-        "through the Admin API",
-    )
-    .await?;
     let location = format!("/api/v1/admin/articles/{id}");
     let mut response = (StatusCode::CREATED, Json(out(&state, &article).await?)).into_response();
     if let Ok(value) = location.parse() {
@@ -241,7 +103,8 @@ pub async fn create(
     Ok(response)
 }
 
-/// `GET /api/v1/admin/articles/{id}`: any article, whatever its state.
+/// `GET /api/v1/admin/articles/{id}`: an article as stored now (a writer's
+/// own work, or anyone's once published; editors see everything).
 pub async fn show(
     State(state): State<AppState>,
     ApiStaff(who): ApiStaff,
@@ -265,11 +128,10 @@ pub async fn update(
         field: "version".into(),
         message: "Send the version you are changing (from GET), so concurrent edits are detected.".into(),
     })?;
-    let stored = from_content(&state.db, &write::content_of(&state.db, &article).await?).await?;
-    let form = overlay(&state, stored, &input).await?;
-    let content = to_content(&state.db, &form).await.map_err(first_error)?;
-    let actor = Actor::from(&who.staff);
-    match write::save(&state.db, id, version, &content, &actor).await {
+    let stored = write::content_of(&state.db, &article).await?;
+    let mut change = Change::begin(&state, &who).await?.through(CHANNEL);
+    let content = input.resolve(&mut change, Some(&stored)).await?;
+    match write::save(&mut change, id, version, &content, ("saved", "")).await {
         Ok(_) => {}
         Err(SaveError::Conflict(current)) => {
             return Err(AppError::Conflict(format!(
@@ -279,17 +141,7 @@ pub async fn update(
         }
         Err(SaveError::Failed(err)) => return Err(err),
     }
-    audit::record(
-        &state.db,
-        &actor,
-        "saved",
-        Target::new("article", id, content.headline.as_str()),
-        "through the Admin API",
-    )
-    .await?;
-    if article.status() == Status::Published {
-        state.content_changed(Event::ContentChanged).await?;
-    }
+    change.commit().await?;
     Ok(Json(out(&state, &load(&state, id).await?).await?))
 }
 
@@ -306,9 +158,10 @@ async fn transition(
     id: ArticleId,
     transition: Transition,
 ) -> AppResult<Json<ArticleOut>> {
-    let article = workflow::apply(&state.db, id, transition, &Actor::from(&who.staff)).await?;
-    state.content_changed(Event::ContentChanged).await?;
-    Ok(Json(out(state, &article).await?))
+    let mut change = Change::begin(state, who).await?.through(CHANNEL);
+    workflow::apply(&mut change, id, transition).await?;
+    change.commit().await?;
+    Ok(Json(out(state, &load(state, id).await?).await?))
 }
 
 pub async fn schedule(
@@ -367,14 +220,12 @@ pub async fn upload_image(
         caption: form.get("caption"),
         credit: form.get("credit"),
     };
-    let id = media::store(&state.db, &state.settings.media.dir, &upload.bytes, text).await?;
-    who.audit(
-        &state.db,
-        "uploaded a picture",
-        Target::new("image", id, form.get("alt")),
-        "through the Admin API",
-    )
-    .await?;
+    let by = Uploader {
+        actor: Actor::from(&who),
+        channel: CHANNEL,
+        state: &state,
+    };
+    let id = media::store(by, &upload.bytes, text).await?;
     let (widths,): (String,) = sql("SELECT widths FROM images WHERE id = $1")
         .bind(id)
         .fetch_one(&state.db)

@@ -6,10 +6,8 @@ use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 
-use crate::accounts::staff::{self, Staff};
-use crate::accounts::{CurrentStaff, secrets};
-use crate::db::sql;
-use crate::domain::Timestamp;
+use crate::accounts::staff::Staff;
+use crate::accounts::{CurrentStaff, api_keys, secrets};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -36,11 +34,7 @@ impl FromRequestParts<AppState> for ContentReader {
         }
         let token = bearer(parts).ok_or(AppError::Unauthorized)?;
         let hash = secrets::hash(token);
-        let keys = sql("SELECT COUNT(*) FROM content_api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
-            .bind(&hash)
-            .fetch_count(&state.db)
-            .await?;
-        if keys > 0 || staff_for(state, &hash).await?.is_some() {
+        if api_keys::content_key_exists(&state.db, &hash).await? || staff_for(state, &hash).await?.is_some() {
             Ok(ContentReader)
         } else {
             Err(AppError::Unauthorized)
@@ -71,22 +65,5 @@ impl FromRequestParts<AppState> for ApiStaff {
 }
 
 async fn staff_for(state: &AppState, token_hash: &str) -> Result<Option<Staff>, AppError> {
-    let found: Option<(crate::domain::StaffId,)> =
-        sql("SELECT staff_id FROM admin_api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-            .bind(token_hash)
-            .fetch_optional(&state.db)
-            .await?;
-    let Some((id,)) = found else { return Ok(None) };
-    let Some(row) = staff::by_id(&state.db, id).await? else {
-        return Ok(None);
-    };
-    if row.disabled_at.is_some() {
-        return Ok(None);
-    }
-    sql("UPDATE admin_api_tokens SET last_used_at = $1 WHERE token_hash = $2")
-        .bind(Timestamp::now())
-        .bind(token_hash)
-        .execute(&state.db)
-        .await?;
-    Ok(Some(Staff::try_from(row)?))
+    api_keys::staff_for_token(&state.db, token_hash).await
 }

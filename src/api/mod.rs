@@ -60,9 +60,7 @@ pub fn routes(state: &AppState) -> Routes {
             Token(Permission::WriteArticles),
             admin::upload_image,
         )
-        .layer(DefaultBodyLimit::max(
-            crate::newsroom::articles::save::MAX_PICTURE_BYTES + 1024 * 1024,
-        ))
+        .layer(DefaultBodyLimit::max(crate::media::MAX_PICTURE_BYTES + 1024 * 1024))
 }
 
 /// A JSON body whose problems come back as readable problem+json errors.

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::db::DbError;
 use crate::domain::{ArticleId, AuthorId, ImageId, SectionId, Slug, TagId};
 
 use super::model::{ArticleKind, CommentsMode, Headline};
@@ -40,5 +41,52 @@ pub struct Placed<T> {
 impl<T> Placed<T> {
     pub fn new(item: T, after: i64) -> Self {
         Self { item, after }
+    }
+}
+
+/// What an article's content refers to, by the names people and scripts
+/// use: the section's slug, the tags' names, the authors' slugs and the
+/// related articles' slugs (each with its place).
+#[derive(Clone, Debug, Default)]
+pub struct Names {
+    pub section: String,
+    pub tags: Vec<String>,
+    pub authors: Vec<String>,
+    pub related: Vec<(String, i64)>,
+}
+
+impl ArticleContent {
+    pub async fn names(&self, db: &crate::db::Db) -> Result<Names, DbError> {
+        use crate::db::sql;
+        let section: Option<(String,)> = sql("SELECT slug FROM sections WHERE id = $1")
+            .bind(self.section)
+            .fetch_optional(db)
+            .await?;
+        let mut names = Names {
+            section: section.map(|(slug,)| slug).unwrap_or_default(),
+            ..Names::default()
+        };
+        for tag in &self.tags {
+            let row: Option<(String,)> = sql("SELECT name FROM tags WHERE id = $1")
+                .bind(*tag)
+                .fetch_optional(db)
+                .await?;
+            names.tags.extend(row.map(|(name,)| name));
+        }
+        for author in &self.authors {
+            let row: Option<(String,)> = sql("SELECT slug FROM authors WHERE id = $1")
+                .bind(*author)
+                .fetch_optional(db)
+                .await?;
+            names.authors.extend(row.map(|(slug,)| slug));
+        }
+        for link in &self.related {
+            let row: Option<(String,)> = sql("SELECT slug FROM articles WHERE id = $1")
+                .bind(link.item)
+                .fetch_optional(db)
+                .await?;
+            names.related.extend(row.map(|(slug,)| (slug, link.after)));
+        }
+        Ok(names)
     }
 }

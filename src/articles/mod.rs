@@ -3,6 +3,7 @@
 
 pub mod body;
 pub mod content;
+pub mod input;
 mod jsonld;
 pub mod model;
 pub mod notes;

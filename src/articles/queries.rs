@@ -1,6 +1,6 @@
 //! Reading published articles.
 
-use crate::db::{Db, sql};
+use crate::db::{Db, DbError, sql};
 use crate::domain::{ArticleId, Timestamp};
 use crate::media::Figure;
 use crate::site::Author;
@@ -43,7 +43,7 @@ fn bind_filter(query: crate::db::Query, filter: StoryFilter) -> crate::db::Query
 }
 
 /// Published stories, newest first.
-pub async fn stories(db: &Db, filter: StoryFilter, limit: i64, offset: i64) -> Result<Vec<Story>, sqlx::Error> {
+pub async fn stories(db: &Db, filter: StoryFilter, limit: i64, offset: i64) -> Result<Vec<Story>, DbError> {
     let n = if matches!(filter, StoryFilter::All) { 1 } else { 2 };
     let text = format!(
         "{STORY_SELECT} {} {NEWEST_FIRST} LIMIT ${n} OFFSET ${}",
@@ -57,13 +57,13 @@ pub async fn stories(db: &Db, filter: StoryFilter, limit: i64, offset: i64) -> R
         .await
 }
 
-pub async fn count(db: &Db, filter: StoryFilter) -> Result<i64, sqlx::Error> {
+pub async fn count(db: &Db, filter: StoryFilter) -> Result<i64, DbError> {
     let text = format!("SELECT COUNT(*) FROM articles a {}", filter_clause(filter));
     bind_filter(sql(text), filter).fetch_count(db).await
 }
 
 /// One published story by id.
-pub async fn story_by_id(db: &Db, id: ArticleId) -> Result<Option<Story>, sqlx::Error> {
+pub async fn story_by_id(db: &Db, id: ArticleId) -> Result<Option<Story>, DbError> {
     sql(format!("{STORY_SELECT} WHERE a.status = 'published' AND a.id = $1"))
         .bind(id)
         .fetch_optional(db)
@@ -71,7 +71,7 @@ pub async fn story_by_id(db: &Db, id: ArticleId) -> Result<Option<Story>, sqlx::
 }
 
 /// The homepage's lead: the newest featured story, else the newest story.
-pub async fn lead(db: &Db) -> Result<Option<Story>, sqlx::Error> {
+pub async fn lead(db: &Db) -> Result<Option<Story>, DbError> {
     sql(format!(
         "{STORY_SELECT} WHERE a.status = 'published' ORDER BY a.featured DESC, a.published_at DESC, a.id DESC LIMIT 1"
     ))
@@ -80,7 +80,7 @@ pub async fn lead(db: &Db) -> Result<Option<Story>, sqlx::Error> {
 }
 
 /// The newest `per_section` stories of every section, in one query.
-pub async fn latest_per_section(db: &Db, per_section: i64) -> Result<Vec<Story>, sqlx::Error> {
+pub async fn latest_per_section(db: &Db, per_section: i64) -> Result<Vec<Story>, DbError> {
     sql(format!(
         "SELECT * FROM (
             SELECT ranked.*, ROW_NUMBER() OVER (PARTITION BY section_slug ORDER BY published_at DESC, id DESC) AS rank_in_section
@@ -94,7 +94,7 @@ pub async fn latest_per_section(db: &Db, per_section: i64) -> Result<Vec<Story>,
 }
 
 /// A published article by its slug.
-pub async fn published_by_slug(db: &Db, slug: &str) -> Result<Option<Article>, sqlx::Error> {
+pub async fn published_by_slug(db: &Db, slug: &str) -> Result<Option<Article>, DbError> {
     sql(format!(
         "SELECT {ARTICLE_COLUMNS} FROM articles WHERE slug = $1 AND status = 'published'"
     ))
@@ -104,7 +104,7 @@ pub async fn published_by_slug(db: &Db, slug: &str) -> Result<Option<Article>, s
 }
 
 /// Any article, whatever its state (for the newsroom).
-pub async fn by_id(db: &Db, id: ArticleId) -> Result<Option<Article>, sqlx::Error> {
+pub async fn by_id(db: &Db, id: ArticleId) -> Result<Option<Article>, DbError> {
     sql(format!("SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = $1"))
         .bind(id)
         .fetch_optional(db)
@@ -112,7 +112,7 @@ pub async fn by_id(db: &Db, id: ArticleId) -> Result<Option<Article>, sqlx::Erro
 }
 
 /// The byline, in order.
-pub async fn authors_of(db: &Db, article: ArticleId) -> Result<Vec<Author>, sqlx::Error> {
+pub async fn authors_of(db: &Db, article: ArticleId) -> Result<Vec<Author>, DbError> {
     sql("SELECT au.id, au.slug, au.name, au.job_title, au.bio, au.photo_id
          FROM article_authors aa JOIN authors au ON au.id = aa.author_id
          WHERE aa.article_id = $1 ORDER BY aa.position")
@@ -127,7 +127,7 @@ pub struct TagLink {
     pub name: String,
 }
 
-pub async fn tags_of(db: &Db, article: ArticleId) -> Result<Vec<TagLink>, sqlx::Error> {
+pub async fn tags_of(db: &Db, article: ArticleId) -> Result<Vec<TagLink>, DbError> {
     sql(
         "SELECT t.slug, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id
          WHERE at.article_id = $1 ORDER BY t.name",
@@ -138,7 +138,7 @@ pub async fn tags_of(db: &Db, article: ArticleId) -> Result<Vec<TagLink>, sqlx::
 }
 
 /// The article's pictures with where each stands in the body.
-pub async fn figures_of(db: &Db, article: ArticleId) -> Result<Vec<Figure>, sqlx::Error> {
+pub async fn figures_of(db: &Db, article: ArticleId) -> Result<Vec<Figure>, DbError> {
     sql(
         "SELECT i.id, i.alt, i.caption, i.credit, i.width, i.height, i.widths, ai.position
          FROM article_images ai JOIN images i ON i.id = ai.image_id
@@ -157,7 +157,7 @@ pub struct RelatedStory {
 }
 
 /// Related stories that are published, with where each link stands.
-pub async fn related_of(db: &Db, article: ArticleId) -> Result<Vec<RelatedStory>, sqlx::Error> {
+pub async fn related_of(db: &Db, article: ArticleId) -> Result<Vec<RelatedStory>, DbError> {
     sql(format!(
         "SELECT story.*, r.position FROM article_related r
          JOIN ({STORY_SELECT} WHERE a.status = 'published') story ON story.id = r.related_id
@@ -187,7 +187,7 @@ impl SitemapEntry {
 const SITEMAP_SELECT: &str = "SELECT a.slug, s.slug AS section_slug, a.headline, a.published_at, a.updated_at
     FROM articles a JOIN sections s ON s.id = a.section_id WHERE a.status = 'published'";
 
-pub async fn sitemap_page(db: &Db, limit: i64, offset: i64) -> Result<Vec<SitemapEntry>, sqlx::Error> {
+pub async fn sitemap_page(db: &Db, limit: i64, offset: i64) -> Result<Vec<SitemapEntry>, DbError> {
     sql(format!(
         "{SITEMAP_SELECT} ORDER BY a.published_at, a.id LIMIT $1 OFFSET $2"
     ))
@@ -197,7 +197,7 @@ pub async fn sitemap_page(db: &Db, limit: i64, offset: i64) -> Result<Vec<Sitema
     .await
 }
 
-pub async fn published_since(db: &Db, since: Timestamp) -> Result<Vec<SitemapEntry>, sqlx::Error> {
+pub async fn published_since(db: &Db, since: Timestamp) -> Result<Vec<SitemapEntry>, DbError> {
     sql(format!(
         "{SITEMAP_SELECT} AND a.published_at >= $1 ORDER BY a.published_at DESC, a.id DESC LIMIT 1000"
     ))
@@ -207,7 +207,7 @@ pub async fn published_since(db: &Db, since: Timestamp) -> Result<Vec<SitemapEnt
 }
 
 /// When anything published last changed: the Last-Modified of lists and feeds.
-pub async fn last_change(db: &Db, filter: StoryFilter) -> Result<Option<Timestamp>, sqlx::Error> {
+pub async fn last_change(db: &Db, filter: StoryFilter) -> Result<Option<Timestamp>, DbError> {
     let text = format!(
         "SELECT MAX(a.updated_at) AS latest FROM articles a {}",
         filter_clause(filter)
@@ -220,7 +220,7 @@ pub async fn last_change(db: &Db, filter: StoryFilter) -> Result<Option<Timestam
 pub async fn bylines(
     db: &Db,
     articles: &[ArticleId],
-) -> Result<std::collections::HashMap<ArticleId, Vec<String>>, sqlx::Error> {
+) -> Result<std::collections::HashMap<ArticleId, Vec<String>>, DbError> {
     let mut out: std::collections::HashMap<ArticleId, Vec<String>> = std::collections::HashMap::new();
     if articles.is_empty() {
         return Ok(out);

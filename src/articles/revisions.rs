@@ -4,14 +4,14 @@
 use similar::{ChangeTag, TextDiff};
 
 use crate::audit::Actor;
-use crate::db::{Db, Tx, sql};
+use crate::db::{Conn, Db, DbError, sql};
 use crate::domain::{ArticleId, Timestamp};
 use crate::error::AppError;
 
 use super::content::ArticleContent;
 
-pub async fn record(
-    tx: &mut Tx,
+pub async fn record<'c>(
+    conn: impl Into<Conn<'c>>,
     article: ArticleId,
     version: i64,
     content: &ArticleContent,
@@ -29,7 +29,7 @@ pub async fn record(
     .bind(actor.id)
     .bind(&actor.name)
     .bind(Timestamp::now())
-    .execute(tx)
+    .execute(conn)
     .await?;
     Ok(())
 }
@@ -41,7 +41,7 @@ pub struct Revision {
     pub saved_at: Timestamp,
 }
 
-pub async fn list(db: &Db, article: ArticleId) -> Result<Vec<Revision>, sqlx::Error> {
+pub async fn list(db: &Db, article: ArticleId) -> Result<Vec<Revision>, DbError> {
     sql("SELECT version, saved_by_name, saved_at FROM article_revisions WHERE article_id = $1 ORDER BY version DESC")
         .bind(article)
         .fetch_all(db)

@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use crate::events::Event;
 use crate::state::AppState;
 
 const TICK: Duration = Duration::from_secs(1);
@@ -14,19 +13,18 @@ pub fn spawn(state: AppState) {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match super::workflow::publish_due(&state.db).await {
-                Ok(published) if !published.is_empty() => {
+            match super::workflow::publish_due(&state).await {
+                Ok(published) => {
                     for (id, headline) in &published {
                         tracing::info!(%id, headline, "published a scheduled article");
                     }
-                    if let Err(err) = state.content_changed(Event::ContentChanged).await {
-                        tracing::warn!(error = format!("{err:#}"), "could not announce scheduled publication");
-                    }
                 }
-                Ok(_) => {}
                 // Shutting down: nothing more to publish from this instance.
                 Err(_) if state.db.is_closed() => break,
-                Err(err) => tracing::warn!(error = %err, "the scheduler could not check for due articles"),
+                Err(err) => tracing::warn!(
+                    error = format!("{err:#}"),
+                    "the scheduler could not check for due articles"
+                ),
             }
         }
     });

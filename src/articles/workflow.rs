@@ -3,10 +3,15 @@
 //! [`publish_due`], which the scheduler worker calls every second; the article
 //! row itself is the durable record, so a restart loses nothing.
 
-use crate::audit::{self, Actor, Target};
-use crate::db::{Backend, Db, sql};
+use anyhow::Context;
+
+use crate::audit::{Actor, Target};
+use crate::change::Change;
+use crate::db::{Backend, sql};
 use crate::domain::{ArticleId, Timestamp};
 use crate::error::AppError;
+use crate::events::Event;
+use crate::state::AppState;
 
 use super::model::{ARTICLE_COLUMNS, Article, Status};
 
@@ -30,12 +35,12 @@ impl Transition {
 }
 
 /// Moves an article to its next state, or explains why it cannot go there.
-pub async fn apply(db: &Db, id: ArticleId, transition: Transition, actor: &Actor) -> Result<Article, AppError> {
-    let mut tx = db.begin().await?;
+pub async fn apply(change: &mut Change, id: ArticleId, transition: Transition) -> Result<Status, AppError> {
     let article: Article = sql(format!("SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = $1"))
         .bind(id)
-        .fetch_optional(&mut tx)
-        .await?
+        .fetch_optional(&mut *change)
+        .await
+        .with_context(|| format!("loading article {id} to move it on"))?
         .ok_or(AppError::NotFound)?;
     let now = Timestamp::now();
     let from = article.status();
@@ -92,23 +97,26 @@ pub async fn apply(db: &Db, id: ArticleId, transition: Transition, actor: &Actor
     .bind(updated_at)
     .bind(status == Status::Published)
     .bind(id)
-    .execute(&mut tx)
-    .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        transition.name(),
-        Target::new("article", id, &article.headline),
-        &detail,
-    )
-    .await?;
-    tx.commit().await?;
-    super::queries::by_id(db, id).await?.ok_or(AppError::NotFound)
+    .execute(&mut *change)
+    .await
+    .with_context(|| format!("moving article {id} to {}", status.as_str()))?;
+    change
+        .audit(
+            transition.name(),
+            Target::new("article", id, &article.headline),
+            &detail,
+        )
+        .await?;
+    if from == Status::Published || status == Status::Published {
+        change.announce(Event::ContentChanged);
+    }
+    Ok(status)
 }
 
 /// Publishes every scheduled article whose time has come and returns them.
 /// Each is published exactly once, even with several instances polling.
-pub async fn publish_due(db: &Db) -> Result<Vec<(ArticleId, String)>, AppError> {
+pub async fn publish_due(state: &AppState) -> Result<Vec<(ArticleId, String)>, AppError> {
+    let db = &state.db;
     let now = Timestamp::now();
     // PostgreSQL: skip rows another instance is publishing right now. SQLite has
     // one writer at a time, so the plain subquery is already exclusive there.
@@ -116,7 +124,7 @@ pub async fn publish_due(db: &Db) -> Result<Vec<(ArticleId, String)>, AppError> 
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
-    let mut tx = db.begin().await?;
+    let mut change = Change::begin(state, Actor::system("Scheduler")).await?;
     let due: Vec<(ArticleId, String)> = sql(format!(
         "UPDATE articles SET status = 'published', ever_published = TRUE, updated_at = published_at
          WHERE id IN (SELECT id FROM articles WHERE status = 'scheduled' AND published_at <= $1
@@ -125,19 +133,21 @@ pub async fn publish_due(db: &Db) -> Result<Vec<(ArticleId, String)>, AppError> 
          RETURNING id, headline"
     ))
     .bind(now)
-    .fetch_all(&mut tx)
-    .await?;
-    let scheduler = Actor::system("Scheduler");
+    .fetch_all(&mut change)
+    .await
+    .context("publishing scheduled articles")?;
     for (id, headline) in &due {
-        audit::record(
-            &mut tx,
-            &scheduler,
-            "published",
-            Target::new("article", id, headline),
-            "at its scheduled time",
-        )
-        .await?;
+        change
+            .audit(
+                "published",
+                Target::new("article", id, headline),
+                "at its scheduled time",
+            )
+            .await?;
     }
-    tx.commit().await?;
+    if !due.is_empty() {
+        change.announce(Event::ContentChanged);
+    }
+    change.commit().await?;
     Ok(due)
 }

@@ -4,8 +4,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::db::{Db, sql};
+use anyhow::Context;
+
+use crate::audit::Target;
+use crate::change::Change;
+use crate::db::Db;
 use crate::domain::Timestamp;
+use crate::error::AppError;
+use crate::site::settings;
 
 use super::text::link_count;
 
@@ -39,24 +45,24 @@ impl Default for Filters {
 }
 
 impl Filters {
-    pub async fn load(db: &Db) -> Result<Self, sqlx::Error> {
-        let row: Option<(String,)> = sql("SELECT value FROM site_settings WHERE key = $1")
-            .bind(SETTINGS_KEY)
-            .fetch_optional(db)
-            .await?;
-        Ok(row
-            .and_then(|(json,)| serde_json::from_str(&json).ok())
+    pub async fn load(db: &Db) -> Result<Self, AppError> {
+        let stored = settings::get(db, SETTINGS_KEY).await?;
+        Ok(stored
+            .and_then(|json| serde_json::from_str(&json).ok())
             .unwrap_or_default())
     }
 
-    pub async fn save(&self, db: &Db) -> anyhow::Result<()> {
-        sql("INSERT INTO site_settings (key, value, updated_at) VALUES ($1, $2, $3)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
-        .bind(SETTINGS_KEY)
-        .bind(serde_json::to_string(self)?)
-        .bind(Timestamp::now())
-        .execute(db)
-        .await?;
+    /// Saves the filters a moderator set, with the audit line.
+    pub async fn save(&self, change: &mut Change) -> Result<(), AppError> {
+        let json = serde_json::to_string(self).context("writing the comment filters")?;
+        settings::put(&mut *change, SETTINGS_KEY, &json).await?;
+        change
+            .audit(
+                "changed the comment filters",
+                Target::new("setting", SETTINGS_KEY, "comment filters"),
+                "",
+            )
+            .await?;
         Ok(())
     }
 

@@ -9,6 +9,7 @@ pub mod model;
 pub mod notifications;
 pub mod profile;
 pub mod queries;
+pub mod rows;
 pub mod text;
 pub mod view;
 pub mod write;

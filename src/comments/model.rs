@@ -63,6 +63,16 @@ pub struct Comment {
 }
 
 impl Comment {
+    /// Where the comment stands in its thread.
+    pub fn place(&self) -> super::rows::Place {
+        super::rows::Place {
+            parent: self.parent_id,
+            root: self.root_id,
+            path: self.path.clone(),
+            depth: self.depth,
+        }
+    }
+
     pub fn status(&self) -> Status {
         Status::parse(&self.status)
     }
@@ -98,7 +108,3 @@ pub const MAX_CHARS: usize = 5_000;
 pub const SHOWN_DEPTH: i64 = 3;
 /// Threads never nest deeper than this.
 pub const MAX_DEPTH: i64 = 12;
-
-/// Sets an article's count of visible comments ($1: the article) from the comments themselves.
-pub const RECOUNT: &str = "UPDATE articles SET comment_count = (SELECT COUNT(*) FROM comments WHERE article_id = $1 AND status = 'visible') \
-     WHERE id = $1";

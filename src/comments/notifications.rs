@@ -6,14 +6,14 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::accounts::reader_extract::CurrentReader;
-use crate::db::{Db, sql};
+use crate::db::{Db, DbError, sql};
 use crate::domain::Timestamp;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::form::FormFields;
 use crate::web::{Layout, TimeView};
 
-pub async fn unread(db: &Db, reader: crate::domain::ReaderId) -> Result<i64, sqlx::Error> {
+pub async fn unread(db: &Db, reader: crate::domain::ReaderId) -> Result<i64, DbError> {
     sql("SELECT COUNT(*) FROM notifications WHERE reader_id = $1 AND read_at IS NULL")
         .bind(reader)
         .fetch_count(db)

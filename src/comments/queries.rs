@@ -1,7 +1,7 @@
 //! Reading comments: a page of threads for an article in one query for the
 //! roots and one for everything under them (by the materialised path).
 
-use crate::db::{Db, sql};
+use crate::db::{Db, DbError, sql};
 use crate::domain::ArticleId;
 
 use super::model::{COMMENT_SELECT, Comment, CommentExport, CommentId, SHOWN_DEPTH};
@@ -58,7 +58,7 @@ pub async fn roots(
     viewer: Option<crate::domain::ReaderId>,
     limit: i64,
     offset: i64,
-) -> Result<Vec<Comment>, sqlx::Error> {
+) -> Result<Vec<Comment>, DbError> {
     let (visible, viewer) = shown(viewer);
     let text = format!(
         "{COMMENT_SELECT} WHERE c.article_id = $1 AND c.parent_id IS NULL AND {} ORDER BY c.featured DESC, {} LIMIT $2 OFFSET $3",
@@ -73,7 +73,7 @@ pub async fn roots(
     query.fetch_all(db).await
 }
 
-pub async fn root_count(db: &Db, article: ArticleId) -> Result<i64, sqlx::Error> {
+pub async fn root_count(db: &Db, article: ArticleId) -> Result<i64, DbError> {
     sql("SELECT COUNT(*) FROM comments WHERE article_id = $1 AND parent_id IS NULL AND status IN ('visible', 'removed')")
         .bind(article)
         .fetch_count(db)
@@ -85,7 +85,7 @@ pub async fn below(
     db: &Db,
     roots: &[Comment],
     viewer: Option<crate::domain::ReaderId>,
-) -> Result<Vec<Comment>, sqlx::Error> {
+) -> Result<Vec<Comment>, DbError> {
     if roots.is_empty() {
         return Ok(Vec::new());
     }
@@ -122,10 +122,7 @@ pub async fn below(
 }
 
 /// Visible replies to each comment drawn at the depth limit, for "continue this thread".
-pub async fn replies_beyond(
-    db: &Db,
-    edge: &[&Comment],
-) -> Result<std::collections::HashMap<CommentId, i64>, sqlx::Error> {
+pub async fn replies_beyond(db: &Db, edge: &[&Comment]) -> Result<std::collections::HashMap<CommentId, i64>, DbError> {
     let mut counts = std::collections::HashMap::new();
     if edge.is_empty() {
         return Ok(counts);
@@ -146,10 +143,10 @@ pub async fn replies_beyond(
     Ok(counts)
 }
 
-pub async fn by_id(db: &Db, id: CommentId) -> Result<Option<Comment>, sqlx::Error> {
+pub async fn by_id<'c>(conn: impl Into<crate::db::Conn<'c>>, id: CommentId) -> Result<Option<Comment>, DbError> {
     sql(format!("{COMMENT_SELECT} WHERE c.id = $1"))
         .bind(id)
-        .fetch_optional(db)
+        .fetch_optional(conn)
         .await
 }
 
@@ -158,7 +155,7 @@ pub async fn liked_by(
     db: &Db,
     reader: crate::domain::ReaderId,
     comments: &[CommentId],
-) -> Result<Vec<CommentId>, sqlx::Error> {
+) -> Result<Vec<CommentId>, DbError> {
     if comments.is_empty() {
         return Ok(Vec::new());
     }
@@ -186,11 +183,7 @@ pub struct ReaderComment {
     pub section_slug: String,
 }
 
-pub async fn by_reader(
-    db: &Db,
-    reader: crate::domain::ReaderId,
-    limit: i64,
-) -> Result<Vec<ReaderComment>, sqlx::Error> {
+pub async fn by_reader(db: &Db, reader: crate::domain::ReaderId, limit: i64) -> Result<Vec<ReaderComment>, DbError> {
     sql(
         "SELECT c.id, c.body, c.created_at, a.headline, a.slug, s.slug AS section_slug
          FROM comments c JOIN articles a ON a.id = c.article_id JOIN sections s ON s.id = a.section_id
@@ -203,7 +196,7 @@ pub async fn by_reader(
     .await
 }
 
-pub async fn export_for(db: &Db, reader: crate::domain::ReaderId) -> Result<Vec<CommentExport>, sqlx::Error> {
+pub async fn export_for(db: &Db, reader: crate::domain::ReaderId) -> Result<Vec<CommentExport>, DbError> {
     sql(
         "SELECT c.id, a.headline AS article_headline, c.body, c.status, c.created_at, c.edited_at
          FROM comments c JOIN articles a ON a.id = c.article_id WHERE c.reader_id = $1 ORDER BY c.created_at",

@@ -3,18 +3,23 @@
 //! decisions. Each keeps the article's visible-comment count in step in the
 //! same transaction, and announces the change to every open page.
 
+use anyhow::Context;
+
 use crate::accounts::readers::Reader;
-use crate::articles::{CommentsMode, Status as ArticleStatus};
+use crate::articles::{self, CommentsMode, Status as ArticleStatus};
+use crate::audit::{Actor, Target};
+use crate::change::Change;
 use crate::config::OnAccountDelete;
-use crate::db::{Conn, Tx, is_unique_violation, sql};
+use crate::db::{Conn, is_unique_violation, sql};
 use crate::domain::{ArticleId, Timestamp};
 use crate::error::AppError;
-use crate::events::{Change, Event};
+use crate::events::{Change as Changed, Event};
 use crate::state::AppState;
 
 use super::filters::Filters;
-use super::model::{Comment, CommentId, MAX_CHARS, MAX_DEPTH, RECOUNT, Status};
+use super::model::{Comment, CommentId, MAX_CHARS, MAX_DEPTH, Status};
 use super::queries;
+use super::rows::{self, Place};
 
 pub struct NewComment<'a> {
     pub article: ArticleId,
@@ -48,19 +53,9 @@ fn check_body(body: &str) -> Result<String, AppError> {
     Ok(body)
 }
 
-/// Changes the article's visible-comment count by `delta`.
-async fn count<'c>(conn: impl Into<Conn<'c>>, article: ArticleId, delta: i64) -> Result<(), sqlx::Error> {
-    sql("UPDATE articles SET comment_count = comment_count + $1 WHERE id = $2")
-        .bind(delta)
-        .bind(article)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 /// Tells the parent's author and the author's followers about a visible comment.
 async fn notify(
-    tx: &mut Tx,
+    tx: &mut Change,
     comment: CommentId,
     author: crate::domain::ReaderId,
     parent_author: Option<crate::domain::ReaderId>,
@@ -91,7 +86,8 @@ async fn notify(
     .await?;
     if told > 0 {
         // Readers who asked for push messages about their conversations get one too.
-        crate::alerts::personal::queue(tx, comment).await?;
+        crate::alerts::personal::queue(&mut Conn::from(&mut *tx), comment).await?;
+        tx.queued_work();
     }
     Ok(())
 }
@@ -155,51 +151,45 @@ pub async fn post(state: &AppState, reader: &Reader, new: NewComment<'_>) -> Res
         _ => filters.hold_reason(&body, reader.created_at, now),
     };
     let id = CommentId::new();
-    let segment = id.0.simple().to_string();
-    let (root, path, depth) = match &parent {
-        Some(p) => (p.root_id, format!("{}/{segment}", p.path), p.depth + 1),
-        None => (id, segment, 0),
+    let place = match &parent {
+        Some(p) => Place::below(id, p.id, &p.place()),
+        None => Place::top(id),
     };
     let status = if hold.is_some() { Status::Held } else { Status::Visible };
-    let mut tx = db.begin().await?;
-    sql("INSERT INTO comments (id, article_id, reader_id, parent_id, root_id, path, depth, body, status, held_reason, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
-    .bind(id)
-    .bind(new.article)
-    .bind(reader.id)
-    .bind(parent.as_ref().map(|p| p.id))
-    .bind(root)
-    .bind(path)
-    .bind(depth)
-    .bind(body)
-    .bind(status.as_str())
-    .bind(hold.clone().unwrap_or_default())
-    .bind(now)
-    .execute(&mut tx)
-    .await?;
+    let mut change = Change::begin(state, Actor::reader(reader)).await?;
+    let row = rows::Row {
+        id,
+        article: new.article,
+        reader: Some(reader.id),
+        place: &place,
+        body: &body,
+        status,
+        held_reason: hold.as_deref().unwrap_or(""),
+        featured: false,
+        created_at: now,
+        edited_at: None,
+        guest_name: "",
+    };
+    rows::insert(&mut change, &row).await?;
     if status == Status::Visible {
-        count(&mut tx, new.article, 1).await?;
-        notify(&mut tx, id, reader.id, parent.as_ref().and_then(|p| p.reader_id)).await?;
+        articles::write::count_comments(&mut change, new.article, 1).await?;
+        notify(&mut change, id, reader.id, parent.as_ref().and_then(|p| p.reader_id)).await?;
+        announce(&mut change, new.article, id, Changed::Posted);
     }
-    tx.commit().await?;
-    if status == Status::Visible {
-        announce(state, new.article, id, Change::Posted).await;
-    }
+    change.commit().await?;
     Ok(Posted {
         id,
         held: hold.is_some(),
     })
 }
 
-pub async fn announce(state: &AppState, article: ArticleId, comment: CommentId, change: Change) {
-    let event = Event::Comment {
+/// Tells open pages of the article about the comment, once the change commits.
+fn announce(change: &mut Change, article: ArticleId, comment: CommentId, what: Changed) {
+    change.announce(Event::Comment {
         article,
         comment,
-        change,
-    };
-    if let Err(err) = state.events.publish(event).await {
-        tracing::warn!(error = format!("{err:#}"), "could not announce a comment change");
-    }
+        change: what,
+    });
 }
 
 /// The comment, if it is this reader's.
@@ -232,83 +222,146 @@ pub async fn edit(state: &AppState, reader: &Reader, id: CommentId, body: &str) 
         .await?
         .hold_reason(&body, reader.created_at, now);
     let now_held = comment.status() == Status::Held || hold.is_some();
-    let mut tx = state.db.begin().await?;
+    let mut change = Change::begin(state, Actor::reader(reader)).await?;
     sql("UPDATE comments SET body = $1, edited_at = $2, status = $3, held_reason = CASE WHEN $4 = '' THEN held_reason ELSE $4 END WHERE id = $5")
         .bind(body)
         .bind(now)
         .bind(if now_held { "held" } else { "visible" })
         .bind(hold.unwrap_or_default())
         .bind(id)
-        .execute(&mut tx)
-        .await?;
+        .execute(&mut change)
+        .await
+        .with_context(|| format!("editing comment {id}"))?;
     if comment.status() == Status::Visible && now_held {
-        count(&mut tx, comment.article_id, -1).await?;
+        articles::write::count_comments(&mut change, comment.article_id, -1).await?;
     }
-    tx.commit().await?;
-    let change = if now_held { Change::Removed } else { Change::Edited };
     if comment.status() == Status::Visible {
-        announce(state, comment.article_id, id, change).await;
+        let what = if now_held { Changed::Removed } else { Changed::Edited };
+        announce(&mut change, comment.article_id, id, what);
     }
+    change.commit().await?;
     queries::by_id(&state.db, id).await?.ok_or(AppError::NotFound)
 }
 
 /// The author removes their comment; replies to it stay, under a placeholder.
 pub async fn remove(state: &AppState, reader: &Reader, id: CommentId) -> Result<Comment, AppError> {
     let comment = own(state, reader, id).await?;
-    set_status(state, &comment, Status::Removed, "").await?;
+    let mut change = Change::begin(state, Actor::reader(reader)).await?;
+    set_status(&mut change, &comment, Status::Removed).await?;
+    change.commit().await?;
     Ok(comment)
 }
 
 /// Moves a comment to a new status, keeping counts and open pages in step.
-pub async fn set_status(state: &AppState, comment: &Comment, status: Status, decided_by: &str) -> Result<(), AppError> {
+async fn set_status(change: &mut Change, comment: &Comment, status: Status) -> Result<(), AppError> {
     let was = comment.status();
     if was == status {
         return Ok(());
     }
-    let mut tx = state.db.begin().await?;
+    // A moderator's name goes with their decision; a reader removing their own comment decides nothing.
+    let decided_by = if change.actor().id.is_some() {
+        change.actor().name.clone()
+    } else {
+        String::new()
+    };
     sql("UPDATE comments SET status = $1, decided_at = $2, decided_by = $3 WHERE id = $4")
         .bind(status.as_str())
         .bind(Timestamp::now())
         .bind(decided_by)
         .bind(comment.id)
-        .execute(&mut tx)
-        .await?;
+        .execute(&mut *change)
+        .await
+        .with_context(|| format!("moving comment {} to {}", comment.id, status.as_str()))?;
     sql("UPDATE comment_reports SET resolved_at = $1 WHERE comment_id = $2 AND resolved_at IS NULL")
         .bind(Timestamp::now())
         .bind(comment.id)
-        .execute(&mut tx)
-        .await?;
+        .execute(&mut *change)
+        .await
+        .with_context(|| format!("resolving the reports of comment {}", comment.id))?;
     match (was == Status::Visible, status == Status::Visible) {
-        (true, false) => count(&mut tx, comment.article_id, -1).await?,
+        (true, false) => articles::write::count_comments(&mut *change, comment.article_id, -1).await?,
         (false, true) => {
-            count(&mut tx, comment.article_id, 1).await?;
+            articles::write::count_comments(&mut *change, comment.article_id, 1).await?;
             if let Some(author) = comment.reader_id {
                 let parent_author = match comment.parent_id {
-                    Some(parent) => queries::by_id(&state.db, parent).await?.and_then(|p| p.reader_id),
+                    Some(parent) => queries::by_id(&mut *change, parent).await?.and_then(|p| p.reader_id),
                     None => None,
                 };
-                notify(&mut tx, comment.id, author, parent_author).await?;
+                notify(change, comment.id, author, parent_author).await?;
             }
         }
         _ => {}
     }
-    tx.commit().await?;
-    let change = if status == Status::Visible {
-        Change::Posted
+    let what = if status == Status::Visible {
+        Changed::Posted
     } else {
-        Change::Removed
+        Changed::Removed
     };
-    announce(state, comment.article_id, comment.id, change).await;
+    announce(change, comment.article_id, comment.id, what);
     Ok(())
 }
 
-pub async fn set_featured(state: &AppState, comment: &Comment, featured: bool) -> Result<(), AppError> {
+async fn set_featured(change: &mut Change, comment: &Comment, featured: bool) -> Result<(), AppError> {
     sql("UPDATE comments SET featured = $1 WHERE id = $2")
         .bind(featured)
         .bind(comment.id)
-        .execute(&state.db)
+        .execute(&mut *change)
+        .await
+        .with_context(|| format!("featuring comment {}", comment.id))?;
+    announce(change, comment.article_id, comment.id, Changed::Edited);
+    Ok(())
+}
+
+/// What a moderator decides about a comment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject,
+    /// Shown first (and approved, if it was waiting).
+    Feature,
+    Unfeature,
+}
+
+impl Decision {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "approve" => Some(Decision::Approve),
+            "reject" => Some(Decision::Reject),
+            "feature" => Some(Decision::Feature),
+            "unfeature" => Some(Decision::Unfeature),
+            _ => None,
+        }
+    }
+
+    fn action(self) -> &'static str {
+        match self {
+            Decision::Approve => "approved a comment",
+            Decision::Reject => "rejected a comment",
+            Decision::Feature => "featured a comment",
+            Decision::Unfeature => "unfeatured a comment",
+        }
+    }
+}
+
+/// A moderator's decision, with its audit line, in the change.
+pub async fn decide(change: &mut Change, comment: &Comment, decision: Decision) -> Result<(), AppError> {
+    match decision {
+        Decision::Approve => set_status(change, comment, Status::Visible).await?,
+        Decision::Reject => set_status(change, comment, Status::Rejected).await?,
+        Decision::Feature => {
+            set_status(change, comment, Status::Visible).await?;
+            set_featured(change, comment, true).await?;
+        }
+        Decision::Unfeature => set_featured(change, comment, false).await?,
+    }
+    let label: String = comment.body.chars().take(80).collect();
+    change
+        .audit(
+            decision.action(),
+            Target::new("comment", comment.id, &label),
+            comment.author(),
+        )
         .await?;
-    announce(state, comment.article_id, comment.id, Change::Edited).await;
     Ok(())
 }
 
@@ -321,12 +374,13 @@ pub async fn toggle_like(state: &AppState, reader: &Reader, id: CommentId) -> Re
     if comment.reader_id == Some(reader.id) {
         return Err(AppError::Conflict("You cannot like your own comment.".into()));
     }
-    let mut tx = state.db.begin().await?;
+    let mut tx = Change::begin(state, Actor::reader(reader)).await?;
     let removed = sql("DELETE FROM comment_likes WHERE comment_id = $1 AND reader_id = $2")
         .bind(id)
         .bind(reader.id)
         .execute(&mut tx)
-        .await?;
+        .await
+        .with_context(|| format!("unliking comment {id}"))?;
     let liked = removed == 0;
     if liked {
         sql("INSERT INTO comment_likes (comment_id, reader_id, created_at) VALUES ($1, $2, $3)")
@@ -404,28 +458,43 @@ pub async fn report(
     Ok(())
 }
 
-/// A deleted account's comments: anonymised or removed. Returns the articles touched.
+/// A deleted account's comments (anonymised or removed), follows, likes
+/// and notifications. Returns the articles whose comments changed.
 pub async fn on_reader_deleted(
-    tx: &mut Tx,
+    change: &mut Change,
     reader: crate::domain::ReaderId,
     mode: OnAccountDelete,
 ) -> Result<Vec<ArticleId>, AppError> {
     let articles: Vec<(ArticleId,)> = sql("SELECT DISTINCT article_id FROM comments WHERE reader_id = $1")
         .bind(reader)
-        .fetch_all(&mut *tx)
-        .await?;
+        .fetch_all(&mut *change)
+        .await
+        .context("finding a deleted reader's comments")?;
     if mode == OnAccountDelete::Remove {
         sql("UPDATE comments SET status = 'removed' WHERE reader_id = $1")
             .bind(reader)
-            .execute(&mut *tx)
-            .await?;
+            .execute(&mut *change)
+            .await
+            .context("removing a deleted reader's comments")?;
     }
     sql("UPDATE comments SET reader_id = NULL WHERE reader_id = $1")
         .bind(reader)
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *change)
+        .await
+        .context("anonymising a deleted reader's comments")?;
+    for query in [
+        "DELETE FROM follows WHERE follower_id = $1 OR followed_id = $1",
+        "DELETE FROM notifications WHERE reader_id = $1",
+        "DELETE FROM comment_likes WHERE reader_id = $1",
+    ] {
+        sql(query)
+            .bind(reader)
+            .execute(&mut *change)
+            .await
+            .context("forgetting a deleted reader's follows, likes and notifications")?;
+    }
     for (article,) in &articles {
-        sql(RECOUNT).bind(*article).execute(&mut *tx).await?;
+        rows::recount(&mut Conn::from(&mut *change), *article).await?;
     }
     Ok(articles.into_iter().map(|(a,)| a).collect())
 }

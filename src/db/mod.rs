@@ -6,10 +6,12 @@
 //! [`Backend`] and say so.
 
 mod connect;
+mod error;
 mod migrate;
 mod query;
 
 pub use connect::{connect, sqlite_file};
+pub use error::DbError;
 pub use migrate::migrate;
 pub use query::{Arg, Conditions, Conn, Query, Record, contains_pattern, sql};
 
@@ -45,11 +47,12 @@ impl Db {
     /// Starts a transaction. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`): a transaction that reads and then writes could
     /// otherwise fail to upgrade its lock while another writer holds it.
-    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
-        })
+    pub async fn begin(&self) -> Result<Tx, DbError> {
+        let begun = match self {
+            Db::Sqlite(pool) => pool.begin_with("BEGIN IMMEDIATE").await.map(Tx::Sqlite),
+            Db::Postgres(pool) => pool.begin().await.map(Tx::Postgres),
+        };
+        begun.map_err(|e| DbError::new("BEGIN", e))
     }
 
     pub async fn close(&self) {
@@ -69,16 +72,17 @@ impl Db {
 }
 
 impl Tx {
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        match self {
+    pub async fn commit(self) -> Result<(), DbError> {
+        let committed = match self {
             Tx::Sqlite(tx) => tx.commit().await,
             Tx::Postgres(tx) => tx.commit().await,
-        }
+        };
+        committed.map_err(|e| DbError::new("COMMIT", e))
     }
 }
 
 /// True when the error is a unique-constraint violation, so callers can turn
 /// it into a field error where the write happens.
-pub fn is_unique_violation(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+pub fn is_unique_violation(err: &DbError) -> bool {
+    err.is_unique_violation()
 }

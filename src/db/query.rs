@@ -8,7 +8,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, FromRow, PgConnection, PgPool, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
-use super::{Db, Tx};
+use super::{Db, DbError, Tx};
 use crate::domain::Timestamp;
 
 /// A value bound to a `$n` parameter. `None` binds a typed NULL.
@@ -108,6 +108,18 @@ impl<'c> From<&'c mut Tx> for Conn<'c> {
     }
 }
 
+impl Conn<'_> {
+    /// The same connection for one more query, keeping this handle for the next.
+    pub fn reborrow(&mut self) -> Conn<'_> {
+        match self {
+            Conn::SqlitePool(pool) => Conn::SqlitePool(pool),
+            Conn::PgPool(pool) => Conn::PgPool(pool),
+            Conn::Sqlite(conn) => Conn::Sqlite(conn),
+            Conn::Postgres(conn) => Conn::Postgres(conn),
+        }
+    }
+}
+
 /// Starts a query. The text is fixed SQL written in this code base; values
 /// always travel as bound arguments, never spliced into the text.
 pub fn sql(text: impl Into<Cow<'static, str>>) -> Query {
@@ -145,8 +157,9 @@ macro_rules! bind_all {
 macro_rules! run {
     ($self:ident, $conn:expr, $make:ident, $method:ident) => {{
         let Query { text, args } = $self;
+        let statement = text.clone();
         let text = AssertSqlSafe(text);
-        match $conn.into() {
+        let ran = match $conn.into() {
             Conn::SqlitePool(pool) => {
                 bind_all!(sqlx::$make::<sqlx::Sqlite, _>(text), args)
                     .$method(pool)
@@ -167,7 +180,8 @@ macro_rules! run {
                     .$method(conn)
                     .await
             }
-        }
+        };
+        ran.map_err(|e| DbError::new(statement, e))
     }};
 }
 
@@ -177,44 +191,46 @@ impl Query {
         self
     }
 
-    pub async fn fetch_all<'c, T: Record>(self, conn: impl Into<Conn<'c>>) -> Result<Vec<T>, sqlx::Error> {
+    pub async fn fetch_all<'c, T: Record>(self, conn: impl Into<Conn<'c>>) -> Result<Vec<T>, DbError> {
         run!(self, conn, query_as, fetch_all)
     }
 
-    pub async fn fetch_optional<'c, T: Record>(self, conn: impl Into<Conn<'c>>) -> Result<Option<T>, sqlx::Error> {
+    pub async fn fetch_optional<'c, T: Record>(self, conn: impl Into<Conn<'c>>) -> Result<Option<T>, DbError> {
         run!(self, conn, query_as, fetch_optional)
     }
 
-    pub async fn fetch_one<'c, T: Record>(self, conn: impl Into<Conn<'c>>) -> Result<T, sqlx::Error> {
+    pub async fn fetch_one<'c, T: Record>(self, conn: impl Into<Conn<'c>>) -> Result<T, DbError> {
         run!(self, conn, query_as, fetch_one)
     }
 
     /// Runs a statement and returns how many rows it changed.
-    pub async fn execute<'c>(self, conn: impl Into<Conn<'c>>) -> Result<u64, sqlx::Error> {
+    pub async fn execute<'c>(self, conn: impl Into<Conn<'c>>) -> Result<u64, DbError> {
         let Query { text, args } = self;
+        let statement = text.clone();
         let text = AssertSqlSafe(text);
-        Ok(match conn.into() {
+        let ran = match conn.into() {
             Conn::SqlitePool(pool) => bind_all!(sqlx::query::<sqlx::Sqlite>(text), args)
                 .execute(pool)
-                .await?
-                .rows_affected(),
+                .await
+                .map(|done| done.rows_affected()),
             Conn::PgPool(pool) => bind_all!(sqlx::query::<sqlx::Postgres>(text), args)
                 .execute(pool)
-                .await?
-                .rows_affected(),
+                .await
+                .map(|done| done.rows_affected()),
             Conn::Sqlite(conn) => bind_all!(sqlx::query::<sqlx::Sqlite>(text), args)
                 .execute(conn)
-                .await?
-                .rows_affected(),
+                .await
+                .map(|done| done.rows_affected()),
             Conn::Postgres(conn) => bind_all!(sqlx::query::<sqlx::Postgres>(text), args)
                 .execute(conn)
-                .await?
-                .rows_affected(),
-        })
+                .await
+                .map(|done| done.rows_affected()),
+        };
+        ran.map_err(|e| DbError::new(statement, e))
     }
 
     /// A single `BIGINT` value, such as a `COUNT(*)`.
-    pub async fn fetch_count<'c>(self, conn: impl Into<Conn<'c>>) -> Result<i64, sqlx::Error> {
+    pub async fn fetch_count<'c>(self, conn: impl Into<Conn<'c>>) -> Result<i64, DbError> {
         let (count,): (i64,) = self.fetch_one(conn).await?;
         Ok(count)
     }

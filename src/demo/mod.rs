@@ -13,10 +13,10 @@ use crate::articles::queries as queries_articles;
 use crate::articles::write::{self, NewArticle};
 use crate::articles::{ArticleContent, ArticleKind, CommentsMode, Headline, Placed, Status};
 use crate::audit::Actor;
+use crate::change::Change;
 use crate::domain::{ArticleId, AuthorId, SectionId, Slug, TagId, Timestamp};
-use crate::events::Event;
 use crate::media::{self, ImageText};
-use crate::site::queries::{self, NewAuthor, NewSection};
+use crate::site::write::{self as site_write, NewAuthor, NewSection};
 use crate::state::AppState;
 
 const SECTIONS: &str = include_str!("content/sections.toml");
@@ -114,27 +114,25 @@ pub async fn load_if_empty(state: &AppState) -> anyhow::Result<bool> {
         return Ok(false);
     }
     load(state).await?;
-    state.content_changed(Event::ContentChanged).await?;
     Ok(true)
 }
 
 async fn load(state: &AppState) -> anyhow::Result<()> {
     let db = &state.db;
-    let media_dir = &state.settings.media.dir;
+    let loader = Actor::system("Demo loader");
 
     let sections: SectionsFile = toml::from_str(SECTIONS).context("reading demo sections")?;
     let mut section_ids: HashMap<String, SectionId> = HashMap::new();
     for (position, s) in sections.sections.into_iter().enumerate() {
-        let id = queries::create_section(
-            db,
-            NewSection {
-                slug: s.slug.clone(),
-                name: &s.name,
-                description: &s.description,
-                position: position as i64,
-            },
-        )
-        .await?;
+        let mut change = Change::begin(state, loader.clone()).await?;
+        let new = NewSection {
+            slug: s.slug.clone(),
+            name: &s.name,
+            description: &s.description,
+            position: position as i64,
+        };
+        let id = site_write::create_section(&mut change, new).await?;
+        change.commit().await?;
         section_ids.insert(s.slug.to_string(), id);
     }
 
@@ -143,9 +141,13 @@ async fn load(state: &AppState) -> anyhow::Result<()> {
     for a in authors.authors {
         let portrait = pictures::paint("portrait", a.slug.as_str(), PORTRAIT.0, PORTRAIT.1);
         let alt = format!("Placeholder portrait of {}", a.name);
+        let by = media::Uploader {
+            actor: loader.clone(),
+            channel: "",
+            state,
+        };
         let photo = media::store_picture(
-            db,
-            media_dir,
+            by,
             portrait,
             ImageText {
                 alt: &alt,
@@ -154,21 +156,19 @@ async fn load(state: &AppState) -> anyhow::Result<()> {
             },
         )
         .await?;
-        let id = queries::create_author(
-            db,
-            NewAuthor {
-                slug: a.slug.clone(),
-                name: &a.name,
-                job_title: &a.job_title,
-                bio: &a.bio,
-                photo: Some(photo),
-            },
-        )
-        .await?;
+        let mut change = Change::begin(state, loader.clone()).await?;
+        let new = NewAuthor {
+            slug: a.slug.clone(),
+            name: &a.name,
+            job_title: &a.job_title,
+            bio: &a.bio,
+            photo: Some(photo),
+        };
+        let id = site_write::create_author(&mut change, new).await?;
+        change.commit().await?;
         author_ids.insert(a.slug.to_string(), id);
     }
 
-    let loader = Actor::system("Demo loader");
     let mut article_ids: HashMap<String, ArticleId> = HashMap::new();
     let mut related: Vec<(ArticleId, Vec<RelatedEntry>)> = Vec::new();
     let mut tag_ids: HashMap<Slug, TagId> = HashMap::new();
@@ -195,7 +195,7 @@ async fn load(state: &AppState) -> anyhow::Result<()> {
             let id = match tag_ids.get(tag) {
                 Some(id) => *id,
                 None => {
-                    let id = queries::ensure_tag(db, tag, &tag_name(tag.as_str())).await?;
+                    let id = site_write::ensure_tag(db, tag, &tag_name(tag.as_str())).await?;
                     tag_ids.insert(tag.clone(), id);
                     id
                 }
@@ -205,9 +205,13 @@ async fn load(state: &AppState) -> anyhow::Result<()> {
         let mut images = Vec::new();
         for (n, picture) in front.images.iter().enumerate() {
             let painted = pictures::paint(&picture.scene, &format!("{slug}-{n}"), PICTURE.0, PICTURE.1);
+            let by = media::Uploader {
+                actor: loader.clone(),
+                channel: "",
+                state,
+            };
             let id = media::store_picture(
-                db,
-                media_dir,
+                by,
                 painted,
                 ImageText {
                     alt: &picture.alt,
@@ -247,8 +251,8 @@ async fn load(state: &AppState) -> anyhow::Result<()> {
             published_at: Some(published),
             updated_at: updated,
         };
-        let id = write::create(db, new, &loader).await.with_context(context)?;
-        let mut tx = db.begin().await?;
+        let mut change = Change::begin(state, loader.clone()).await?;
+        let id = write::create(&mut change, &new).await.with_context(context)?;
         for entry in &front.entries {
             let mut draft = crate::liveblogs::write::EntryDraft {
                 title: entry.title.clone(),
@@ -264,11 +268,11 @@ async fn load(state: &AppState) -> anyhow::Result<()> {
             };
             draft.check().with_context(context)?;
             let at = Timestamp::parse(&entry.at).with_context(context)?;
-            crate::liveblogs::write::insert(&mut tx, id, &draft, at, None)
+            crate::liveblogs::write::insert(&mut change, id, &draft, at)
                 .await
                 .with_context(context)?;
         }
-        tx.commit().await?;
+        change.commit().await?;
         article_ids.insert(slug, id);
         related.push((id, front.related));
     }
@@ -291,9 +295,17 @@ async fn load(state: &AppState) -> anyhow::Result<()> {
                     .with_context(|| format!("unknown related article {}", r.slug))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        write::save(db, article, stored.version, &content, &loader)
-            .await
-            .map_err(|e| anyhow::anyhow!("linking related demo articles: {e:?}"))?;
+        let mut change = Change::begin(state, loader.clone()).await?;
+        write::save(
+            &mut change,
+            article,
+            stored.version,
+            &content,
+            ("linked related articles", ""),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("linking related demo articles: {e:?}"))?;
+        change.commit().await?;
     }
     tracing::info!(articles = article_ids.len(), "loaded the demo content");
     Ok(())

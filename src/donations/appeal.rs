@@ -1,8 +1,14 @@
 //! The appeal shown in articles and on /support: the newsroom's words and,
 //! when one is running, the campaign's progress towards its goal.
 
-use crate::db::{Db, sql};
-use crate::domain::Timestamp;
+use anyhow::Context;
+
+use crate::audit::Target;
+use crate::change::Change;
+use crate::db::{Db, DbError, sql};
+use crate::domain::{CampaignId, Timestamp};
+use crate::error::AppError;
+use crate::site::settings;
 use crate::state::AppState;
 
 use super::money;
@@ -33,26 +39,63 @@ pub fn default_text(site: &str) -> String {
     )
 }
 
-pub async fn text(db: &Db, site: &str) -> Result<String, sqlx::Error> {
-    let stored: Option<(String,)> = sql("SELECT value FROM site_settings WHERE key = $1")
-        .bind(APPEAL_KEY)
-        .fetch_optional(db)
-        .await?;
+pub async fn text(db: &Db, site: &str) -> Result<String, AppError> {
+    let stored = settings::get(db, APPEAL_KEY).await?;
     Ok(stored
-        .map(|(t,)| t)
         .filter(|t| !t.trim().is_empty())
         .unwrap_or_else(|| default_text(site)))
 }
 
-pub async fn set_text(db: &Db, text: &str) -> Result<(), sqlx::Error> {
-    sql("INSERT INTO site_settings (key, value, updated_at) VALUES ($1, $2, $3)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
-    .bind(APPEAL_KEY)
-    .bind(text)
-    .bind(Timestamp::now())
-    .execute(db)
-    .await?;
+/// Words the appeal in the newsroom's own voice, for every article at once.
+pub async fn set_text(change: &mut Change, text: &str) -> Result<(), AppError> {
+    settings::put(&mut *change, APPEAL_KEY, text).await?;
+    change
+        .audit(
+            "changed the donation appeal",
+            Target::new("setting", APPEAL_KEY, "appeal"),
+            "",
+        )
+        .await?;
+    change.announce(crate::events::Event::ContentChanged);
     Ok(())
+}
+
+/// A fundraising campaign, with a goal and a deadline.
+pub struct NewCampaign<'a> {
+    pub name: &'a str,
+    pub goal_minor: i64,
+    pub ends_at: Timestamp,
+    /// Whether the appeal shows its progress (one campaign at a time).
+    pub on_appeal: bool,
+}
+
+pub async fn start_campaign(change: &mut Change, new: &NewCampaign<'_>) -> Result<CampaignId, AppError> {
+    let id = CampaignId::new();
+    let now = Timestamp::now();
+    if new.on_appeal {
+        sql("UPDATE campaigns SET on_appeal = FALSE")
+            .execute(&mut *change)
+            .await
+            .context("taking other campaigns off the appeal")?;
+    }
+    sql(
+        "INSERT INTO campaigns (id, name, goal_minor, starts_at, ends_at, on_appeal, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $4)",
+    )
+    .bind(id)
+    .bind(new.name)
+    .bind(new.goal_minor)
+    .bind(now)
+    .bind(new.ends_at)
+    .bind(new.on_appeal)
+    .execute(&mut *change)
+    .await
+    .context("starting a campaign")?;
+    change
+        .audit("started a donation campaign", Target::new("campaign", id, new.name), "")
+        .await?;
+    change.announce(crate::events::Event::ContentChanged);
+    Ok(id)
 }
 
 #[derive(sqlx::FromRow)]
@@ -73,7 +116,7 @@ pub const CAMPAIGN_QUERY: &str = "SELECT c.id, c.name, c.goal_minor, c.starts_at
      FROM campaigns c";
 
 /// The campaign the appeal shows now, if any.
-pub async fn running(db: &Db) -> Result<Option<CampaignRow>, sqlx::Error> {
+pub async fn running(db: &Db) -> Result<Option<CampaignRow>, DbError> {
     let now = Timestamp::now();
     sql(format!(
         "{CAMPAIGN_QUERY} WHERE c.on_appeal AND c.starts_at <= $1 AND c.ends_at > $1 ORDER BY c.ends_at LIMIT 1"
@@ -100,7 +143,7 @@ pub fn progress(state: &AppState, row: &CampaignRow) -> Progress {
 }
 
 /// The appeal as it stands; None when donations are off.
-pub async fn current(state: &AppState) -> Result<Option<Appeal>, sqlx::Error> {
+pub async fn current(state: &AppState) -> Result<Option<Appeal>, crate::error::AppError> {
     if state.settings.donations.stripe_secret_key.expose().is_empty() {
         return Ok(None);
     }

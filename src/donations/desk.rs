@@ -11,6 +11,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::accounts::{CurrentStaff, Permission};
 use crate::audit::Target;
+use crate::change::Change;
 use crate::db::sql;
 use crate::domain::Timestamp;
 use crate::error::AppResult;
@@ -218,15 +219,9 @@ pub async fn save_appeal(State(state): State<AppState>, who: CurrentStaff, form:
         .await?
         .into_response());
     }
-    appeal::set_text(&state.db, text).await?;
-    who.audit(
-        &state.db,
-        "changed the donation appeal",
-        Target::new("setting", "appeal_text", "appeal"),
-        "",
-    )
-    .await?;
-    state.content_changed(crate::events::Event::ContentChanged).await?;
+    let mut change = Change::begin(&state, &who).await?;
+    appeal::set_text(&mut change, text).await?;
+    change.commit().await?;
     Ok(Redirect::to("/newsroom/donations?done=updated").into_response())
 }
 
@@ -255,31 +250,15 @@ pub async fn create_campaign(
     if let Some(problem) = problem {
         return Ok(render(&state, &who, None, Some(problem.into())).await?.into_response());
     }
-    let id = crate::domain::CampaignId::new();
-    let now = Timestamp::now();
-    let on_appeal = form.get("on_appeal") == "on";
-    let mut tx = state.db.begin().await?;
-    if on_appeal {
-        sql("UPDATE campaigns SET on_appeal = FALSE").execute(&mut tx).await?;
-    }
-    sql("INSERT INTO campaigns (id, name, goal_minor, starts_at, ends_at, on_appeal, created_at) VALUES ($1, $2, $3, $4, $5, $6, $4)")
-        .bind(id)
-        .bind(name)
-        .bind(goal.unwrap_or_default())
-        .bind(now)
-        .bind(ends.unwrap_or(now))
-        .bind(on_appeal)
-        .execute(&mut tx)
-        .await?;
-    tx.commit().await?;
-    who.audit(
-        &state.db,
-        "started a donation campaign",
-        Target::new("campaign", id, name),
-        "",
-    )
-    .await?;
-    state.content_changed(crate::events::Event::ContentChanged).await?;
+    let campaign = appeal::NewCampaign {
+        name,
+        goal_minor: goal.unwrap_or_default(),
+        ends_at: ends.unwrap_or_else(Timestamp::now),
+        on_appeal: form.get("on_appeal") == "on",
+    };
+    let mut change = Change::begin(&state, &who).await?;
+    appeal::start_campaign(&mut change, &campaign).await?;
+    change.commit().await?;
     Ok(Redirect::to("/newsroom/donations?done=created").into_response())
 }
 
@@ -386,13 +365,15 @@ pub async fn csv(State(state): State<AppState>, who: CurrentStaff) -> AppResult<
             csv_field(d.campaign.as_deref().unwrap_or_default()),
         ));
     }
-    who.audit(
-        &state.db,
-        "exported the donation list",
-        Target::new("donations", "csv", "donations.csv"),
-        "",
-    )
-    .await?;
+    let mut change = Change::begin(&state, &who).await?;
+    change
+        .audit(
+            "exported the donation list",
+            Target::new("donations", "csv", "donations.csv"),
+            "",
+        )
+        .await?;
+    change.commit().await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -404,13 +385,8 @@ pub async fn csv(State(state): State<AppState>, who: CurrentStaff) -> AppResult<
 }
 
 pub async fn rebuild(State(state): State<AppState>, who: CurrentStaff) -> AppResult<Response> {
-    let events = super::ledger::rebuild(&state.db).await?;
-    who.audit(
-        &state.db,
-        "rebuilt the donation ledger",
-        Target::new("donations", "ledger", &format!("{events} events")),
-        "",
-    )
-    .await?;
+    let mut change = Change::begin(&state, &who).await?;
+    super::ledger::rebuild(&mut change).await?;
+    change.commit().await?;
     Ok(Redirect::to("/newsroom/donations?done=rebuilt").into_response())
 }

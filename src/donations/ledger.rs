@@ -7,8 +7,11 @@
 //! counted as money. `rebuild` derives the whole ledger again from the
 //! stored events (reading failed ones afresh).
 
-use crate::db::{Db, Tx, sql};
+use crate::audit::{Actor, Target};
+use crate::change::Change;
+use crate::db::{Db, DbError, sql};
 use crate::domain::Timestamp;
+use crate::state::AppState;
 
 use super::events::{Charge, CheckoutMode, HANDLED, Meaning, PaymentStatus, Received};
 use super::money::Money;
@@ -36,8 +39,13 @@ impl Outcome {
 }
 
 /// Stores the event and applies it; None when it was already received.
-pub async fn receive(db: &Db, event: &Received, raw: &str, sender: &Sender<'_>) -> anyhow::Result<Option<Outcome>> {
-    let mut tx = db.begin().await?;
+pub async fn receive(
+    state: &AppState,
+    event: &Received,
+    raw: &str,
+    sender: &Sender<'_>,
+) -> anyhow::Result<Option<Outcome>> {
+    let mut tx = Change::begin(state, Actor::system("Stripe")).await?;
     let stored = sql(
         "INSERT INTO stripe_events (id, type, created, payment_intent, payload, received_at)
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
@@ -60,7 +68,7 @@ pub async fn receive(db: &Db, event: &Received, raw: &str, sender: &Sender<'_>) 
 
 /// Which donation an event belongs to: our id in its metadata, else the
 /// payment or subscription it is about.
-async fn donation_of(tx: &mut Tx, meaning: &Meaning) -> anyhow::Result<Option<crate::domain::DonationId>> {
+async fn donation_of(tx: &mut Change, meaning: &Meaning) -> anyhow::Result<Option<crate::domain::DonationId>> {
     let (named, intent, subscription) = match meaning {
         Meaning::CheckoutCompleted(s) => (s.donation(), None, None),
         Meaning::InvoicePaid(i) | Meaning::InvoiceFailed(i) => (i.donation(), None, i.subscription()),
@@ -98,7 +106,7 @@ async fn donation_of(tx: &mut Tx, meaning: &Meaning) -> anyhow::Result<Option<cr
 }
 
 /// Moves a donation to `status` unless a later event already set it.
-async fn set_status(tx: &mut Tx, donation: crate::domain::DonationId, status: &str, at: i64) -> anyhow::Result<()> {
+async fn set_status(tx: &mut Change, donation: crate::domain::DonationId, status: &str, at: i64) -> anyhow::Result<()> {
     sql("UPDATE donations SET status = $1, status_at = $2 WHERE id = $3 AND status_at <= $2")
         .bind(status)
         .bind(at)
@@ -118,7 +126,7 @@ struct Payment<'a> {
 }
 
 /// Records a payment once; a new one gets its receipt and any refund already reported.
-async fn record_payment(tx: &mut Tx, payment: Payment<'_>, receipts: Option<&Sender<'_>>) -> anyhow::Result<()> {
+async fn record_payment(tx: &mut Change, payment: Payment<'_>, receipts: Option<&Sender<'_>>) -> anyhow::Result<()> {
     let inserted = sql(
         "INSERT INTO donation_payments (id, donation_id, payment_intent, amount_minor, currency, paid_at)
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
@@ -161,7 +169,7 @@ async fn record_payment(tx: &mut Tx, payment: Payment<'_>, receipts: Option<&Sen
 }
 
 /// What one event does to the ledger; its outcome is stored with it.
-pub async fn apply(tx: &mut Tx, event: &Received, receipts: Option<&Sender<'_>>) -> anyhow::Result<Outcome> {
+pub async fn apply(tx: &mut Change, event: &Received, receipts: Option<&Sender<'_>>) -> anyhow::Result<Outcome> {
     let outcome = match &event.meaning {
         Err(problem) => {
             tracing::warn!(
@@ -199,7 +207,7 @@ pub async fn apply(tx: &mut Tx, event: &Received, receipts: Option<&Sender<'_>>)
 }
 
 async fn effect(
-    tx: &mut Tx,
+    tx: &mut Change,
     event: &Received,
     meaning: &Meaning,
     donation: crate::domain::DonationId,
@@ -277,7 +285,7 @@ async fn effect(
 }
 
 /// Sets the refunded total of the payment a charge belongs to; a one-off gift refunded in full is marked so.
-async fn refund(tx: &mut Tx, donation: crate::domain::DonationId, charge: &Charge, at: i64) -> anyhow::Result<()> {
+async fn refund(tx: &mut Change, donation: crate::domain::DonationId, charge: &Charge, at: i64) -> anyhow::Result<()> {
     let Some(refunded) = &charge.refunded_total else {
         return Ok(());
     };
@@ -299,31 +307,35 @@ async fn refund(tx: &mut Tx, donation: crate::domain::DonationId, charge: &Charg
 
 /// Derives the ledger again from the stored events (the donations' own
 /// facts stay); events that failed before are read again.
-pub async fn rebuild(db: &Db) -> anyhow::Result<usize> {
-    let mut tx = db.begin().await?;
-    sql("DELETE FROM donation_payments").execute(&mut tx).await?;
-    sql("DELETE FROM donation_failures").execute(&mut tx).await?;
+pub async fn rebuild(tx: &mut Change) -> anyhow::Result<usize> {
+    sql("DELETE FROM donation_payments").execute(&mut *tx).await?;
+    sql("DELETE FROM donation_failures").execute(&mut *tx).await?;
     sql("UPDATE donations SET status = 'pending', status_at = 0, cancelled_at = NULL")
-        .execute(&mut tx)
+        .execute(&mut *tx)
         .await?;
     let events: Vec<(String, String)> = sql("SELECT id, payload FROM stripe_events ORDER BY created, id")
-        .fetch_all(&mut tx)
+        .fetch_all(&mut *tx)
         .await?;
     for (id, payload) in &events {
         match Received::parse(payload.as_bytes()) {
             Ok(event) => {
-                apply(&mut tx, &event, None).await?;
+                apply(&mut *tx, &event, None).await?;
             }
             Err(problem) => {
                 sql("UPDATE stripe_events SET outcome = 'failed', problem = $1 WHERE id = $2")
                     .bind(problem)
                     .bind(id)
-                    .execute(&mut tx)
+                    .execute(&mut *tx)
                     .await?;
             }
         }
     }
-    tx.commit().await?;
+    tx.audit(
+        "rebuilt the donation ledger",
+        Target::new("donations", "ledger", &format!("{} events", events.len())),
+        "",
+    )
+    .await?;
     Ok(events.len())
 }
 
@@ -338,7 +350,7 @@ pub struct Unread {
 }
 
 /// The events that could not be read, newest first.
-pub async fn unread(db: &Db, limit: i64) -> Result<Vec<Unread>, sqlx::Error> {
+pub async fn unread(db: &Db, limit: i64) -> Result<Vec<Unread>, DbError> {
     sql(
         "SELECT id, type, received_at, problem FROM stripe_events WHERE outcome = 'failed'
          ORDER BY received_at DESC, id DESC LIMIT $1",

@@ -452,10 +452,9 @@ pub async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: By
     };
     // A stored event is acknowledged even when it could not be read: it is
     // kept with the reason for admins, and Stripe sending it again would not help.
-    let outcome = ledger::receive(&state.db, &event, raw, &sender)
+    let outcome = ledger::receive(&state, &event, raw, &sender)
         .await
         .with_context(|| format!("storing Stripe event {}", event.id))?;
-    state.wake.now();
     Ok(Json(serde_json::json!({
         "received": true,
         "replay": outcome.is_none(),

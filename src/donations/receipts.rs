@@ -1,6 +1,6 @@
 //! A receipt for every payment, through the site's mail queue.
 
-use crate::db::{Tx, sql};
+use crate::db::sql;
 
 use super::money::Money;
 
@@ -11,7 +11,7 @@ pub struct Sender<'a> {
 }
 
 pub async fn queue(
-    tx: &mut Tx,
+    tx: &mut crate::change::Change,
     sender: &Sender<'_>,
     donation: crate::domain::DonationId,
     amount: &Money,
@@ -38,6 +38,7 @@ pub async fn queue(
             sender.base_url
         ));
     }
+    tx.queued_work();
     crate::mail::queue(
         &mut *tx,
         &crate::mail::Message {

@@ -12,12 +12,15 @@ use uuid::Uuid;
 use crate::articles::write::{self, NewArticle};
 use crate::articles::{ArticleContent, ArticleKind, CommentsMode, Headline, Placed, Status, queries as articles};
 use crate::audit::Actor;
-use crate::comments::model::{MAX_DEPTH, RECOUNT};
-use crate::db::{Conn, Db, Tx, sql};
-use crate::domain::{ArticleId, AuthorId, ImageId, SectionId, Slug, TagId, Timestamp};
+use crate::change::Change;
+use crate::comments::model::Status as CommentStatus;
+use crate::comments::rows::{self as comment_rows, Place};
+use crate::db::{Conn, Db, DbError, sql};
+use crate::domain::{ArticleId, AuthorId, CommentId, ImageId, SectionId, Slug, TagId, Timestamp};
 use crate::error::AppError;
 use crate::media::{self, ImageText};
-use crate::site::queries::{self as site, NewAuthor, NewSection};
+use crate::site::queries as site;
+use crate::site::write::{self as site_write, NewAuthor, NewSection};
 use crate::site::{RESERVED_SLUGS, redirects};
 use crate::state::AppState;
 
@@ -63,6 +66,14 @@ impl<'a> Importer<'a> {
 
     pub(super) fn db(&self) -> &Db {
         &self.state.db
+    }
+
+    pub(super) fn state(&self) -> &'a AppState {
+        self.state
+    }
+
+    pub(super) fn actor(&self) -> &Actor {
+        &self.actor
     }
 
     pub(super) fn media_dir(&self) -> &Path {
@@ -180,28 +191,29 @@ impl<'a> Importer<'a> {
             Some(id) => self.same_as_stored(id, &new).await?,
             None => false,
         };
-        let mut tx = self.db().begin().await?;
+        // The post, its old addresses and its comments: one change.
+        let mut change = Change::begin(self.state, self.actor.clone()).await?;
         let id = match existing {
             Some(id) if unchanged => id,
             Some(id) => {
-                write::replace(&mut tx, id, &new, &self.actor).await.map_err(app)?;
+                write::replace(&mut change, id, &new).await.map_err(app)?;
                 id
             }
             None => {
-                let id = write::insert(&mut tx, &new, &self.actor).await.map_err(app)?;
-                remember(&mut tx, &self.origin, "article", &post.key, id.0).await?;
+                let id = write::create(&mut change, &new).await.map_err(app)?;
+                remember(&mut change, &self.origin, "article", &post.key, id.0).await?;
                 id
             }
         };
         let mut redirected = 0;
         let here = format!("/{section_slug}/{}", new.content.slug);
         for old in &post.old_paths {
-            if redirects::normalise(old) != here && redirects::remember(&mut tx, old, id).await? {
+            if redirects::normalise(old) != here && redirects::remember(&mut change, old, id).await? {
                 redirected += 1;
             }
         }
-        let comments = self.comments(&mut tx, id, &post.comments, &label).await?;
-        tx.commit().await?;
+        let comments = self.comments(&mut change, id, &post.comments, &label).await?;
+        change.commit().await?;
         self.summary.redirects += redirected;
         self.summary.comments += comments;
         match existing {
@@ -212,7 +224,7 @@ impl<'a> Importer<'a> {
         Ok(())
     }
 
-    async fn target(&self, kind: &str, key: &str) -> Result<Option<Uuid>, sqlx::Error> {
+    async fn target(&self, kind: &str, key: &str) -> Result<Option<Uuid>, DbError> {
         let found: Option<(Uuid,)> =
             sql("SELECT target FROM import_origins WHERE origin = $1 AND kind = $2 AND source_key = $3")
                 .bind(&self.origin)
@@ -223,7 +235,7 @@ impl<'a> Importer<'a> {
         Ok(found.map(|(id,)| id))
     }
 
-    async fn slug_owner(&self, slug: &Slug) -> Result<Option<ArticleId>, sqlx::Error> {
+    async fn slug_owner(&self, slug: &Slug) -> Result<Option<ArticleId>, DbError> {
         let found: Option<(ArticleId,)> = sql("SELECT id FROM articles WHERE slug = $1")
             .bind(slug)
             .fetch_optional(self.db())
@@ -273,17 +285,15 @@ impl<'a> Importer<'a> {
                 } else {
                     term.name.trim().to_owned()
                 };
-                let id = site::create_section(
-                    self.db(),
-                    NewSection {
-                        slug: slug.clone(),
-                        name: &name,
-                        description: term.description.trim(),
-                        position,
-                    },
-                )
-                .await
-                .map_err(app)?;
+                let mut change = Change::begin(self.state, self.actor.clone()).await?;
+                let new = NewSection {
+                    slug: slug.clone(),
+                    name: &name,
+                    description: term.description.trim(),
+                    position,
+                };
+                let id = site_write::create_section(&mut change, new).await.map_err(app)?;
+                change.commit().await?;
                 self.summary.sections += 1;
                 id
             }
@@ -310,7 +320,7 @@ impl<'a> Importer<'a> {
         } else {
             term.name.trim()
         };
-        Ok(Some(site::ensure_tag(self.db(), &slug, name).await?))
+        Ok(Some(site_write::ensure_tag(self.db(), &slug, name).await.map_err(app)?))
     }
 
     async fn author(&mut self, person: &Person) -> anyhow::Result<Option<AuthorId>> {
@@ -364,7 +374,9 @@ impl<'a> Importer<'a> {
                             bio: person.bio.trim(),
                             photo,
                         };
-                        let id = site::create_author(self.db(), new).await.map_err(app)?;
+                        let mut change = Change::begin(self.state, self.actor.clone()).await?;
+                        let id = site_write::create_author(&mut change, new).await.map_err(app)?;
+                        change.commit().await?;
                         self.summary.authors += 1;
                         id
                     }
@@ -421,7 +433,12 @@ impl<'a> Importer<'a> {
             caption: picture.caption.trim(),
             credit: picture.credit.trim(),
         };
-        match media::store(self.db(), &self.state.settings.media.dir, &bytes, text).await {
+        let by = media::Uploader {
+            actor: self.actor.clone(),
+            channel: "",
+            state: self.state,
+        };
+        match media::store(by, &bytes, text).await {
             Ok(id) => {
                 remember(self.db(), &self.origin, "picture", &picture.src, id.0).await?;
                 self.summary.pictures += 1;
@@ -438,7 +455,7 @@ impl<'a> Importer<'a> {
     /// Adds the comments not imported before, replies under their parents.
     async fn comments(
         &mut self,
-        tx: &mut Tx,
+        change: &mut Change,
         article: ArticleId,
         comments: &[OldComment],
         label: &str,
@@ -446,21 +463,32 @@ impl<'a> Importer<'a> {
         if comments.is_empty() {
             return Ok(0);
         }
-        // Key → (id, root, path, depth) of every comment already placed.
-        let mut placed: HashMap<&str, (Uuid, Uuid, String, i64)> = HashMap::new();
+        // Key → (id, place) of every comment already placed.
+        let mut placed: HashMap<&str, (CommentId, Place)> = HashMap::new();
         let mut waiting: Vec<&OldComment> = Vec::new();
         for comment in comments {
-            let known: Option<(Uuid, Uuid, String, i64)> = sql(
-                "SELECT c.id, c.root_id, c.path, c.depth FROM import_origins o JOIN comments c ON c.id = o.target
+            let known: Option<(CommentId, Option<CommentId>, CommentId, String, i64)> = sql(
+                "SELECT c.id, c.parent_id, c.root_id, c.path, c.depth FROM import_origins o JOIN comments c ON c.id = o.target
                  WHERE o.origin = $1 AND o.kind = 'comment' AND o.source_key = $2",
             )
             .bind(&self.origin)
             .bind(&comment.key)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *change)
             .await?;
             match known {
-                Some(row) => {
-                    placed.insert(&comment.key, row);
+                Some((id, parent, root, path, depth)) => {
+                    placed.insert(
+                        &comment.key,
+                        (
+                            id,
+                            Place {
+                                parent,
+                                root,
+                                path,
+                                depth,
+                            },
+                        ),
+                    );
                 }
                 None => waiting.push(comment),
             }
@@ -473,10 +501,10 @@ impl<'a> Importer<'a> {
             let mut later = Vec::new();
             for comment in waiting {
                 let parent = comment.parent.as_deref().filter(|p| keys.contains(p));
-                let parent_row = match parent {
+                let parent_place = match parent {
                     None => None,
                     Some(p) => match placed.get(p) {
-                        Some(row) => Some(row.clone()),
+                        Some(found) => Some(found.clone()),
                         None => {
                             later.push(comment);
                             continue;
@@ -494,44 +522,36 @@ impl<'a> Importer<'a> {
                         .skip(format!("comment {} on {label}", comment.key), "it is empty");
                     continue;
                 }
-                let id = Uuid::now_v7();
-                let segment = id.simple().to_string();
-                let (parent_id, root, path, depth) = match parent_row {
-                    // Threads deeper than the site allows continue at the deepest level.
-                    Some((_, root, path, depth)) if depth >= MAX_DEPTH => {
-                        let above = path.rsplit_once('/').map(|(p, _)| p.to_owned()).unwrap_or(path);
-                        let parent_id = above.rsplit('/').next().and_then(|s| Uuid::parse_str(s).ok());
-                        (parent_id, root, format!("{above}/{segment}"), depth)
-                    }
-                    Some((pid, root, path, depth)) => (Some(pid), root, format!("{path}/{segment}"), depth + 1),
-                    None => (None, id, segment, 0),
+                let id = CommentId::new();
+                // Threads deeper than the site allows continue at the deepest level.
+                let place = match &parent_place {
+                    Some((parent_id, parent)) => Place::below(id, *parent_id, parent),
+                    None => Place::top(id),
                 };
-                let status = if comment.approved { "visible" } else { "held" };
-                let held_reason = if comment.approved {
-                    ""
-                } else {
-                    "imported: it was waiting for approval on the old site"
+                let row = comment_rows::Row {
+                    id,
+                    article,
+                    reader: None,
+                    place: &place,
+                    body: comment.text.trim(),
+                    status: if comment.approved {
+                        CommentStatus::Visible
+                    } else {
+                        CommentStatus::Held
+                    },
+                    held_reason: if comment.approved {
+                        ""
+                    } else {
+                        "imported: it was waiting for approval on the old site"
+                    },
+                    featured: false,
+                    created_at: comment.at,
+                    edited_at: None,
+                    guest_name: &guest_name(&comment.name),
                 };
-                sql(
-                    "INSERT INTO comments (id, article_id, reader_id, parent_id, root_id, path, depth, body, status,
-                        held_reason, created_at, guest_name)
-                     VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                )
-                .bind(id)
-                .bind(article)
-                .bind(parent_id)
-                .bind(root)
-                .bind(&path)
-                .bind(depth)
-                .bind(comment.text.trim())
-                .bind(status)
-                .bind(held_reason)
-                .bind(comment.at)
-                .bind(guest_name(&comment.name))
-                .execute(&mut *tx)
-                .await?;
-                remember(&mut *tx, &self.origin, "comment", &comment.key, id).await?;
-                placed.insert(&comment.key, (id, root, path, depth));
+                comment_rows::insert(&mut *change, &row).await.map_err(app)?;
+                remember(&mut *change, &self.origin, "comment", &comment.key, id.0).await?;
+                placed.insert(&comment.key, (id, place));
                 added += 1;
             }
             if later.len() == before {
@@ -546,7 +566,9 @@ impl<'a> Importer<'a> {
             }
             waiting = later;
         }
-        sql(RECOUNT).bind(article).execute(&mut *tx).await?;
+        comment_rows::recount(&mut Conn::from(&mut *change), article)
+            .await
+            .map_err(app)?;
         Ok(added)
     }
 }
@@ -557,7 +579,7 @@ async fn remember<'c>(
     kind: &str,
     key: &str,
     target: Uuid,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), DbError> {
     sql(
         "INSERT INTO import_origins (origin, kind, source_key, target, imported_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (origin, kind, source_key) DO UPDATE SET target = excluded.target",

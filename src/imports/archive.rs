@@ -20,12 +20,16 @@ use super::progress::Bar;
 use super::{Request, stream};
 use crate::articles::write::{self, NewArticle};
 use crate::articles::{ArticleContent, ArticleKind, Placed, Status, queries as articles};
-use crate::audit::Actor;
-use crate::db::{Db, sql};
-use crate::domain::{ArticleId, AuthorId, ImageId, SectionId, TagId, Timestamp};
-use crate::liveblogs::write::{EntryDraft, insert_with_id};
+use crate::change::Change;
+use crate::comments::model::Status as CommentStatus;
+use crate::comments::rows::{self as comment_rows, Place};
+use crate::db::{Conn, Db, sql};
+use crate::domain::{ArticleId, AuthorId, CommentId, ImageId, TagId, Timestamp};
+use crate::liveblogs::write::{self as liveblog, EntryDraft};
+use crate::media;
 use crate::ops::backup::copy_tree;
 use crate::site::redirects;
+use crate::site::write as site_write;
 use crate::state::AppState;
 
 const FORMAT: u32 = 1;
@@ -42,40 +46,15 @@ enum Record {
         name: String,
         exported_at: Timestamp,
     },
-    Section {
-        id: SectionId,
-        slug: String,
-        name: String,
-        description: String,
-        position: i64,
-    },
+    Section(site_write::SectionRow),
     Tag {
         id: TagId,
         slug: String,
         name: String,
     },
-    Picture(PictureRecord),
-    Author {
-        id: AuthorId,
-        slug: String,
-        name: String,
-        job_title: String,
-        bio: String,
-        photo: Option<ImageId>,
-    },
+    Picture(media::Stored),
+    Author(site_write::AuthorRow),
     Article(Box<ArticleRecord>),
-}
-
-/// A picture's words and sizes; its files are under media/<id>/.
-#[derive(Debug, Serialize, Deserialize, sqlx::FromRow)]
-struct PictureRecord {
-    id: ImageId,
-    alt: String,
-    caption: String,
-    credit: String,
-    width: i64,
-    height: i64,
-    widths: String,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -107,9 +86,9 @@ struct EntryRecord {
 
 #[derive(Debug, Serialize, Deserialize, sqlx::FromRow)]
 struct CommentRecord {
-    id: Uuid,
-    parent_id: Option<Uuid>,
-    root_id: Uuid,
+    id: CommentId,
+    parent_id: Option<CommentId>,
+    root_id: CommentId,
     path: String,
     depth: i64,
     name: String,
@@ -148,13 +127,13 @@ pub async fn export(state: &AppState, dir: &Path) -> anyhow::Result<Exported> {
         exported_at: Timestamp::now(),
     })?;
     for s in crate::site::queries::sections(db).await? {
-        write(&Record::Section {
+        write(&Record::Section(site_write::SectionRow {
             id: s.id,
             slug: s.slug,
             name: s.name,
             description: s.description,
             position: s.position,
-        })?;
+        }))?;
     }
     for t in crate::site::queries::tags(db).await? {
         write(&Record::Tag {
@@ -163,7 +142,7 @@ pub async fn export(state: &AppState, dir: &Path) -> anyhow::Result<Exported> {
             name: t.name,
         })?;
     }
-    let pictures: Vec<PictureRecord> =
+    let pictures: Vec<media::Stored> =
         sql("SELECT id, alt, caption, credit, width, height, widths FROM images ORDER BY id")
             .fetch_all(db)
             .await?;
@@ -175,14 +154,14 @@ pub async fn export(state: &AppState, dir: &Path) -> anyhow::Result<Exported> {
         done.pictures += 1;
     }
     for a in crate::site::queries::authors(db).await? {
-        write(&Record::Author {
+        write(&Record::Author(site_write::AuthorRow {
             id: a.id,
             slug: a.slug,
             name: a.name,
             job_title: a.job_title,
             bio: a.bio,
             photo: a.photo_id,
-        })?;
+        }))?;
     }
     let mut after = Uuid::nil();
     loop {
@@ -249,14 +228,6 @@ async fn article_record(db: &Db, id: ArticleId) -> anyhow::Result<Option<Article
     }))
 }
 
-async fn is_new(db: &Db, table: &str, id: Uuid) -> Result<bool, sqlx::Error> {
-    let found = sql(format!("SELECT COUNT(*) FROM {table} WHERE id = $1"))
-        .bind(id)
-        .fetch_count(db)
-        .await?;
-    Ok(found == 0)
-}
-
 /// Reads an export written by [`export`] back in, keeping its ids.
 pub async fn import(importer: &mut Importer<'_>, request: &Request<'_>) -> anyhow::Result<()> {
     let dir: PathBuf = request.file.to_path_buf();
@@ -298,17 +269,12 @@ pub async fn import(importer: &mut Importer<'_>, request: &Request<'_>) -> anyho
     outcome?;
     // Related links last, once every article they point at is in.
     for (article, links) in related {
-        for link in links {
-            sql(
-                "INSERT INTO article_related (article_id, related_id, position) VALUES ($1, $2, $3)
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(article)
-            .bind(link.item)
-            .bind(link.after)
-            .execute(importer.db())
-            .await?;
+        if links.is_empty() {
+            continue;
         }
+        let mut change = Change::begin(importer.state(), importer.actor().clone()).await?;
+        write::add_related(&mut change, article, &links).await.map_err(app)?;
+        change.commit().await?;
     }
     Ok(())
 }
@@ -320,57 +286,21 @@ async fn apply(
     related: &mut Vec<(ArticleId, Vec<Placed<ArticleId>>)>,
 ) -> anyhow::Result<()> {
     let db = importer.db().clone();
-    let now = Timestamp::now();
     match record {
         Record::Site { format, .. } if format > FORMAT => {
             bail!("this export was written by a newer Broadsheet (format {format}); upgrade first")
         }
         Record::Site { .. } => {}
-        Record::Section {
-            id,
-            slug,
-            name,
-            description,
-            position,
-        } => {
-            let added = is_new(&db, "sections", id.0).await?;
-            sql(
-                "INSERT INTO sections (id, slug, name, description, position, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $6)
-                 ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, name = excluded.name,
-                    description = excluded.description, position = excluded.position",
-            )
-            .bind(id)
-            .bind(slug)
-            .bind(name)
-            .bind(description)
-            .bind(position)
-            .bind(now)
-            .execute(&db)
-            .await?;
+        Record::Section(row) => {
+            let added = site_write::restore_section(&db, &row).await.map_err(app)?;
             importer.summary.sections += u64::from(added);
         }
         Record::Tag { id, slug, name } => {
-            let added = is_new(&db, "tags", id.0).await?;
-            sql("INSERT INTO tags (id, slug, name, created_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, name = excluded.name")
-            .bind(id)
-            .bind(slug)
-            .bind(name)
-            .bind(now)
-            .execute(&db)
-            .await?;
+            let added = site_write::restore_tag(&db, id, &slug, &name).await.map_err(app)?;
             importer.summary.tags += u64::from(added);
         }
-        Record::Picture(PictureRecord {
-            id,
-            alt,
-            caption,
-            credit,
-            width,
-            height,
-            widths,
-        }) => {
+        Record::Picture(row) => {
+            let id = row.id;
             let folder = dir.join(MEDIA).join(id.to_string());
             if !folder.is_dir() {
                 importer.summary.skip(
@@ -380,46 +310,13 @@ async fn apply(
                 return Ok(());
             }
             copy_tree(&folder, &importer.media_dir().join(id.to_string()))?;
-            let added = sql(
-                "INSERT INTO images (id, alt, caption, credit, width, height, widths, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(id)
-            .bind(alt)
-            .bind(caption)
-            .bind(credit)
-            .bind(width)
-            .bind(height)
-            .bind(widths)
-            .bind(now)
-            .execute(&db)
-            .await?;
-            importer.summary.pictures += added;
+            let mut change = Change::begin(importer.state(), importer.actor().clone()).await?;
+            let added = media::restore(&mut change, &row).await.map_err(app)?;
+            change.commit().await?;
+            importer.summary.pictures += u64::from(added);
         }
-        Record::Author {
-            id,
-            slug,
-            name,
-            job_title,
-            bio,
-            photo,
-        } => {
-            let added = is_new(&db, "authors", id.0).await?;
-            sql(
-                "INSERT INTO authors (id, slug, name, job_title, bio, photo_id, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-                 ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, name = excluded.name,
-                    job_title = excluded.job_title, bio = excluded.bio, photo_id = excluded.photo_id",
-            )
-            .bind(id)
-            .bind(slug)
-            .bind(name)
-            .bind(job_title)
-            .bind(bio)
-            .bind(photo)
-            .bind(now)
-            .execute(&db)
-            .await?;
+        Record::Author(row) => {
+            let added = site_write::restore_author(&db, &row).await.map_err(app)?;
             importer.summary.authors += u64::from(added);
         }
         Record::Article(article) => article_in(importer, *article, related).await?,
@@ -448,12 +345,12 @@ async fn article_in(
     };
     // Related links wait until every article they point at is in.
     related.push((id, std::mem::take(&mut new.content.related)));
-    let actor = Actor::system("Import");
-    let mut tx = db.begin().await?;
+    // The article with its entries, comments and old addresses: one change.
+    let mut change = Change::begin(importer.state(), importer.actor().clone()).await?;
     let outcome = match &existing {
         Some(_) if unchanged => Ok(()),
-        Some(_) => write::replace(&mut tx, id, &new, &actor).await,
-        None => write::insert_with_id(&mut tx, id, &new, &actor).await,
+        Some(_) => write::replace(&mut change, id, &new).await,
+        None => write::create_with_id(&mut change, id, &new).await,
     };
     if let Err(err) = outcome {
         importer.summary.skip(
@@ -462,17 +359,11 @@ async fn article_in(
         );
         return Ok(());
     }
-    sql("UPDATE articles SET live_ended_at = $1, updated_at = $2 WHERE id = $3")
-        .bind(record.live_ended_at)
-        .bind(record.updated_at)
-        .bind(id)
-        .execute(&mut tx)
-        .await?;
+    write::restore_dates(&mut change, id, record.live_ended_at, record.updated_at)
+        .await
+        .map_err(app)?;
     if new.content.kind == ArticleKind::LiveBlog {
-        sql("DELETE FROM liveblog_entries WHERE article_id = $1")
-            .bind(id)
-            .execute(&mut tx)
-            .await?;
+        liveblog::clear(&mut change, id).await.map_err(app)?;
         for entry in record.entries {
             let draft = EntryDraft {
                 title: entry.title,
@@ -482,44 +373,41 @@ async fn article_in(
                 image: entry.image_id,
                 authors: entry.authors,
             };
-            insert_with_id(&mut tx, entry.id, id, &draft, entry.posted_at, None)
+            liveblog::restore(&mut change, entry.id, id, &draft, (entry.posted_at, entry.updated_at))
                 .await
                 .map_err(app)?;
-            sql("UPDATE liveblog_entries SET updated_at = $1 WHERE id = $2")
-                .bind(entry.updated_at)
-                .bind(entry.id)
-                .execute(&mut tx)
-                .await?;
         }
     }
     let mut comments = 0;
     for c in record.comments {
-        comments += sql(
-            "INSERT INTO comments (id, article_id, reader_id, parent_id, root_id, path, depth, body, status,
-                held_reason, featured, created_at, edited_at, guest_name)
-             VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(c.id)
-        .bind(id)
-        .bind(c.parent_id)
-        .bind(c.root_id)
-        .bind(c.path)
-        .bind(c.depth)
-        .bind(c.body)
-        .bind(c.status)
-        .bind(c.held_reason)
-        .bind(c.featured)
-        .bind(c.created_at)
-        .bind(c.edited_at)
-        .bind(c.name)
-        .execute(&mut tx)
-        .await?;
+        let place = Place {
+            parent: c.parent_id,
+            root: c.root_id,
+            path: c.path,
+            depth: c.depth,
+        };
+        let row = comment_rows::Row {
+            id: c.id,
+            article: id,
+            reader: None,
+            place: &place,
+            body: &c.body,
+            status: CommentStatus::parse(&c.status),
+            held_reason: &c.held_reason,
+            featured: c.featured,
+            created_at: c.created_at,
+            edited_at: c.edited_at,
+            guest_name: &c.name,
+        };
+        comments += u64::from(comment_rows::insert(&mut change, &row).await.map_err(app)?);
     }
-    sql(crate::comments::model::RECOUNT).bind(id).execute(&mut tx).await?;
+    comment_rows::recount(&mut Conn::from(&mut change), id)
+        .await
+        .map_err(app)?;
     for path in &record.old_paths {
-        importer.summary.redirects += u64::from(redirects::remember(&mut tx, path, id).await?);
+        importer.summary.redirects += u64::from(redirects::remember(&mut change, path, id).await?);
     }
-    tx.commit().await?;
+    change.commit().await?;
     importer.summary.comments += comments;
     match existing {
         Some(_) if unchanged => importer.summary.articles_unchanged += 1,

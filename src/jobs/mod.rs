@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::{Notify, Semaphore};
 
-use crate::db::{Backend, Conn, Db, sql};
+use crate::db::{Backend, Conn, Db, DbError, sql};
 use crate::domain::Timestamp;
 use crate::state::AppState;
 
@@ -62,7 +62,7 @@ pub async fn enqueue<'c>(
 }
 
 /// Claims due jobs for this instance.
-async fn claim(db: &Db, limit: usize) -> Result<Vec<Job>, sqlx::Error> {
+async fn claim(db: &Db, limit: usize) -> Result<Vec<Job>, DbError> {
     let now = Timestamp::now();
     // PostgreSQL: skip rows another instance is claiming. SQLite has one writer at a time.
     let lock = match db.backend() {
@@ -87,7 +87,7 @@ async fn claim(db: &Db, limit: usize) -> Result<Vec<Job>, sqlx::Error> {
 }
 
 /// Keeps a long job's claim while it makes progress.
-pub async fn extend_lease(db: &Db, job: uuid::Uuid) -> Result<(), sqlx::Error> {
+pub async fn extend_lease(db: &Db, job: uuid::Uuid) -> Result<(), DbError> {
     sql("UPDATE jobs SET locked_until = $1 WHERE id = $2")
         .bind(Timestamp::now().plus_seconds(LEASE_SECS))
         .bind(job)
@@ -96,7 +96,7 @@ pub async fn extend_lease(db: &Db, job: uuid::Uuid) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-async fn finish(db: &Db, job: &Job, outcome: anyhow::Result<Step>) -> Result<(), sqlx::Error> {
+async fn finish(db: &Db, job: &Job, outcome: anyhow::Result<Step>) -> Result<(), DbError> {
     let now = Timestamp::now();
     match outcome {
         Ok(Step::Done) => {

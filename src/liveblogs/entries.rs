@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::db::{Db, sql};
+use crate::db::{Conn, Db, DbError, sql};
 use crate::domain::{ArticleId, AuthorId, EntryId, ImageId, Timestamp};
 use crate::media::Figure;
 use crate::site::Author;
@@ -69,7 +69,7 @@ const SELECT: &str = "SELECT e.id, e.article_id, e.title, e.body, e.key_event, e
     FROM liveblog_entries e LEFT JOIN images i ON i.id = e.image_id";
 
 /// One page of entries, newest first (page 1 is the latest).
-pub async fn page(db: &Db, article: ArticleId, page: u32) -> Result<Vec<Entry>, sqlx::Error> {
+pub async fn page(db: &Db, article: ArticleId, page: u32) -> Result<Vec<Entry>, DbError> {
     sql(format!(
         "{SELECT} WHERE e.article_id = $1 ORDER BY e.posted_at DESC, e.id DESC LIMIT $2 OFFSET $3"
     ))
@@ -81,7 +81,7 @@ pub async fn page(db: &Db, article: ArticleId, page: u32) -> Result<Vec<Entry>, 
 }
 
 /// The newest entries, for the feed and structured data.
-pub async fn latest(db: &Db, article: ArticleId, limit: i64) -> Result<Vec<Entry>, sqlx::Error> {
+pub async fn latest(db: &Db, article: ArticleId, limit: i64) -> Result<Vec<Entry>, DbError> {
     sql(format!(
         "{SELECT} WHERE e.article_id = $1 ORDER BY e.posted_at DESC, e.id DESC LIMIT $2"
     ))
@@ -91,14 +91,14 @@ pub async fn latest(db: &Db, article: ArticleId, limit: i64) -> Result<Vec<Entry
     .await
 }
 
-pub async fn by_id(db: &Db, id: EntryId) -> Result<Option<Entry>, sqlx::Error> {
+pub async fn by_id<'c>(conn: impl Into<Conn<'c>>, id: EntryId) -> Result<Option<Entry>, DbError> {
     sql(format!("{SELECT} WHERE e.id = $1"))
         .bind(id)
-        .fetch_optional(db)
+        .fetch_optional(conn)
         .await
 }
 
-pub async fn pinned(db: &Db, article: ArticleId) -> Result<Option<Entry>, sqlx::Error> {
+pub async fn pinned(db: &Db, article: ArticleId) -> Result<Option<Entry>, DbError> {
     sql(format!(
         "{SELECT} WHERE e.article_id = $1 AND e.pinned ORDER BY e.posted_at DESC LIMIT 1"
     ))
@@ -108,7 +108,7 @@ pub async fn pinned(db: &Db, article: ArticleId) -> Result<Option<Entry>, sqlx::
 }
 
 /// The newest key events, newest first.
-pub async fn key_events(db: &Db, article: ArticleId) -> Result<Vec<Entry>, sqlx::Error> {
+pub async fn key_events(db: &Db, article: ArticleId) -> Result<Vec<Entry>, DbError> {
     sql(format!(
         "{SELECT} WHERE e.article_id = $1 AND e.key_event ORDER BY e.posted_at DESC, e.id DESC LIMIT $2"
     ))
@@ -118,7 +118,7 @@ pub async fn key_events(db: &Db, article: ArticleId) -> Result<Vec<Entry>, sqlx:
     .await
 }
 
-pub async fn count(db: &Db, article: ArticleId) -> Result<i64, sqlx::Error> {
+pub async fn count(db: &Db, article: ArticleId) -> Result<i64, DbError> {
     sql("SELECT COUNT(*) FROM liveblog_entries WHERE article_id = $1")
         .bind(article)
         .fetch_count(db)
@@ -126,7 +126,7 @@ pub async fn count(db: &Db, article: ArticleId) -> Result<i64, sqlx::Error> {
 }
 
 /// The page an entry stands on: entries newer than it push it down.
-pub async fn page_of(db: &Db, entry: &Entry) -> Result<u32, sqlx::Error> {
+pub async fn page_of(db: &Db, entry: &Entry) -> Result<u32, DbError> {
     let newer = sql("SELECT COUNT(*) FROM liveblog_entries
          WHERE article_id = $1 AND (posted_at > $2 OR (posted_at = $2 AND id > $3))")
     .bind(entry.article_id)
@@ -138,7 +138,7 @@ pub async fn page_of(db: &Db, entry: &Entry) -> Result<u32, sqlx::Error> {
 }
 
 /// Each entry's authors, in order.
-pub async fn authors_of(db: &Db, entries: &[EntryId]) -> Result<HashMap<EntryId, Vec<Author>>, sqlx::Error> {
+pub async fn authors_of(db: &Db, entries: &[EntryId]) -> Result<HashMap<EntryId, Vec<Author>>, DbError> {
     let mut out: HashMap<EntryId, Vec<Author>> = HashMap::new();
     if entries.is_empty() {
         return Ok(out);
@@ -167,7 +167,7 @@ pub async fn authors_of(db: &Db, entries: &[EntryId]) -> Result<HashMap<EntryId,
 }
 
 /// The author ids of one entry, for the newsroom's edit form.
-pub async fn author_ids(db: &Db, entry: EntryId) -> Result<Vec<AuthorId>, sqlx::Error> {
+pub async fn author_ids(db: &Db, entry: EntryId) -> Result<Vec<AuthorId>, DbError> {
     let rows: Vec<(AuthorId,)> =
         sql("SELECT author_id FROM liveblog_entry_authors WHERE entry_id = $1 ORDER BY position")
             .bind(entry)

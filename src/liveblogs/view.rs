@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::articles::{Article, body, queries};
-use crate::db::{Db, sql};
+use crate::db::{Db, DbError, sql};
 use crate::domain::{ArticleId, EntryId};
 use crate::error::{AppError, AppResult};
 use crate::media::FigureView;
@@ -187,7 +187,7 @@ pub async fn draw_one(state: &AppState, blog_path: &str, entry: &Entry) -> AppRe
 }
 
 /// `/{section}/{slug}` of a live blog.
-pub async fn blog_path(db: &Db, blog: ArticleId) -> Result<String, sqlx::Error> {
+pub async fn blog_path(db: &Db, blog: ArticleId) -> Result<String, DbError> {
     let (section, slug): (String, String) =
         sql("SELECT s.slug, a.slug FROM articles a JOIN sections s ON s.id = a.section_id WHERE a.id = $1")
             .bind(blog)
@@ -197,7 +197,7 @@ pub async fn blog_path(db: &Db, blog: ArticleId) -> Result<String, sqlx::Error> 
 }
 
 /// The address that opens the live blog at one entry.
-pub async fn permalink(db: &Db, blog: &Article, entry: EntryId) -> Result<String, sqlx::Error> {
+pub async fn permalink(db: &Db, blog: &Article, entry: EntryId) -> Result<String, DbError> {
     Ok(format!("{}/entries/{entry}", blog_path(db, blog.id).await?))
 }
 

@@ -3,14 +3,17 @@
 //! reopening. Every change is announced, so open pages on every instance
 //! update, and a new key event alerts the readers who follow the blog.
 
+use anyhow::Context;
+
 use crate::accounts::{CurrentStaff, Permission};
 use crate::alerts;
-use crate::articles::{Article, ArticleKind, Status};
+use crate::articles::{self, Article, ArticleKind, Status};
 use crate::audit::Target;
-use crate::db::{Tx, sql};
-use crate::domain::{ArticleId, AuthorId, EntryId, ImageId, Timestamp};
+use crate::change::Change;
+use crate::db::sql;
+use crate::domain::{AlertId, ArticleId, AuthorId, EntryId, ImageId, Timestamp};
 use crate::error::AppError;
-use crate::events::{Change, Event};
+use crate::events::{Change as Changed, Event};
 use crate::state::AppState;
 
 use super::entries::{self, Entry};
@@ -113,51 +116,48 @@ pub async fn post(
     if blog.live_ended_at.is_some() {
         return Err(invalid("body", "This live blog has ended: reopen it to post again."));
     }
-    let now = Timestamp::now();
-    let mut tx = state.db.begin().await?;
-    let id = insert(&mut tx, blog.id, &draft, now, Some(who.staff.id)).await?;
-    touch(&mut tx, blog.id, now).await?;
-    tx.commit().await?;
-    let entry = entries::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    who.audit(
-        &state.db,
-        "posted a live update",
-        Target::new("entry", id, &entry.label()),
-        &blog.headline,
-    )
-    .await?;
-    announce(state, blog.id, id, Change::Posted).await;
+    let mut change = Change::begin(state, who).await?;
+    let id = insert(&mut change, blog.id, &draft, Timestamp::now()).await?;
+    let entry = entry_in(&mut change, blog, id).await?;
+    change
+        .audit(
+            "posted a live update",
+            Target::new("entry", id, &entry.label()),
+            &blog.headline,
+        )
+        .await?;
     if entry.key_event {
-        alert_key_event(state, who, blog, &entry).await;
+        alert_key_event(&mut change, blog, &entry).await?;
     }
+    change.commit().await?;
     Ok(entry)
 }
 
-/// Writes a checked entry (the newsroom's post, and loaders of existing content).
+/// Writes a checked entry dated `posted_at`, by the change's actor (the
+/// live desk, or a loader of existing content).
 pub async fn insert(
-    tx: &mut Tx,
+    change: &mut Change,
     blog: ArticleId,
     draft: &EntryDraft,
     posted_at: Timestamp,
-    posted_by: Option<crate::domain::StaffId>,
 ) -> Result<EntryId, AppError> {
     let id = EntryId::new();
-    insert_with_id(tx, id, blog, draft, posted_at, posted_by).await?;
+    insert_with_id(change, id, blog, draft, posted_at).await?;
     Ok(id)
 }
 
 /// As [`insert`], keeping an id the entry already has (a site's export).
 pub async fn insert_with_id(
-    tx: &mut Tx,
+    change: &mut Change,
     id: EntryId,
     blog: ArticleId,
     draft: &EntryDraft,
     posted_at: Timestamp,
-    posted_by: Option<crate::domain::StaffId>,
 ) -> Result<(), AppError> {
     if draft.pinned {
-        unpin_all(tx, blog).await?;
+        unpin_all(change, blog).await?;
     }
+    let by = change.actor().id;
     sql(
         "INSERT INTO liveblog_entries (id, article_id, title, body, image_id, key_event, pinned, posted_at, updated_at,
              posted_by)
@@ -171,10 +171,46 @@ pub async fn insert_with_id(
     .bind(draft.key_event)
     .bind(draft.pinned)
     .bind(posted_at)
-    .bind(posted_by)
-    .execute(&mut *tx)
-    .await?;
-    write_authors(tx, id, &draft.authors).await?;
+    .bind(by)
+    .execute(&mut *change)
+    .await
+    .with_context(|| format!("posting to live blog {blog}"))?;
+    write_authors(change, id, &draft.authors).await?;
+    articles::write::touch(change, blog, posted_at).await?;
+    change.announce(Event::Entry {
+        article: blog,
+        entry: id,
+        change: Changed::Posted,
+    });
+    Ok(())
+}
+
+/// Removes every entry of a live blog (an import about to put its entries back).
+pub async fn clear(change: &mut Change, blog: ArticleId) -> Result<(), AppError> {
+    sql("DELETE FROM liveblog_entries WHERE article_id = $1")
+        .bind(blog)
+        .execute(&mut *change)
+        .await
+        .with_context(|| format!("clearing live blog {blog}"))?;
+    change.announce(Event::ArticleChanged { article: blog });
+    Ok(())
+}
+
+/// Puts back an entry from a site's export, with its id and both its dates.
+pub async fn restore(
+    change: &mut Change,
+    id: EntryId,
+    blog: ArticleId,
+    draft: &EntryDraft,
+    (posted_at, updated_at): (Timestamp, Timestamp),
+) -> Result<(), AppError> {
+    insert_with_id(change, id, blog, draft, posted_at).await?;
+    sql("UPDATE liveblog_entries SET updated_at = $1 WHERE id = $2")
+        .bind(updated_at)
+        .bind(id)
+        .execute(&mut *change)
+        .await
+        .with_context(|| format!("dating live update {id}"))?;
     Ok(())
 }
 
@@ -202,17 +238,17 @@ pub async fn edit(
     mut draft: EntryDraft,
 ) -> Result<Entry, EditError> {
     draft.check()?;
-    let current = entry_of(state, blog, entry).await?;
+    let mut change = Change::begin(state, who).await?;
+    let current = entry_in(&mut change, blog, entry).await?;
     may_write(who, Some(&current), Some(&draft))?;
     check_picture(state, draft.image).await?;
     if current.version != expected_version {
         return Err(EditError::Conflict(Box::new(current)));
     }
-    let now = Timestamp::now();
-    let mut tx = state.db.begin().await?;
     if draft.pinned && !current.pinned {
-        unpin_all(&mut tx, blog.id).await?;
+        unpin_all(&mut change, blog.id).await?;
     }
+    let now = Timestamp::now();
     let changed = sql(
         "UPDATE liveblog_entries SET title = $1, body = $2, image_id = $3, key_event = $4, pinned = $5,
              updated_at = $6, version = version + 1
@@ -226,49 +262,63 @@ pub async fn edit(
     .bind(now)
     .bind(entry)
     .bind(expected_version)
-    .execute(&mut tx)
-    .await?;
+    .execute(&mut change)
+    .await
+    .with_context(|| format!("editing live update {entry}"))?;
     if changed == 0 {
-        drop(tx);
-        let current = entry_of(state, blog, entry).await?;
+        // Another edit won the race between our read and this write.
+        drop(change);
+        let current = entries::by_id(&state.db, entry)
+            .await
+            .with_context(|| format!("reloading live update {entry}"))?
+            .ok_or(AppError::NotFound)?;
         return Err(EditError::Conflict(Box::new(current)));
     }
-    write_authors(&mut tx, entry, &draft.authors).await?;
-    touch(&mut tx, blog.id, now).await?;
-    tx.commit().await?;
-    let saved = entry_of(state, blog, entry).await?;
-    who.audit(
-        &state.db,
-        "edited a live update",
-        Target::new("entry", entry, &saved.label()),
-        &blog.headline,
-    )
-    .await?;
-    announce(state, blog.id, entry, Change::Edited).await;
+    write_authors(&mut change, entry, &draft.authors).await?;
+    articles::write::touch(&mut change, blog.id, now).await?;
+    let saved = entry_in(&mut change, blog, entry).await?;
+    change
+        .audit(
+            "edited a live update",
+            Target::new("entry", entry, &saved.label()),
+            &blog.headline,
+        )
+        .await?;
+    change.announce(Event::Entry {
+        article: blog.id,
+        entry,
+        change: Changed::Edited,
+    });
     if saved.key_event && !current.key_event {
-        alert_key_event(state, who, blog, &saved).await;
+        alert_key_event(&mut change, blog, &saved).await?;
     }
+    change.commit().await?;
     Ok(saved)
 }
 
 pub async fn delete(state: &AppState, who: &CurrentStaff, blog: &Article, entry: EntryId) -> Result<(), AppError> {
-    let current = entry_of(state, blog, entry).await?;
+    let mut change = Change::begin(state, who).await?;
+    let current = entry_in(&mut change, blog, entry).await?;
     may_write(who, Some(&current), None)?;
-    let mut tx = state.db.begin().await?;
     sql("DELETE FROM liveblog_entries WHERE id = $1")
         .bind(entry)
-        .execute(&mut tx)
+        .execute(&mut change)
+        .await
+        .with_context(|| format!("deleting live update {entry}"))?;
+    articles::write::touch(&mut change, blog.id, Timestamp::now()).await?;
+    change
+        .audit(
+            "deleted a live update",
+            Target::new("entry", entry, &current.label()),
+            &blog.headline,
+        )
         .await?;
-    touch(&mut tx, blog.id, Timestamp::now()).await?;
-    tx.commit().await?;
-    who.audit(
-        &state.db,
-        "deleted a live update",
-        Target::new("entry", entry, &current.label()),
-        &blog.headline,
-    )
-    .await?;
-    announce(state, blog.id, entry, Change::Removed).await;
+    change.announce(Event::Entry {
+        article: blog.id,
+        entry,
+        change: Changed::Removed,
+    });
+    change.commit().await?;
     Ok(())
 }
 
@@ -280,76 +330,81 @@ pub async fn set_pinned(
     entry: EntryId,
     pinned: bool,
 ) -> Result<(), AppError> {
-    let current = entry_of(state, blog, entry).await?;
-    let mut tx = state.db.begin().await?;
-    unpin_all(&mut tx, blog.id).await?;
+    let mut change = Change::begin(state, who).await?;
+    let current = entry_in(&mut change, blog, entry).await?;
+    unpin_all(&mut change, blog.id).await?;
     sql("UPDATE liveblog_entries SET pinned = $1 WHERE id = $2")
         .bind(pinned)
         .bind(entry)
-        .execute(&mut tx)
-        .await?;
-    tx.commit().await?;
+        .execute(&mut change)
+        .await
+        .with_context(|| format!("pinning live update {entry}"))?;
     let action = if pinned {
         "pinned a live update"
     } else {
         "unpinned a live update"
     };
-    who.audit(
-        &state.db,
-        action,
-        Target::new("entry", entry, &current.label()),
-        &blog.headline,
-    )
-    .await?;
-    announce(state, blog.id, entry, Change::Edited).await;
+    change
+        .audit(action, Target::new("entry", entry, &current.label()), &blog.headline)
+        .await?;
+    change.announce(Event::Entry {
+        article: blog.id,
+        entry,
+        change: Changed::Edited,
+    });
+    change.commit().await?;
     Ok(())
 }
 
 /// Closes the live blog ("This live blog has ended"), or opens it again.
 pub async fn set_ended(state: &AppState, who: &CurrentStaff, blog: &Article, ended: bool) -> Result<(), AppError> {
-    let now = Timestamp::now();
-    sql("UPDATE articles SET live_ended_at = $1 WHERE id = $2")
-        .bind(ended.then_some(now))
-        .bind(blog.id)
-        .execute(&state.db)
-        .await?;
+    let mut change = Change::begin(state, who).await?;
+    articles::write::set_live_ended(&mut change, blog.id, ended.then(Timestamp::now)).await?;
     let action = if ended {
         "ended a live blog"
     } else {
         "reopened a live blog"
     };
-    who.audit(&state.db, action, Target::new("article", blog.id, &blog.headline), "")
+    change
+        .audit(action, Target::new("article", blog.id, &blog.headline), "")
         .await?;
-    // Open pages of the blog reload; lists drop or show its "Live" mark.
-    for event in [Event::ArticleChanged { article: blog.id }, Event::ContentChanged] {
-        if let Err(err) = state.content_changed(event).await {
-            tracing::warn!(error = format!("{err:#}"), "could not announce a live blog's end");
-        }
-    }
+    change.commit().await?;
     Ok(())
 }
 
-async fn entry_of(state: &AppState, blog: &Article, entry: EntryId) -> Result<Entry, AppError> {
-    entries::by_id(&state.db, entry)
-        .await?
+/// The entry as it stands within the change, if it belongs to the blog.
+async fn entry_in(change: &mut Change, blog: &Article, entry: EntryId) -> Result<Entry, AppError> {
+    entries::by_id(&mut *change, entry)
+        .await
+        .with_context(|| format!("loading live update {entry}"))?
         .filter(|e| e.article_id == blog.id)
         .ok_or(AppError::NotFound)
 }
 
-async fn unpin_all(tx: &mut Tx, article: ArticleId) -> Result<(), sqlx::Error> {
+async fn unpin_all(change: &mut Change, article: ArticleId) -> Result<(), AppError> {
     sql("UPDATE liveblog_entries SET pinned = FALSE WHERE article_id = $1 AND pinned")
         .bind(article)
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *change)
+        .await
+        .with_context(|| format!("unpinning the updates of live blog {article}"))?;
     Ok(())
 }
 
-async fn write_authors(tx: &mut Tx, entry: EntryId, authors: &[AuthorId]) -> Result<(), AppError> {
+async fn write_authors(change: &mut Change, entry: EntryId, authors: &[AuthorId]) -> Result<(), AppError> {
     sql("DELETE FROM liveblog_entry_authors WHERE entry_id = $1")
         .bind(entry)
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *change)
+        .await
+        .with_context(|| format!("clearing the authors of live update {entry}"))?;
     for (position, author) in authors.iter().enumerate() {
+        let known = sql("SELECT COUNT(*) FROM authors WHERE id = $1")
+            .bind(*author)
+            .fetch_count(&mut *change)
+            .await
+            .context("checking an update's author")?;
+        if known == 0 {
+            return Err(invalid("authors", "Choose the update's authors from the list."));
+        }
         sql(
             "INSERT INTO liveblog_entry_authors (entry_id, author_id, position) VALUES ($1, $2, $3)
              ON CONFLICT DO NOTHING",
@@ -357,20 +412,10 @@ async fn write_authors(tx: &mut Tx, entry: EntryId, authors: &[AuthorId]) -> Res
         .bind(entry)
         .bind(*author)
         .bind(position as i64)
-        .execute(&mut *tx)
+        .execute(&mut *change)
         .await
-        .map_err(|_| invalid("authors", "Choose the update's authors from the list."))?;
+        .with_context(|| format!("signing live update {entry}"))?;
     }
-    Ok(())
-}
-
-/// A published live blog shows when it was last updated.
-async fn touch(tx: &mut Tx, article: ArticleId, now: Timestamp) -> Result<(), sqlx::Error> {
-    sql("UPDATE articles SET updated_at = $1 WHERE id = $2 AND status = 'published'")
-        .bind(now)
-        .bind(article)
-        .execute(&mut *tx)
-        .await?;
     Ok(())
 }
 
@@ -380,64 +425,54 @@ async fn check_picture(state: &AppState, image: Option<ImageId>) -> Result<(), A
     let found = sql("SELECT COUNT(*) FROM images WHERE id = $1")
         .bind(image)
         .fetch_count(&state.db)
-        .await?;
+        .await
+        .context("checking an update's picture")?;
     if found == 0 {
         return Err(invalid("image", "That picture is not in the library."));
     }
     Ok(())
 }
 
-async fn announce(state: &AppState, article: ArticleId, entry: EntryId, change: Change) {
-    let event = Event::Entry { article, entry, change };
-    if let Err(err) = state.content_changed(event).await {
-        tracing::warn!(error = format!("{err:#}"), "could not announce a live update");
-    }
-}
-
-/// Readers following the live blog get an alert for a key event, once.
-async fn alert_key_event(state: &AppState, who: &CurrentStaff, blog: &Article, entry: &Entry) {
+/// Readers following the live blog get an alert for a key event, once,
+/// written in the same change as the entry.
+async fn alert_key_event(change: &mut Change, blog: &Article, entry: &Entry) -> Result<(), AppError> {
     if blog.status() != Status::Published || blog.live_ended_at.is_some() {
-        return;
+        return Ok(());
     }
-    let result = async {
-        // Marked, unmarked and marked again: the followers were told already.
-        let (sent,): (Option<uuid::Uuid>,) = sql("SELECT alert_id FROM liveblog_entries WHERE id = $1")
-            .bind(entry.id)
-            .fetch_one(&state.db)
-            .await?;
-        if sent.is_some() {
-            return anyhow::Ok(());
-        }
-        let path = super::view::permalink(&state.db, blog, entry.id).await?;
-        let mut draft = alerts::model::Draft {
-            article_id: Some(blog.id),
-            title: shorten(&blog.headline, 120),
-            body: shorten(&entry.label(), 300),
-            url: path,
-            image_url: entry
-                .figure()
-                .map(|f| crate::media::variant_path(f.id, 640))
-                .unwrap_or_default(),
-            topic: alerts::store::Topic::LiveBlog(blog.id).key(),
-            urgency: "high".into(),
-            ttl_secs: 6 * 3600,
-            follow_up_of: None,
-            replaces: None,
-        };
-        draft.check(&state.db).await?;
-        let alert = alerts::model::create(&state.db, &draft, (who.staff.id, &who.staff.name), false).await?;
-        sql("UPDATE liveblog_entries SET alert_id = $1 WHERE id = $2")
-            .bind(alert)
-            .bind(entry.id)
-            .execute(&state.db)
-            .await?;
-        state.wake.now();
-        anyhow::Ok(())
+    // Marked, unmarked and marked again: the followers were told already.
+    let (sent,): (Option<AlertId>,) = sql("SELECT alert_id FROM liveblog_entries WHERE id = $1")
+        .bind(entry.id)
+        .fetch_one(&mut *change)
+        .await
+        .with_context(|| format!("checking live update {}'s alert", entry.id))?;
+    if sent.is_some() {
+        return Ok(());
     }
-    .await;
-    if let Err(err) = result {
-        tracing::warn!(error = format!("{err:#}"), entry = %entry.id, "could not send a key-event alert");
-    }
+    let path = super::view::permalink(change.db(), blog, entry.id).await?;
+    let mut draft = alerts::model::Draft {
+        article_id: Some(blog.id),
+        title: shorten(&blog.headline, 120),
+        body: shorten(&entry.label(), 300),
+        url: path,
+        image_url: entry
+            .figure()
+            .map(|f| crate::media::variant_path(f.id, 640))
+            .unwrap_or_default(),
+        topic: alerts::store::Topic::LiveBlog(blog.id).key(),
+        urgency: "high".into(),
+        ttl_secs: 6 * 3600,
+        follow_up_of: None,
+        replaces: None,
+    };
+    draft.check(change.db()).await?;
+    let alert = alerts::model::create(change, &draft, false).await?;
+    sql("UPDATE liveblog_entries SET alert_id = $1 WHERE id = $2")
+        .bind(alert)
+        .bind(entry.id)
+        .execute(&mut *change)
+        .await
+        .with_context(|| format!("recording live update {}'s alert", entry.id))?;
+    Ok(())
 }
 
 fn shorten(text: &str, max: usize) -> String {

@@ -4,7 +4,7 @@
 mod store;
 mod view;
 
-pub use store::{ImageText, WIDTHS, store, store_picture};
+pub use store::{ImageText, MAX_PICTURE_BYTES, Stored, Uploader, WIDTHS, restore, store, store_picture};
 pub use view::{Figure, FigureView, ImageView, image_view, words_of};
 
 use axum::http::{HeaderValue, header};

@@ -8,9 +8,15 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use image::{DynamicImage, ImageFormat, ImageReader, Limits, RgbImage, imageops::FilterType};
 
-use crate::db::{Db, sql};
+use crate::audit::{Actor, Target};
+use crate::change::Change;
+use crate::db::sql;
 use crate::domain::{ImageId, Timestamp};
 use crate::error::AppError;
+use crate::state::AppState;
+
+/// The largest picture file accepted, from the newsroom or the Admin API.
+pub const MAX_PICTURE_BYTES: usize = 20 * 1024 * 1024;
 
 /// The widths pictures are served at; a picture is never enlarged.
 pub const WIDTHS: &[u32] = &[320, 640, 960, 1280, 1920];
@@ -25,22 +31,26 @@ pub struct ImageText<'a> {
     pub credit: &'a str,
 }
 
+/// Who stores a picture, and how it came in (for the audit log).
+pub struct Uploader<'a> {
+    pub actor: Actor,
+    /// "through the Admin API", or empty.
+    pub channel: &'static str,
+    pub state: &'a AppState,
+}
+
 /// Stores an uploaded file after checking what it really is.
-pub async fn store(db: &Db, media_dir: &Path, bytes: &[u8], text: ImageText<'_>) -> Result<ImageId, AppError> {
+pub async fn store(by: Uploader<'_>, bytes: &[u8], text: ImageText<'_>) -> Result<ImageId, AppError> {
     let bytes = bytes.to_vec();
     let picture = tokio::task::spawn_blocking(move || decode(&bytes).map(|p| p.to_rgb8()))
         .await
         .context("the decoding task stopped")??;
-    store_picture(db, media_dir, picture, text).await
+    store_picture(by, picture, text).await
 }
 
-/// Stores a picture already in memory.
-pub async fn store_picture(
-    db: &Db,
-    media_dir: &Path,
-    picture: RgbImage,
-    text: ImageText<'_>,
-) -> Result<ImageId, AppError> {
+/// Stores a picture already in memory: its files first, then its row and
+/// audit line in one change (resizing never holds the database).
+pub async fn store_picture(by: Uploader<'_>, picture: RgbImage, text: ImageText<'_>) -> Result<ImageId, AppError> {
     if text.alt.trim().is_empty() {
         return Err(AppError::Invalid {
             field: "alt".into(),
@@ -48,25 +58,60 @@ pub async fn store_picture(
         });
     }
     let id = ImageId::new();
-    let folder = media_dir.join(id.to_string());
+    let folder = by.state.settings.media.dir.join(id.to_string());
     let (width, height, widths) = tokio::task::spawn_blocking(move || resize_and_save(&picture, &folder))
         .await
         .context("the resizing task stopped")??;
-    sql(
-        "INSERT INTO images (id, alt, caption, credit, width, height, widths, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(id)
-    .bind(text.alt.trim())
-    .bind(text.caption.trim())
-    .bind(text.credit.trim())
-    .bind(i64::from(width))
-    .bind(i64::from(height))
-    .bind(widths.iter().map(u32::to_string).collect::<Vec<_>>().join(" "))
-    .bind(Timestamp::now())
-    .execute(db)
-    .await?;
+    let mut change = Change::begin(by.state, by.actor).await?.through(by.channel);
+    let row = Stored {
+        id,
+        alt: text.alt.trim().to_owned(),
+        caption: text.caption.trim().to_owned(),
+        credit: text.credit.trim().to_owned(),
+        width: i64::from(width),
+        height: i64::from(height),
+        widths: widths.iter().map(u32::to_string).collect::<Vec<_>>().join(" "),
+    };
+    restore(&mut change, &row).await?;
+    change
+        .audit("uploaded a picture", Target::new("image", id, &row.alt), "")
+        .await?;
+    change.commit().await?;
     Ok(id)
+}
+
+/// A picture's row, as stored (and as a site's export carries it; its files are under media/<id>/).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, sqlx::FromRow)]
+pub struct Stored {
+    pub id: ImageId,
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+    pub width: i64,
+    pub height: i64,
+    /// The widths its files were saved at, space separated.
+    pub widths: String,
+}
+
+/// Records a picture whose files are already in the media folder; false
+/// when it was there already.
+pub async fn restore(change: &mut Change, row: &Stored) -> Result<bool, AppError> {
+    let added = sql(
+        "INSERT INTO images (id, alt, caption, credit, width, height, widths, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(row.id)
+    .bind(&row.alt)
+    .bind(&row.caption)
+    .bind(&row.credit)
+    .bind(row.width)
+    .bind(row.height)
+    .bind(&row.widths)
+    .bind(Timestamp::now())
+    .execute(&mut *change)
+    .await
+    .with_context(|| format!("recording picture {}", row.id))?;
+    Ok(added == 1)
 }
 
 fn resize_and_save(picture: &RgbImage, folder: &Path) -> Result<(u32, u32, Vec<u32>), AppError> {

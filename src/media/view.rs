@@ -1,5 +1,6 @@
 //! Pictures as pages show them: `src`, `srcset`, intrinsic size and words.
 
+use crate::db::DbError;
 use crate::domain::ImageId;
 
 use super::variant_path;
@@ -85,7 +86,7 @@ struct ImageRow {
 }
 
 /// One stored picture, ready to show.
-pub async fn image_view(db: &crate::db::Db, id: ImageId) -> Result<Option<ImageView>, sqlx::Error> {
+pub async fn image_view(db: &crate::db::Db, id: ImageId) -> Result<Option<ImageView>, DbError> {
     let row: Option<ImageRow> = crate::db::sql("SELECT id, alt, width, height, widths FROM images WHERE id = $1")
         .bind(id)
         .fetch_optional(db)
@@ -94,7 +95,7 @@ pub async fn image_view(db: &crate::db::Db, id: ImageId) -> Result<Option<ImageV
 }
 
 /// A picture's alt text and caption, for the newsroom's lists.
-pub async fn words_of(db: &crate::db::Db, id: ImageId) -> Result<Option<(String, String)>, sqlx::Error> {
+pub async fn words_of(db: &crate::db::Db, id: ImageId) -> Result<Option<(String, String)>, DbError> {
     crate::db::sql("SELECT alt, caption FROM images WHERE id = $1")
         .bind(id)
         .fetch_optional(db)

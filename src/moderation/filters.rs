@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::accounts::CurrentStaff;
-use crate::audit::Target;
+use crate::change::Change;
 use crate::comments::filters::Filters;
 use crate::error::{AppError, AppResult};
 use crate::newsroom::layout::{Done, NewsroomLayout};
@@ -71,13 +71,8 @@ pub async fn save(State(state): State<AppState>, who: CurrentStaff, form: FormFi
         new_account_hours: number(&form, "new_account_hours", 0, 24 * 365)?,
         per_minute: number(&form, "per_minute", 1, 1000)?,
     };
-    filters.save(&state.db).await?;
-    who.audit(
-        &state.db,
-        "changed the comment filters",
-        Target::new("settings", "comment_filters", "comment filters"),
-        "",
-    )
-    .await?;
+    let mut change = Change::begin(&state, &who).await?;
+    filters.save(&mut change).await?;
+    change.commit().await?;
     Ok(Redirect::to("/newsroom/moderation/filters?done=saved").into_response())
 }

@@ -7,8 +7,9 @@ use axum::response::{Html, IntoResponse, Json, Redirect, Response};
 use serde::Deserialize;
 
 use crate::accounts::CurrentStaff;
-use crate::audit::Target;
+use crate::change::Change;
 use crate::comments::model::{COMMENT_SELECT, Comment, CommentId, Status};
+use crate::comments::write::Decision;
 use crate::comments::{queries, write};
 use crate::db::sql;
 use crate::error::{AppError, AppResult};
@@ -185,29 +186,12 @@ pub async fn decide(
     form: crate::web::form::FormFields,
 ) -> AppResult<Response> {
     let comment = queries::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let by = who.staff.name.clone();
-    let action = match decision.as_str() {
-        "approve" => "approved a comment",
-        "reject" => "rejected a comment",
-        "feature" => "featured a comment",
-        "unfeature" => "unfeatured a comment",
-        _ => return Err(AppError::NotFound),
+    let Some(chosen) = Decision::parse(&decision) else {
+        return Err(AppError::NotFound);
     };
-    match decision.as_str() {
-        "approve" => write::set_status(&state, &comment, Status::Visible, &by).await?,
-        "reject" => write::set_status(&state, &comment, Status::Rejected, &by).await?,
-        "feature" => {
-            if comment.status() != Status::Visible {
-                write::set_status(&state, &comment, Status::Visible, &by).await?;
-            }
-            write::set_featured(&state, &comment, true).await?
-        }
-        "unfeature" => write::set_featured(&state, &comment, false).await?,
-        _ => return Err(AppError::NotFound),
-    }
-    let label: String = comment.body.chars().take(80).collect();
-    who.audit(&state.db, action, Target::new("comment", id, &label), comment.author())
-        .await?;
+    let mut change = Change::begin(&state, &who).await?;
+    write::decide(&mut change, &comment, chosen).await?;
+    change.commit().await?;
     if crate::web::wants_json(&headers) {
         return Ok(Json(serde_json::json!({ "id": id, "decision": decision })).into_response());
     }

@@ -6,8 +6,8 @@ use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::accounts::CurrentStaff;
-use crate::accounts::readers::{self, Reader};
-use crate::audit::Target;
+use crate::accounts::readers::{self, Reader, Sanction};
+use crate::change::Change;
 use crate::comments::model::{COMMENT_SELECT, Comment};
 use crate::db::sql;
 use crate::domain::Timestamp;
@@ -74,8 +74,7 @@ pub async fn sanction(
             message: "Give the reason; the reader is shown it.".into(),
         });
     }
-    let now = Timestamp::now();
-    let detail = match action {
+    let sanction = match action {
         "suspend" => {
             let days: i64 = form
                 .get("days")
@@ -87,38 +86,14 @@ pub async fn sanction(
                     field: "days".into(),
                     message: "Suspend for 1 to 365 days.".into(),
                 })?;
-            sql("UPDATE readers SET suspended_until = $1, sanction_reason = $2 WHERE id = $3")
-                .bind(now.plus_seconds(days * 24 * 3600))
-                .bind(reason)
-                .bind(id)
-                .execute(&state.db)
-                .await?;
-            format!("suspended for {days} days: {reason}")
+            Sanction::Suspend { days }
         }
-        "ban" => {
-            sql("UPDATE readers SET banned_at = $1, sanction_reason = $2 WHERE id = $3")
-                .bind(now)
-                .bind(reason)
-                .bind(id)
-                .execute(&state.db)
-                .await?;
-            format!("banned: {reason}")
-        }
-        "lift" => {
-            sql("UPDATE readers SET banned_at = NULL, suspended_until = NULL, sanction_reason = '' WHERE id = $1")
-                .bind(id)
-                .execute(&state.db)
-                .await?;
-            "sanctions lifted".to_owned()
-        }
+        "ban" => Sanction::Ban,
+        "lift" => Sanction::Lift,
         _ => return Err(AppError::BadRequest("Choose suspend, ban or lift.".into())),
     };
-    who.audit(
-        &state.db,
-        "sanctioned a reader",
-        Target::new("reader", id, &reader.display_name),
-        &detail,
-    )
-    .await?;
+    let mut change = Change::begin(&state, &who).await?;
+    readers::sanction(&mut change, &reader, sanction, reason).await?;
+    change.commit().await?;
     Ok(Redirect::to(&format!("/newsroom/moderation/readers/{id}?done=updated")).into_response())
 }

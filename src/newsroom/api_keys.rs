@@ -5,10 +5,9 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
-use crate::accounts::{CurrentStaff, secrets};
-use crate::audit::Target;
-use crate::db::sql;
-use crate::domain::Timestamp;
+use crate::accounts::CurrentStaff;
+use crate::accounts::api_keys::{self, Listed};
+use crate::change::Change;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::form::FormFields;
@@ -22,22 +21,12 @@ struct KeysPage {
     heading: &'static str,
     explain: &'static str,
     action: &'static str,
-    keys: Vec<KeyRow>,
+    keys: Vec<Listed>,
     new_secret: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
-struct KeyRow {
-    id: uuid::Uuid,
-    name: String,
-    created_at: Timestamp,
-    revoked_at: Option<Timestamp>,
-}
-
 async fn content_keys_page(state: &AppState, who: &CurrentStaff, new_secret: Option<String>) -> AppResult<String> {
-    let keys = sql("SELECT id, name, created_at, revoked_at FROM content_api_keys ORDER BY created_at DESC")
-        .fetch_all(&state.db)
-        .await?;
+    let keys = api_keys::content_keys(&state.db).await?;
     let layout = NewsroomLayout::new(state, who, "Content API keys", "/newsroom/api-keys");
     Ok(KeysPage {
         layout,
@@ -51,12 +40,7 @@ async fn content_keys_page(state: &AppState, who: &CurrentStaff, new_secret: Opt
 }
 
 async fn tokens_page(state: &AppState, who: &CurrentStaff, new_secret: Option<String>) -> AppResult<String> {
-    let keys = sql(
-        "SELECT id, name, created_at, revoked_at FROM admin_api_tokens WHERE staff_id = $1 ORDER BY created_at DESC",
-    )
-    .bind(who.staff.id)
-    .fetch_all(&state.db)
-    .await?;
+    let keys = api_keys::tokens_of(&state.db, who.staff.id).await?;
     let layout = NewsroomLayout::new(state, who, "My API tokens", "/newsroom/account/tokens");
     Ok(KeysPage {
         layout,
@@ -90,24 +74,10 @@ pub async fn create_content_key(
     form: FormFields,
 ) -> AppResult<Html<String>> {
     let name = name_of(&form)?;
-    let key = format!("bsc_{}", secrets::token());
-    let id = uuid::Uuid::now_v7();
-    sql("INSERT INTO content_api_keys (id, name, key_hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(id)
-        .bind(&name)
-        .bind(secrets::hash(&key))
-        .bind(who.staff.id)
-        .bind(Timestamp::now())
-        .execute(&state.db)
-        .await?;
-    who.audit(
-        &state.db,
-        "created a Content API key",
-        Target::new("api_key", id, &name),
-        "",
-    )
-    .await?;
-    Ok(Html(content_keys_page(&state, &who, Some(key)).await?))
+    let mut change = Change::begin(&state, &who).await?;
+    let made = api_keys::create_content_key(&mut change, &name).await?;
+    change.commit().await?;
+    Ok(Html(content_keys_page(&state, &who, Some(made.secret)).await?))
 }
 
 pub async fn revoke_content_key(
@@ -115,18 +85,9 @@ pub async fn revoke_content_key(
     who: CurrentStaff,
     Path(id): Path<uuid::Uuid>,
 ) -> AppResult<Response> {
-    sql("UPDATE content_api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-        .bind(Timestamp::now())
-        .bind(id)
-        .execute(&state.db)
-        .await?;
-    who.audit(
-        &state.db,
-        "revoked a Content API key",
-        Target::new("api_key", id, ""),
-        "",
-    )
-    .await?;
+    let mut change = Change::begin(&state, &who).await?;
+    api_keys::revoke_content_key(&mut change, id).await?;
+    change.commit().await?;
     Ok(Redirect::to("/newsroom/api-keys").into_response())
 }
 
@@ -140,24 +101,10 @@ pub async fn create_token(
     form: FormFields,
 ) -> AppResult<Html<String>> {
     let name = name_of(&form)?;
-    let token = format!("bsa_{}", secrets::token());
-    let id = uuid::Uuid::now_v7();
-    sql("INSERT INTO admin_api_tokens (id, staff_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(id)
-        .bind(who.staff.id)
-        .bind(&name)
-        .bind(secrets::hash(&token))
-        .bind(Timestamp::now())
-        .execute(&state.db)
-        .await?;
-    who.audit(
-        &state.db,
-        "created an Admin API token",
-        Target::new("api_token", id, &name),
-        "",
-    )
-    .await?;
-    Ok(Html(tokens_page(&state, &who, Some(token)).await?))
+    let mut change = Change::begin(&state, &who).await?;
+    let made = api_keys::create_token(&mut change, who.staff.id, &name).await?;
+    change.commit().await?;
+    Ok(Html(tokens_page(&state, &who, Some(made.secret)).await?))
 }
 
 pub async fn revoke_token(
@@ -165,18 +112,8 @@ pub async fn revoke_token(
     who: CurrentStaff,
     Path(id): Path<uuid::Uuid>,
 ) -> AppResult<Response> {
-    sql("UPDATE admin_api_tokens SET revoked_at = $1 WHERE id = $2 AND staff_id = $3 AND revoked_at IS NULL")
-        .bind(Timestamp::now())
-        .bind(id)
-        .bind(who.staff.id)
-        .execute(&state.db)
-        .await?;
-    who.audit(
-        &state.db,
-        "revoked an Admin API token",
-        Target::new("api_token", id, ""),
-        "",
-    )
-    .await?;
+    let mut change = Change::begin(&state, &who).await?;
+    api_keys::revoke_token(&mut change, who.staff.id, id).await?;
+    change.commit().await?;
     Ok(Redirect::to("/newsroom/account/tokens").into_response())
 }

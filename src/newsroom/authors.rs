@@ -7,18 +7,17 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::accounts::CurrentStaff;
-use crate::audit::Target;
-use crate::db::sql;
-use crate::domain::{AuthorId, ImageId, Slug, Timestamp};
+use crate::change::Change;
+use crate::domain::{AuthorId, ImageId, Slug};
 use crate::error::{AppError, AppResult};
-use crate::events::Event;
 use crate::media::{self, ImageText};
-use crate::site::queries::{self, NewAuthor};
+use crate::site::queries;
+use crate::site::write::{self, AuthorProfile, NewAuthor};
 use crate::state::AppState;
 use crate::web::form::{FormFields, MultipartForm};
 
-use super::articles::save::MAX_PICTURE_BYTES;
 use super::layout::{Done, NewsroomLayout};
+use crate::media::MAX_PICTURE_BYTES;
 
 #[derive(Template)]
 #[template(path = "newsroom/authors.html")]
@@ -78,7 +77,12 @@ pub async fn show(
 }
 
 /// The photo in the submission, if any, stored as a picture.
-async fn photo(state: &AppState, submission: &mut MultipartForm, name: &str) -> Result<Option<ImageId>, AppError> {
+async fn photo(
+    state: &AppState,
+    who: &CurrentStaff,
+    submission: &mut MultipartForm,
+    name: &str,
+) -> Result<Option<ImageId>, AppError> {
     if let Some(err) = submission.upload_error.take() {
         return Err(err);
     }
@@ -91,9 +95,12 @@ async fn photo(state: &AppState, submission: &mut MultipartForm, name: &str) -> 
                 caption: "",
                 credit: "",
             };
-            Ok(Some(
-                media::store(&state.db, &state.settings.media.dir, &upload.bytes, text).await?,
-            ))
+            let by = media::Uploader {
+                actor: who.into(),
+                channel: "",
+                state,
+            };
+            Ok(Some(media::store(by, &upload.bytes, text).await?))
         }
     }
 }
@@ -131,7 +138,7 @@ pub async fn create(State(state): State<AppState>, who: CurrentStaff, multipart:
                 message: e.to_string(),
             })?,
         };
-        let photo = photo(&state, &mut submission, name).await?;
+        let photo = photo(&state, &who, &mut submission, name).await?;
         let new = NewAuthor {
             slug,
             name,
@@ -139,20 +146,13 @@ pub async fn create(State(state): State<AppState>, who: CurrentStaff, multipart:
             bio: form.get("bio").trim(),
             photo,
         };
-        queries::create_author(&state.db, new).await
+        let mut change = Change::begin(&state, &who).await?;
+        write::create_author(&mut change, new).await?;
+        change.commit().await.map_err(AppError::from)
     }
     .await;
     match outcome {
-        Ok(id) => {
-            who.audit(
-                &state.db,
-                "created an author",
-                Target::new("author", id, form.get("name")),
-                "",
-            )
-            .await?;
-            Ok(Redirect::to("/newsroom/authors?done=created").into_response())
-        }
+        Ok(()) => Ok(Redirect::to("/newsroom/authors?done=created").into_response()),
         Err(err) => {
             let status = if matches!(err, AppError::Invalid { .. }) {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -175,21 +175,15 @@ pub async fn update(
     let form = submission.fields.clone();
     check(&form)?;
     let name = form.get("name").trim();
-    let photo = photo(&state, &mut submission, name).await?;
-    let changed = sql("UPDATE authors SET name = $1, job_title = $2, bio = $3, photo_id = COALESCE($4, photo_id), updated_at = $5 WHERE id = $6")
-        .bind(name)
-        .bind(form.get("job_title").trim())
-        .bind(form.get("bio").trim())
-        .bind(photo)
-        .bind(Timestamp::now())
-        .bind(id)
-        .execute(&state.db)
-        .await?;
-    if changed == 0 {
-        return Err(AppError::NotFound);
-    }
-    who.audit(&state.db, "updated an author", Target::new("author", id, name), "")
-        .await?;
-    state.content_changed(Event::ContentChanged).await?;
+    let photo = photo(&state, &who, &mut submission, name).await?;
+    let mut change = Change::begin(&state, &who).await?;
+    let profile = AuthorProfile {
+        name,
+        job_title: form.get("job_title").trim(),
+        bio: form.get("bio").trim(),
+        photo,
+    };
+    write::update_author(&mut change, id, profile).await?;
+    change.commit().await?;
     Ok(Redirect::to("/newsroom/authors?done=updated").into_response())
 }

@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::accounts::CurrentStaff;
-use crate::audit::Target;
 use crate::db::sql;
 use crate::domain::{ImageId, Timestamp};
 use crate::error::{AppError, AppResult};
@@ -14,8 +13,8 @@ use crate::media::{self, ImageText};
 use crate::state::AppState;
 use crate::web::form::{FormFields, MultipartForm};
 
-use super::articles::save::MAX_PICTURE_BYTES;
 use super::layout::{Done, NewsroomLayout};
+use crate::media::MAX_PICTURE_BYTES;
 
 #[derive(Template)]
 #[template(path = "newsroom/images.html")]
@@ -103,20 +102,16 @@ pub async fn upload(State(state): State<AppState>, who: CurrentStaff, multipart:
                 caption: form.get("caption"),
                 credit: form.get("credit"),
             };
-            media::store(&state.db, &state.settings.media.dir, &upload.bytes, text).await
+            let by = media::Uploader {
+                actor: (&who).into(),
+                channel: "",
+                state: &state,
+            };
+            media::store(by, &upload.bytes, text).await
         }
     };
     match outcome {
-        Ok(id) => {
-            who.audit(
-                &state.db,
-                "uploaded a picture",
-                Target::new("image", id, form.get("alt")),
-                "",
-            )
-            .await?;
-            Ok(Redirect::to("/newsroom/images?done=uploaded").into_response())
-        }
+        Ok(_) => Ok(Redirect::to("/newsroom/images?done=uploaded").into_response()),
         Err(err) => {
             let status = match &err {
                 AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,

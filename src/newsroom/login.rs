@@ -10,7 +10,8 @@ use crate::accounts::extract::{STAFF_COOKIE, STAFF_COOKIE_PATH};
 use crate::accounts::sessions::{self, Kind};
 use crate::accounts::throttle::{self, Scope};
 use crate::accounts::{CurrentStaff, MaybeStaff, password, staff};
-use crate::audit::{self, Actor, Target};
+use crate::audit::{Actor, Target};
+use crate::change::Change;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::client::Client;
@@ -111,18 +112,16 @@ pub async fn submit(State(state): State<AppState>, client: Client, form: FormFie
     } else {
         next
     };
-    let token = sessions::start(&state.db, Kind::Staff, row.id, &client.user_agent, &client.ip).await?;
-    audit::record(
-        &state.db,
-        &Actor {
-            id: Some(row.id),
-            name: row.name.clone(),
-        },
-        "signed in",
-        Target::new("staff", row.id, &row.email),
-        &client.ip,
-    )
-    .await?;
+    let actor = Actor {
+        id: Some(row.id),
+        name: row.name.clone(),
+    };
+    let mut change = Change::begin(&state, actor).await?;
+    let token = sessions::start(&mut change, Kind::Staff, row.id, &client.user_agent, &client.ip).await?;
+    change
+        .audit("signed in", Target::new("staff", row.id, &row.email), &client.ip)
+        .await?;
+    change.commit().await?;
     let mut response = Redirect::to(&next).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
@@ -138,14 +137,12 @@ pub async fn submit(State(state): State<AppState>, client: Client, form: FormFie
 }
 
 pub async fn logout(State(state): State<AppState>, who: CurrentStaff) -> AppResult<Response> {
-    sessions::end(&state.db, who.staff.id, &who.session).await?;
-    who.audit(
-        &state.db,
-        "signed out",
-        Target::new("staff", who.staff.id, &who.staff.email),
-        "",
-    )
-    .await?;
+    let mut change = Change::begin(&state, Actor::from(&who.staff)).await?;
+    sessions::end(&mut change, who.staff.id, &who.session).await?;
+    change
+        .audit("signed out", Target::new("staff", who.staff.id, &who.staff.email), "")
+        .await?;
+    change.commit().await?;
     let mut response = Redirect::to("/newsroom/login").into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,

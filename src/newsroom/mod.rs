@@ -141,7 +141,7 @@ pub fn routes(state: &AppState) -> Routes {
             api_keys::revoke_content_key,
         )
         // Pictures come through here; the upload reader enforces its own, named limit.
-        .layer(DefaultBodyLimit::max(save::MAX_PICTURE_BYTES + 1024 * 1024))
+        .layer(DefaultBodyLimit::max(crate::media::MAX_PICTURE_BYTES + 1024 * 1024))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),

@@ -6,13 +6,12 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::accounts::CurrentStaff;
-use crate::audit::Target;
-use crate::db::sql;
-use crate::domain::{SectionId, Slug, Timestamp};
+use crate::change::Change;
+use crate::domain::{SectionId, Slug};
 use crate::error::{AppError, AppResult};
-use crate::events::Event;
 use crate::site::Section;
-use crate::site::queries::{self, NewSection};
+use crate::site::queries;
+use crate::site::write::{self, NewSection};
 use crate::state::AppState;
 use crate::web::form::FormFields;
 
@@ -72,25 +71,21 @@ pub async fn create(State(state): State<AppState>, who: CurrentStaff, form: Form
         }),
         (false, Ok(slug)) => {
             let position = queries::sections(&state.db).await?.len() as i64;
-            queries::create_section(
-                &state.db,
-                NewSection {
-                    slug,
-                    name,
-                    description: form.get("description").trim(),
-                    position,
-                },
-            )
-            .await
+            let mut change = Change::begin(&state, &who).await?;
+            let new = NewSection {
+                slug,
+                name,
+                description: form.get("description").trim(),
+                position,
+            };
+            match write::create_section(&mut change, new).await {
+                Ok(_) => change.commit().await.map_err(AppError::from),
+                Err(err) => Err(err),
+            }
         }
     };
     match outcome {
-        Ok(id) => {
-            who.audit(&state.db, "created a section", Target::new("section", id, name), "")
-                .await?;
-            state.content_changed(Event::ContentChanged).await?;
-            Ok(Redirect::to("/newsroom/sections?done=created").into_response())
-        }
+        Ok(()) => Ok(Redirect::to("/newsroom/sections?done=created").into_response()),
         Err(AppError::Invalid { field, message }) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             Html(page(&state, &who, form, Some((field, message)), None).await?),
@@ -117,19 +112,8 @@ pub async fn update(
         field: "position".into(),
         message: "The position is a whole number (0 comes first).".into(),
     })?;
-    let changed = sql("UPDATE sections SET name = $1, description = $2, position = $3, updated_at = $4 WHERE id = $5")
-        .bind(name)
-        .bind(form.get("description").trim())
-        .bind(position)
-        .bind(Timestamp::now())
-        .bind(id)
-        .execute(&state.db)
-        .await?;
-    if changed == 0 {
-        return Err(AppError::NotFound);
-    }
-    who.audit(&state.db, "updated a section", Target::new("section", id, name), "")
-        .await?;
-    state.content_changed(Event::ContentChanged).await?;
+    let mut change = Change::begin(&state, &who).await?;
+    write::update_section(&mut change, id, name, form.get("description").trim(), position).await?;
+    change.commit().await?;
     Ok(Redirect::to("/newsroom/sections?done=updated").into_response())
 }

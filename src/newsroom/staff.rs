@@ -9,13 +9,13 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::accounts::extract::{STAFF_COOKIE, STAFF_COOKIE_PATH};
+use crate::accounts::invites::{self, Invite};
 use crate::accounts::sessions::{self, Kind};
-use crate::accounts::staff::{self, NewStaff, Role};
-use crate::accounts::{CurrentStaff, secrets};
-use crate::audit::{self, Actor, Target};
-use crate::db::sql;
-use crate::domain::Email;
-use crate::domain::{AuthorId, Timestamp};
+use crate::accounts::staff::{self, NewStaff, Role, StaffChange};
+use crate::accounts::{CurrentStaff, password};
+use crate::audit::Actor;
+use crate::change::Change;
+use crate::domain::{AuthorId, Email};
 use crate::error::{AppError, AppResult};
 use crate::site::queries as site_queries;
 use crate::state::AppState;
@@ -24,8 +24,6 @@ use crate::web::form::FormFields;
 
 use super::layout::{NewsroomLayout, notice_for};
 use super::login::secure;
-
-const INVITE_DAYS: i64 = 7;
 
 #[derive(Template)]
 #[template(path = "newsroom/staff.html")]
@@ -139,20 +137,9 @@ pub async fn invite(State(state): State<AppState>, who: CurrentStaff, form: Form
                 .into_response());
         }
     };
-    let token = secrets::token();
-    let now = Timestamp::now();
-    sql("INSERT INTO staff_invites (token_hash, email, name, role, invited_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(secrets::hash(&token))
-        .bind(&email)
-        .bind(&name)
-        .bind(role.as_str())
-        .bind(who.staff.id)
-        .bind(now)
-        .bind(now.plus_seconds(INVITE_DAYS * 24 * 3600))
-        .execute(&state.db)
-        .await?;
-    who.audit(&state.db, "invited", Target::new("staff", &email, &name), role.as_str())
-        .await?;
+    let mut change = Change::begin(&state, &who).await?;
+    let token = invites::invite(&mut change, &email, &name, role).await?;
+    change.commit().await?;
     let link = state.site.url(&format!("/newsroom/invite/{token}"));
     tracing::info!(%email, %link, "staff invitation created");
     let notice = Some("Invitation created. Send this link to them; it works once, for 7 days.");
@@ -175,39 +162,14 @@ pub async fn update(
         ));
     }
     let author: Option<AuthorId> = form.get("author").parse().ok();
-    staff::set_role(&state.db, id, role).await?;
-    staff::set_author(&state.db, id, author).await?;
-    staff::set_disabled(&state.db, id, disabled).await?;
-    if disabled {
-        sessions::end_all(&state.db, Kind::Staff, id).await?;
-    }
-    let detail = format!("role {role}{}", if disabled { ", sign-in disabled" } else { "" });
-    who.audit(
-        &state.db,
-        "updated staff member",
-        Target::new("staff", id, &person.name),
-        &detail,
-    )
-    .await?;
+    let mut change = Change::begin(&state, &who).await?;
+    staff::update(&mut change, &person, &StaffChange { role, author, disabled }).await?;
+    change.commit().await?;
     Ok(Redirect::to("/newsroom/staff?done=updated").into_response())
 }
 
-#[derive(sqlx::FromRow)]
-struct Invite {
-    email: String,
-    name: String,
-    role: String,
-}
-
 async fn open_invite(state: &AppState, token: &str) -> AppResult<Invite> {
-    let invite: Option<Invite> = sql(
-        "SELECT email, name, role FROM staff_invites WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2",
-    )
-    .bind(secrets::hash(token))
-    .bind(Timestamp::now())
-    .fetch_optional(&state.db)
-    .await?;
-    invite.ok_or_else(|| {
+    invites::open(&state.db, token).await?.ok_or_else(|| {
         AppError::Conflict("This invitation has been used or has expired. Ask an admin for a new one.".into())
     })
 }
@@ -242,23 +204,21 @@ pub async fn accept(
     } else {
         form.get("name").trim().to_owned()
     };
-    let new = NewStaff {
-        email: Email::parse(&invite.email)?,
-        name: &name,
-        role,
-        password: form.get("password"),
+    let accepted = async {
+        let new = NewStaff {
+            email: Email::parse(&invite.email)?,
+            name: &name,
+            role,
+            password: password::Hashed::new(form.get("password")).await?,
+        };
+        let mut change = Change::begin(&state, Actor::system("Invitation")).await?;
+        let member = invites::accept(&mut change, &token, new).await?;
+        change.commit().await?;
+        Ok::<_, AppError>(member)
     };
-    let mut tx = state.db.begin().await?;
-    let claimed = sql("UPDATE staff_invites SET accepted_at = $1 WHERE token_hash = $2 AND accepted_at IS NULL")
-        .bind(Timestamp::now())
-        .bind(secrets::hash(&token))
-        .execute(&mut tx)
-        .await?;
-    if claimed == 0 {
-        return Err(AppError::Conflict("This invitation has just been used.".into()));
-    }
-    let member = match staff::create(&mut tx, new).await {
+    let member = match accepted.await {
         Ok(member) => member,
+        Err(err @ (AppError::Conflict(_) | AppError::Internal(_) | AppError::Timeout)) => return Err(err),
         Err(err) => {
             let message = err.report().detail;
             return Ok((
@@ -268,15 +228,6 @@ pub async fn accept(
                 .into_response());
         }
     };
-    audit::record(
-        &mut tx,
-        &Actor::from(&member),
-        "accepted an invitation",
-        Target::new("staff", member.id, &member.email),
-        role.as_str(),
-    )
-    .await?;
-    tx.commit().await?;
     let session = sessions::start(&state.db, Kind::Staff, member.id, &client.user_agent, &client.ip).await?;
     let mut response = Redirect::to("/newsroom").into_response();
     response.headers_mut().insert(

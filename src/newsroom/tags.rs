@@ -5,11 +5,9 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::accounts::CurrentStaff;
-use crate::audit::Target;
-use crate::db::sql;
+use crate::change::Change;
 use crate::domain::TagId;
 use crate::error::{AppError, AppResult};
-use crate::events::Event;
 use crate::site::Tag;
 use crate::site::queries;
 use crate::state::AppState;
@@ -52,16 +50,8 @@ pub async fn rename(
             message: "A tag's name has 1 to 60 characters.".into(),
         });
     }
-    let changed = sql("UPDATE tags SET name = $1 WHERE id = $2")
-        .bind(name)
-        .bind(id)
-        .execute(&state.db)
-        .await?;
-    if changed == 0 {
-        return Err(AppError::NotFound);
-    }
-    who.audit(&state.db, "renamed a tag", Target::new("tag", id, name), "")
-        .await?;
-    state.content_changed(Event::ContentChanged).await?;
+    let mut change = Change::begin(&state, &who).await?;
+    crate::site::write::rename_tag(&mut change, id, name).await?;
+    change.commit().await?;
     Ok(Redirect::to("/newsroom/tags?done=updated").into_response())
 }

@@ -2,7 +2,7 @@
 //! standfirst above body) blended with recency, filters by section, author
 //! and dates, a highlighted snippet, one page at a time.
 
-use crate::db::{Backend, Conditions, Db, sql};
+use crate::db::{Backend, Conditions, Db, DbError, sql};
 use crate::domain::Timestamp;
 use crate::web::html::SafeHtml;
 
@@ -64,7 +64,7 @@ impl Row {
 }
 
 /// One page of results (and whether another follows).
-pub async fn run(db: &Db, terms: &Terms, filters: &Filters, page: i64) -> Result<(Vec<Row>, bool), sqlx::Error> {
+pub async fn run(db: &Db, terms: &Terms, filters: &Filters, page: i64) -> Result<(Vec<Row>, bool), DbError> {
     let mut conditions = Conditions::new();
     // The match is always $1. The index alone answers a query without
     // filters; filters bring in the article and its section.

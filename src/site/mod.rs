@@ -8,7 +8,9 @@ pub mod model;
 pub mod queries;
 pub mod redirects;
 mod section;
+pub mod settings;
 mod tag;
+pub mod write;
 
 pub use model::{Author, RESERVED_SLUGS, Section, Tag};
 

@@ -1,7 +1,7 @@
 //! Old addresses that keep working: an imported article's address on the
 //! old site answers with a permanent redirect to its address here.
 
-use crate::db::{Conn, Db, sql};
+use crate::db::{Conn, Db, DbError, sql};
 use crate::domain::{ArticleId, Timestamp};
 
 /// "/2023/05/12/Old-Slug/" and "/2023/05/12/old-slug" are the same old address.
@@ -16,7 +16,7 @@ pub fn normalise(path: &str) -> String {
 }
 
 /// Where an old address now lives, if it is one and the article is published.
-pub async fn find(db: &Db, path: &str) -> Result<Option<String>, sqlx::Error> {
+pub async fn find(db: &Db, path: &str) -> Result<Option<String>, DbError> {
     let found: Option<(String, String)> = sql("SELECT s.slug, a.slug FROM redirects r
          JOIN articles a ON a.id = r.article_id JOIN sections s ON s.id = a.section_id
          WHERE r.path = $1 AND a.status = 'published'")
@@ -27,7 +27,7 @@ pub async fn find(db: &Db, path: &str) -> Result<Option<String>, sqlx::Error> {
 }
 
 /// Sends `old_path` to the article from now on; returns whether it is a new one.
-pub async fn remember<'c>(conn: impl Into<Conn<'c>>, old_path: &str, article: ArticleId) -> Result<bool, sqlx::Error> {
+pub async fn remember<'c>(conn: impl Into<Conn<'c>>, old_path: &str, article: ArticleId) -> Result<bool, DbError> {
     let path = normalise(old_path);
     if path == "/" {
         return Ok(false);

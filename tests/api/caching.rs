@@ -174,6 +174,11 @@ async fn pages_name_their_surrogate_keys_and_a_change_asks_the_cdn_to_purge_them
     };
 
     let world = app.section("world", "World").await;
+    assert_eq!(
+        next().await.0,
+        "site",
+        "a new section changes the navigation on every page"
+    );
     let story = app.publish(ArticleSpec::new("story", world)).await;
     assert_eq!(
         next().await,

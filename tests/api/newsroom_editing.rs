@@ -703,9 +703,12 @@ async fn a_schedule_kept_while_the_server_was_down_is_published_when_it_starts_a
         let state = broadsheet::startup::prepare(crate::support::settings_for(&dir, url.clone(), false))
             .await
             .unwrap();
-        let section = broadsheet::site::queries::create_section(
-            &state.db,
-            broadsheet::site::queries::NewSection {
+        let mut change = broadsheet::change::Change::begin(&state, broadsheet::audit::Actor::system("Test"))
+            .await
+            .unwrap();
+        let section = broadsheet::site::write::create_section(
+            &mut change,
+            broadsheet::site::write::NewSection {
                 slug: broadsheet::domain::Slug::parse("world").unwrap(),
                 name: "World",
                 description: "",
@@ -735,9 +738,8 @@ async fn a_schedule_kept_while_the_server_was_down_is_published_when_it_starts_a
             published_at: Some(broadsheet::domain::Timestamp::now().plus_seconds(1)),
             updated_at: None,
         };
-        broadsheet::articles::write::create(&state.db, new, &broadsheet::audit::Actor::system("Test"))
-            .await
-            .unwrap();
+        broadsheet::articles::write::create(&mut change, &new).await.unwrap();
+        change.commit().await.unwrap();
         state.db.close().await;
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -810,4 +812,47 @@ async fn admins_add_sections_and_editors_manage_author_profiles_with_photos() {
     let page = app.page("/author/ada-byline").await;
     assert!(page.contains("Science correspondent") && page.contains("Covers physics."));
     assert!(page.contains("alt=\"Portrait of Ada Byline\""));
+}
+
+#[tokio::test]
+async fn a_save_the_database_cannot_store_gets_the_error_page_and_is_not_blamed_on_a_field() {
+    let app = spawn_app().await;
+    let section = world(&app).await;
+    let (_, editor) = app.signed_in(Role::Editor).await;
+    let edit = draft(&editor, &section, "Ceasefire talks resume").await;
+    let page = editor.page(&edit).await;
+    let version = version_on(&page);
+    // Every save writes a revision; without the table the database refuses it.
+    sql("ALTER TABLE article_revisions RENAME TO article_revisions_away")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+
+    let response = submit(
+        &editor,
+        &format!("/newsroom/articles/{}", id_in(&edit)),
+        &fields(&section, "Ceasefire talks resume in Geneva", "New first paragraph."),
+        &[("action", "save"), ("version", &version)],
+    )
+    .await;
+
+    assert_eq!(response.status(), 500);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Something went wrong on our side"), "{html}");
+    assert!(
+        !html.contains("nr-field__error"),
+        "a failure of ours is not shown as a mistake in the form"
+    );
+    sql("ALTER TABLE article_revisions_away RENAME TO article_revisions")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let article = queries::by_id(&app.state.db, id_in(&edit).parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        article.headline, "Ceasefire talks resume",
+        "the failed save changed nothing"
+    );
 }

@@ -6,10 +6,12 @@ use broadsheet::articles::{
     ArticleContent, ArticleKind, CommentsMode, Headline, Placed, Status, queries as article_queries,
 };
 use broadsheet::audit::Actor;
+use broadsheet::change::Change;
 use broadsheet::domain::{ArticleId, AuthorId, ImageId, SectionId, Slug, TagId, Timestamp};
 use broadsheet::events::Event;
 use broadsheet::media::{self, ImageText};
-use broadsheet::site::queries::{self, NewAuthor, NewSection};
+use broadsheet::site::queries;
+use broadsheet::site::write::{self as site_write, NewAuthor, NewSection};
 
 use super::TestApp;
 
@@ -61,36 +63,38 @@ pub fn at(rfc3339: &str) -> Timestamp {
 impl TestApp {
     pub async fn section(&self, slug: &str, name: &str) -> SectionId {
         let position = queries::sections(&self.state.db).await.expect("sections").len() as i64;
-        queries::create_section(
-            &self.state.db,
-            NewSection {
-                slug: Slug::parse(slug).expect("a slug"),
-                name,
-                description: "",
-                position,
-            },
-        )
-        .await
-        .expect("the section is created")
+        let mut change = self.change().await;
+        let new = NewSection {
+            slug: Slug::parse(slug).expect("a slug"),
+            name,
+            description: "",
+            position,
+        };
+        let id = site_write::create_section(&mut change, new)
+            .await
+            .expect("the section is created");
+        change.commit().await.expect("the change is committed");
+        id
     }
 
     pub async fn author(&self, slug: &str, name: &str) -> AuthorId {
-        queries::create_author(
-            &self.state.db,
-            NewAuthor {
-                slug: Slug::parse(slug).expect("a slug"),
-                name,
-                job_title: "Reporter",
-                bio: "Writes about things that happen.",
-                photo: None,
-            },
-        )
-        .await
-        .expect("the author is created")
+        let mut change = self.change().await;
+        let new = NewAuthor {
+            slug: Slug::parse(slug).expect("a slug"),
+            name,
+            job_title: "Reporter",
+            bio: "Writes about things that happen.",
+            photo: None,
+        };
+        let id = site_write::create_author(&mut change, new)
+            .await
+            .expect("the author is created");
+        change.commit().await.expect("the change is committed");
+        id
     }
 
     pub async fn tag(&self, slug: &str, name: &str) -> TagId {
-        queries::ensure_tag(&self.state.db, &Slug::parse(slug).expect("a slug"), name)
+        site_write::ensure_tag(&self.state.db, &Slug::parse(slug).expect("a slug"), name)
             .await
             .expect("the tag exists")
     }
@@ -100,14 +104,14 @@ impl TestApp {
         let picture = image::RgbImage::from_fn(1600, 900, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
         let mut png = std::io::Cursor::new(Vec::new());
         picture.write_to(&mut png, image::ImageFormat::Png).expect("a PNG");
-        media::store(
-            &self.state.db,
-            &self.media_dir(),
-            png.get_ref(),
-            ImageText { alt, caption, credit },
-        )
-        .await
-        .expect("the picture is stored")
+        let by = media::Uploader {
+            actor: Actor::system("Test"),
+            channel: "",
+            state: &self.state,
+        };
+        media::store(by, png.get_ref(), ImageText { alt, caption, credit })
+            .await
+            .expect("the picture is stored")
     }
 
     /// Writes an article and tells the site its content changed, as publishing does.
@@ -133,10 +137,9 @@ impl TestApp {
             published_at: spec.published_at,
             updated_at: spec.updated_at,
         };
-        let id = write::create(&self.state.db, new, &Actor::system("Test"))
-            .await
-            .expect("the article is written");
-        self.changed().await;
+        let mut change = self.change().await;
+        let id = write::create(&mut change, &new).await.expect("the article is written");
+        change.commit().await.expect("the change is committed");
         id
     }
 
@@ -148,16 +151,11 @@ impl TestApp {
             .expect("the article");
         let mut content = write::content_of(&self.state.db, &stored).await.unwrap();
         content.related = related.iter().map(|(r, p)| Placed::new(*r, *p)).collect();
-        write::save(
-            &self.state.db,
-            article,
-            stored.version,
-            &content,
-            &Actor::system("Test"),
-        )
-        .await
-        .expect("related links are saved");
-        self.changed().await;
+        let mut change = self.change().await;
+        write::save(&mut change, article, stored.version, &content, ("saved", ""))
+            .await
+            .expect("related links are saved");
+        change.commit().await.expect("the change is committed");
     }
 
     /// A published story at /world/story with comments open; returns its id.
@@ -173,6 +171,13 @@ impl TestApp {
         spec.headline = "Front line live: the day's updates".into();
         spec.kind = ArticleKind::LiveBlog;
         self.publish(spec).await
+    }
+
+    /// A change made by the tests themselves.
+    pub async fn change(&self) -> Change {
+        Change::begin(&self.state, Actor::system("Test"))
+            .await
+            .expect("a change begins")
     }
 
     pub async fn changed(&self) {

@@ -1,7 +1,7 @@
 //! Staff accounts and signed-in newsroom sessions for tests.
 
-use broadsheet::accounts::Role;
 use broadsheet::accounts::staff::{self, NewStaff};
+use broadsheet::accounts::{Role, password};
 
 use super::TestApp;
 
@@ -22,17 +22,19 @@ impl TestApp {
     pub async fn member(&self, role: Role) -> Member {
         let email = format!("{}-{}@news.example", role, uuid::Uuid::now_v7().simple());
         let name = format!("Test {role}");
+        let mut change = self.change().await;
         let created = staff::create(
-            &self.state.db,
+            &mut change,
             NewStaff {
                 email: broadsheet::domain::Email::parse(&email).unwrap(),
                 name: &name,
                 role,
-                password: PASSWORD,
+                password: password::Hashed::new(PASSWORD).await.unwrap(),
             },
         )
         .await
         .expect("the staff member is created");
+        change.commit().await.unwrap();
         Member { id: created.id, email }
     }
 

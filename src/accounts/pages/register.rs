@@ -6,10 +6,13 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use crate::accounts::password;
 use crate::accounts::reader_extract::{CurrentReader, safe_return, sign_in_cookie};
 use crate::accounts::readers::{self, NewReader};
 use crate::accounts::sessions::{self, Kind};
 use crate::accounts::tokens::{self, Purpose};
+use crate::audit::Actor;
+use crate::change::Change;
 use crate::domain::Timestamp;
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, Message};
@@ -77,28 +80,35 @@ pub async fn submit(State(state): State<AppState>, client: Client, form: FormFie
         }
         Err(err) => return Err(err),
     };
-    let mut tx = state.db.begin().await?;
+    let password = match password::Hashed::new(form.get("password")).await {
+        Ok(password) => password,
+        Err(AppError::Invalid { field, message }) => {
+            return redraw(StatusCode::UNPROCESSABLE_ENTITY, &field, message).await;
+        }
+        Err(err) => return Err(err),
+    };
+    let mut change = Change::begin(&state, Actor::system("Registration")).await?;
     let new = NewReader {
         email,
         display_name: form.get("display_name"),
-        password: form.get("password"),
+        password,
         ip: &client.ip,
     };
-    let reader = match readers::create(&mut tx, new).await {
+    let reader = match readers::create(&mut change, new).await {
         Ok(reader) => reader,
         Err(AppError::Invalid { field, message }) => {
             return redraw(StatusCode::UNPROCESSABLE_ENTITY, &field, message).await;
         }
         Err(err) => return Err(err),
     };
-    let issued = tokens::issue(&mut tx, Purpose::Verify, Some(reader.id), &reader.email).await?;
+    let issued = tokens::issue(&mut change, Purpose::Verify, Some(reader.id), &reader.email).await?;
     let link = state.site.url(&format!("/account/verify/{}", issued.token));
     let text = format!(
         "Hello {},\n\nThank you for registering with {}. Please confirm this is your email address by opening this link:\n\n{link}\n\nIf you did not register, ignore this message.\n",
         reader.display_name, state.site.name
     );
     mail::queue(
-        &mut tx,
+        &mut change,
         &Message {
             to: reader.email.clone(),
             subject: format!("Confirm your email for {}", state.site.name),
@@ -106,8 +116,8 @@ pub async fn submit(State(state): State<AppState>, client: Client, form: FormFie
         },
     )
     .await?;
-    tx.commit().await?;
-    state.wake.now();
+    change.queued_work();
+    change.commit().await?;
     let token = sessions::start(&state.db, Kind::Reader, reader.id, &client.user_agent, &client.ip).await?;
     let mut response = Redirect::to(&return_to).into_response();
     response

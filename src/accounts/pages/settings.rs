@@ -9,8 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::password;
 use crate::accounts::reader_extract::{CurrentReader, sign_out_cookie};
-use crate::accounts::readers::{Reader, check_bio, check_name};
+use crate::accounts::readers::{self, Reader, check_bio, check_name};
 use crate::accounts::sessions::{self, Kind};
+use crate::audit::Actor;
+use crate::change::Change;
 use crate::comments;
 use crate::db::sql;
 use crate::domain::Timestamp;
@@ -209,27 +211,15 @@ pub async fn delete(State(state): State<AppState>, who: CurrentReader, form: For
         return refuse(&state, &who, FormFields::default(), err).await;
     }
     let id = who.reader.id;
-    let mut tx = state.db.begin().await?;
-    let touched = comments::write::on_reader_deleted(&mut tx, id, state.settings.community.on_account_delete).await?;
-    for table in [
-        "follows WHERE follower_id = $1 OR followed_id = $1",
-        "notifications WHERE reader_id = $1",
-        "comment_likes WHERE reader_id = $1",
-        "reader_tokens WHERE reader_id = $1",
-        "sessions WHERE account_id = $1",
-    ] {
-        sql(format!("DELETE FROM {table}")).bind(id).execute(&mut tx).await?;
-    }
-    sql("UPDATE readers SET email = $1, display_name = 'Deleted reader', bio = '', password_hash = NULL, deleted_at = $2 WHERE id = $3")
-        .bind(format!("deleted-{id}@invalid"))
-        .bind(Timestamp::now())
-        .bind(id)
-        .execute(&mut tx)
-        .await?;
-    tx.commit().await?;
+    let mut change = Change::begin(&state, Actor::reader(&who.reader)).await?;
+    let touched =
+        comments::write::on_reader_deleted(&mut change, id, state.settings.community.on_account_delete).await?;
+    readers::delete(&mut change, id).await?;
     for article in touched {
-        comments::live::announce_article(&state, article).await;
+        // Open pages of the article draw its comments again.
+        change.announce(crate::events::Event::ArticleChanged { article });
     }
+    change.commit().await?;
     let mut response = Redirect::to("/?account=deleted").into_response();
     response
         .headers_mut()

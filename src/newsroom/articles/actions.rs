@@ -7,11 +7,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use crate::accounts::CurrentStaff;
 use crate::articles::notes::{self, NoteKind};
 use crate::articles::workflow::{self, Transition};
-use crate::articles::{Status, queries};
-use crate::audit::Actor;
+use crate::change::Change;
 use crate::domain::ArticleId;
 use crate::error::{AppError, AppResult};
-use crate::events::Event;
 use crate::state::AppState;
 use crate::web::form::FormFields;
 
@@ -24,11 +22,9 @@ pub async fn add_note(
 ) -> AppResult<Response> {
     let kind = NoteKind::parse(form.get("kind"))
         .ok_or_else(|| AppError::BadRequest("Choose whether the note is a correction or an update.".into()))?;
-    notes::add(&state.db, id, kind, form.get("note"), &Actor::from(&who.staff)).await?;
-    let article = queries::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    if article.status() == Status::Published {
-        state.content_changed(Event::ContentChanged).await?;
-    }
+    let mut change = Change::begin(&state, &who).await?;
+    notes::add(&mut change, id, kind, form.get("note")).await?;
+    change.commit().await?;
     Ok(Redirect::to(&format!("/newsroom/articles/{id}/edit?done=noted")).into_response())
 }
 
@@ -38,7 +34,8 @@ pub async fn unpublish(
     who: CurrentStaff,
     Path(id): Path<ArticleId>,
 ) -> AppResult<Response> {
-    workflow::apply(&state.db, id, Transition::Unpublish, &Actor::from(&who.staff)).await?;
-    state.content_changed(Event::ContentChanged).await?;
+    let mut change = Change::begin(&state, &who).await?;
+    workflow::apply(&mut change, id, Transition::Unpublish).await?;
+    change.commit().await?;
     Ok(Redirect::to(&format!("/newsroom/articles/{id}/edit?done=unpublished")).into_response())
 }

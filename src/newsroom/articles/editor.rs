@@ -19,7 +19,8 @@ use crate::state::AppState;
 use crate::web::form::FormFields;
 use crate::web::stash;
 
-use super::form::{BYLINE_SLOTS, FieldErrors, RELATED_SLOTS, from_content, local_time_value};
+use super::form::{BYLINE_SLOTS, RELATED_SLOTS, from_content, local_time_value};
+use crate::error::FieldErrors;
 
 #[derive(Template)]
 #[template(path = "newsroom/editor.html")]

@@ -5,13 +5,12 @@ use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::accounts::{CurrentStaff, Permission};
+use crate::articles::queries;
 use crate::articles::revisions::{self, DiffLine};
 use crate::articles::write::{self, SaveError};
-use crate::articles::{Status, queries};
-use crate::audit::{self, Actor, Target};
+use crate::change::Change;
 use crate::domain::ArticleId;
 use crate::error::{AppError, AppResult};
-use crate::events::Event;
 use crate::newsroom::layout::NewsroomLayout;
 use crate::state::AppState;
 
@@ -132,8 +131,16 @@ pub async fn restore(
     if article.ever_published {
         content.slug = crate::domain::Slug::parse(&article.slug).map_err(|e| AppError::Internal(e.into()))?;
     }
-    let actor = Actor::from(&who.staff);
-    match write::save(&state.db, id, article.version, &content, &actor).await {
+    let mut change = Change::begin(&state, &who).await?;
+    match write::save(
+        &mut change,
+        id,
+        article.version,
+        &content,
+        ("restored a revision", &format!("version {version}")),
+    )
+    .await
+    {
         Ok(_) => {}
         Err(SaveError::Conflict(_)) => {
             return Err(AppError::Conflict(
@@ -142,16 +149,6 @@ pub async fn restore(
         }
         Err(SaveError::Failed(err)) => return Err(err),
     }
-    audit::record(
-        &state.db,
-        &actor,
-        "restored a revision",
-        Target::new("article", id, content.headline.as_str()),
-        &format!("version {version}"),
-    )
-    .await?;
-    if article.status() == Status::Published {
-        state.content_changed(Event::ContentChanged).await?;
-    }
+    change.commit().await?;
     Ok(Redirect::to(&format!("/newsroom/articles/{id}/edit?done=restored")).into_response())
 }

@@ -15,23 +15,27 @@ use crate::site;
 use crate::state::AppState;
 use crate::web::form::MultipartForm;
 
-use super::form::to_content_unsaved;
+use super::form::to_input;
 
 pub async fn show(State(state): State<AppState>, multipart: Multipart) -> AppResult<Html<String>> {
     let submission = MultipartForm::read(multipart, 0).await;
-    let content = to_content_unsaved(&state.db, &submission.fields)
-        .await
-        .map_err(|errors| {
-            AppError::BadRequest(format!(
-                "The preview needs {}: go back and fill it in.",
-                errors
-                    .0
-                    .values()
-                    .next()
-                    .map(String::as_str)
-                    .unwrap_or("a headline and a section")
-            ))
-        })?;
+    let needs = |errors: crate::error::FieldErrors| {
+        AppError::BadRequest(format!(
+            "The preview needs {}: go back and fill it in.",
+            errors
+                .0
+                .values()
+                .next()
+                .map(String::as_str)
+                .unwrap_or("a headline and a section")
+        ))
+    };
+    let input = to_input(&submission.fields).map_err(needs)?;
+    let content = match input.preview(&state.db, None).await {
+        Ok(content) => content,
+        Err(crate::error::Refused::Fields(errors)) => return Err(needs(errors)),
+        Err(crate::error::Refused::Failed(err)) => return Err(err),
+    };
     let section = site::queries::section_by_id(&state.db, content.section).await?;
     let now = Timestamp::now();
     let (view, path) = view_of(&state, &content, &section, submission.fields.get("tags"), now).await?;

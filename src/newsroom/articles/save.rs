@@ -3,6 +3,7 @@
 //! (submit, schedule, publish). Whatever goes wrong, the page comes back with
 //! everything the user wrote; a session that ended keeps the form for later.
 
+use anyhow::Context;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -11,21 +12,17 @@ use crate::accounts::{CurrentStaff, MaybeStaff, Permission};
 use crate::articles::workflow::{self, Transition};
 use crate::articles::write::{self, NewArticle, SaveError};
 use crate::articles::{Article, Status, queries, revisions};
-use crate::audit::{self, Actor, Target};
+use crate::change::Change;
 use crate::domain::{ArticleId, Timestamp};
-use crate::error::{AppError, AppResult};
-use crate::events::Event;
-use crate::media::{self, ImageText};
+use crate::error::{AppError, AppResult, FieldErrors, Refused};
+use crate::media::{self, ImageText, MAX_PICTURE_BYTES};
 use crate::state::AppState;
 use crate::web::form::{FormFields, MultipartForm};
 use crate::web::{stash, urlencode};
 
 use super::editor::{Conflict, EditorState, draw};
-use super::form::{FieldErrors, from_content, parse_local_time, to_content};
+use super::form::{from_content, parse_local_time, to_input};
 use crate::articles::rights::may_edit;
-
-/// The largest picture the editor accepts.
-pub const MAX_PICTURE_BYTES: usize = 20 * 1024 * 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Action {
@@ -73,7 +70,10 @@ async fn submit(state: &AppState, who: MaybeStaff, id: Option<ArticleId>, multip
     };
     let article = match id {
         Some(id) => {
-            let article = queries::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+            let article = queries::by_id(&state.db, id)
+                .await
+                .with_context(|| format!("loading article {id} to save it"))?
+                .ok_or(AppError::NotFound)?;
             may_edit(&who, &article)?;
             Some(article)
         }
@@ -89,15 +89,15 @@ async fn submit(state: &AppState, who: MaybeStaff, id: Option<ArticleId>, multip
 
     if let Some(err) = submission.upload_error.take() {
         status = err.status();
-        errors.absorb(err, "picture");
+        file_under(&mut errors, err, "picture")?;
     } else if let Some(upload) = submission.upload.take() {
-        match attach_picture(state, &mut form, &upload.bytes).await {
+        match attach_picture(state, &who, &mut form, &upload.bytes).await {
             Ok(()) => {}
             Err(err) => {
                 if !matches!(err, AppError::Invalid { .. }) {
                     status = err.status();
                 }
-                errors.absorb(err, "picture");
+                file_under(&mut errors, err, "picture")?;
             }
         }
     }
@@ -110,25 +110,36 @@ async fn submit(state: &AppState, who: MaybeStaff, id: Option<ArticleId>, multip
                 None
             }
             Err(err) => {
-                errors.absorb(err, "publish_at");
+                file_under(&mut errors, err, "publish_at")?;
                 None
             }
         },
         _ => None,
     };
-
-    let content = match to_content(&state.db, &form).await {
-        Ok(content) if errors.is_empty() => content,
-        Ok(_) => return redraw(state, &who, article, form, errors, None, status).await,
+    let input = match to_input(&form) {
+        Ok(input) => input,
         Err(more) => {
             errors.0.extend(more.0);
             return redraw(state, &who, article, form, errors, None, status).await;
         }
     };
 
-    let actor = Actor::from(&who.staff);
-    let was_public = article.as_ref().is_some_and(|a| a.status() == Status::Published);
-    let (id, verb) = match &article {
+    // The content, its audit line, the step taken and the announcement: one change.
+    let mut change = Change::begin(state, &who).await?;
+    let base = match &article {
+        Some(stored) => Some(write::content_of(&state.db, stored).await?),
+        None => None,
+    };
+    let content = match input.resolve(&mut change, base.as_ref()).await {
+        Ok(content) if errors.is_empty() => content,
+        Ok(_) => return redraw(state, &who, article, form, errors, None, status).await,
+        Err(Refused::Fields(more)) => {
+            errors.0.extend(more.0);
+            return redraw(state, &who, article, form, errors, None, status).await;
+        }
+        Err(Refused::Failed(err)) => return Err(err),
+    };
+    let id = match &article {
         None => {
             let new = NewArticle {
                 content: content.clone(),
@@ -136,10 +147,10 @@ async fn submit(state: &AppState, who: MaybeStaff, id: Option<ArticleId>, multip
                 published_at: None,
                 updated_at: None,
             };
-            match write::create(&state.db, new, &actor).await {
-                Ok(id) => (id, "created"),
+            match write::create(&mut change, &new).await {
+                Ok(id) => id,
                 Err(err) => {
-                    errors.absorb(err, "headline");
+                    file_under(&mut errors, err, "headline")?;
                     return redraw(
                         state,
                         &who,
@@ -155,16 +166,17 @@ async fn submit(state: &AppState, who: MaybeStaff, id: Option<ArticleId>, multip
         }
         Some(stored) => {
             let expected: i64 = form.get("version").parse().unwrap_or(-1);
-            match write::save(&state.db, stored.id, expected, &content, &actor).await {
-                Ok(_) => (stored.id, "saved"),
+            match write::save(&mut change, stored.id, expected, &content, ("saved", "")).await {
+                Ok(_) => stored.id,
                 Err(SaveError::Conflict(current)) => {
+                    drop(change);
                     let conflict = conflict(state, &current, &form).await?;
                     form.set("version", &current.version.to_string());
                     let current = Some(*current);
                     return redraw(state, &who, current, form, errors, Some(conflict), StatusCode::CONFLICT).await;
                 }
                 Err(SaveError::Failed(err)) => {
-                    errors.absorb(err, "headline");
+                    file_under(&mut errors, err, "headline")?;
                     return redraw(
                         state,
                         &who,
@@ -179,29 +191,18 @@ async fn submit(state: &AppState, who: MaybeStaff, id: Option<ArticleId>, multip
             }
         }
     };
-    audit::record(
-        &state.db,
-        &actor,
-        verb,
-        Target::new("article", id, content.headline.as_str()),
-        "",
-    )
-    .await?;
-
     let (transition, done) = match action {
         Action::Save => (None, "saved"),
         Action::Submit => (Some(Transition::Submit), "submitted"),
         Action::Schedule => (schedule_at.map(Transition::Schedule), "scheduled"),
         Action::Publish => (Some(Transition::Publish), "published"),
     };
+    let was_public = article.as_ref().is_some_and(|a| a.status() == Status::Published);
     let mut now_public = was_public;
     if let Some(transition) = transition {
-        let after = workflow::apply(&state.db, id, transition, &actor).await?;
-        now_public = after.status() == Status::Published;
+        now_public = workflow::apply(&mut change, id, transition).await? == Status::Published;
     }
-    if was_public || now_public {
-        state.content_changed(Event::ContentChanged).await?;
-    }
+    change.commit().await?;
     if now_public && !was_public && form.get("send_alert") == "on" && who.can(Permission::SendAlerts) {
         let draft = crate::alerts::desk::draft_for_article(&state.db, id).await?;
         let alert = crate::alerts::desk::send(state, &who, &draft).await?;
@@ -210,8 +211,26 @@ async fn submit(state: &AppState, who: MaybeStaff, id: Option<ArticleId>, multip
     Ok(Redirect::to(&format!("/newsroom/articles/{id}/edit?done={done}")).into_response())
 }
 
+/// Files a problem the writer can fix beside its field; a failure on our
+/// side is not theirs to fix, so it becomes the error page (and is logged).
+fn file_under(errors: &mut FieldErrors, err: AppError, fallback: &str) -> AppResult<()> {
+    match err {
+        AppError::Invalid { .. } => errors.absorb(err),
+        AppError::Internal(_) | AppError::Timeout => Err(err),
+        other => {
+            errors.add(fallback, other.report().detail);
+            Ok(())
+        }
+    }
+}
+
 /// Stores the uploaded picture and adds it to the form's pictures.
-async fn attach_picture(state: &AppState, form: &mut FormFields, bytes: &[u8]) -> Result<(), AppError> {
+async fn attach_picture(
+    state: &AppState,
+    who: &CurrentStaff,
+    form: &mut FormFields,
+    bytes: &[u8],
+) -> Result<(), AppError> {
     let alt = form.get("picture_alt").trim().to_owned();
     if alt.is_empty() {
         return Err(AppError::Invalid {
@@ -224,7 +243,12 @@ async fn attach_picture(state: &AppState, form: &mut FormFields, bytes: &[u8]) -
         caption: form.get("picture_caption"),
         credit: form.get("picture_credit"),
     };
-    let image = media::store(&state.db, &state.settings.media.dir, bytes, text).await?;
+    let by = media::Uploader {
+        actor: who.into(),
+        channel: "",
+        state,
+    };
+    let image = media::store(by, bytes, text).await?;
     let after = match form.get("picture_after").trim() {
         "" if form.all("image_id").is_empty() => "0".to_owned(),
         "" => "1".to_owned(),
