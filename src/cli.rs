@@ -204,8 +204,10 @@ pub fn run() -> ExitCode {
             }
             Command::Settings => {
                 for (key, value) in config::flatten(&settings) {
+                    // Secrets print as "(set, hidden)"; the database's address is
+                    // useful to see, with its password taken out.
                     let shown = if key == "database.url" {
-                        redact_url(&value)
+                        redact_url(settings.database.url.expose())
                     } else {
                         value
                     };

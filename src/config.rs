@@ -344,10 +344,17 @@ impl Settings {
     }
 }
 
-/// A value that never appears in logs or `Debug` output.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// A value that never appears in logs, `Debug` output or a listing of the
+/// settings (which shows only whether it is set).
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(transparent)]
 pub struct Secret<T>(T);
+
+impl Serialize for Secret<String> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(if self.0.is_empty() { "" } else { "(set, hidden)" })
+    }
+}
 
 impl<T> Secret<T> {
     pub fn new(value: T) -> Self {

@@ -66,6 +66,23 @@ pub async fn verify(password: &str, stored: &str) -> bool {
     .unwrap_or(false)
 }
 
+/// Checks a sign-in against an account's hash, or, when there is no such
+/// account, against a real hash of a random string: the same effort either
+/// way, so the time taken does not reveal who has an account.
+pub async fn verify_account(password: &str, stored: Option<&str>) -> bool {
+    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    match stored {
+        Some(stored) => verify(password, stored).await,
+        None => {
+            let dummy = DUMMY
+                .get_or_init(|| async { hash(&super::secrets::token()).await.unwrap_or_default() })
+                .await;
+            let _ = verify(password, dummy).await;
+            false
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -97,11 +97,7 @@ impl OptionalFromRequestParts<AppState> for CurrentReader {
 
 /// Only paths on this site are followed after signing in (no open redirect).
 pub fn safe_return(path: &str) -> String {
-    if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") {
-        path.to_owned()
-    } else {
-        "/".to_owned()
-    }
+    crate::web::local_path(path).unwrap_or("/").to_owned()
 }
 
 /// The cookie that signs a reader in across the whole site.

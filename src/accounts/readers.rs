@@ -155,15 +155,6 @@ pub async fn by_email(db: &Db, email: &str) -> Result<Option<Reader>, DbError> {
     .await
 }
 
-/// Registrations from one address in the last hour (to slow down bulk sign-ups).
-pub async fn recent_from(db: &Db, ip: &str, since: Timestamp) -> Result<i64, DbError> {
-    sql("SELECT COUNT(*) FROM readers WHERE created_ip = $1 AND created_at > $2")
-        .bind(ip)
-        .bind(since)
-        .fetch_count(db)
-        .await
-}
-
 /// What a moderator does to a reader's standing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sanction {

@@ -89,6 +89,18 @@ pub async fn find(db: &Db, kind: Kind, token: &str) -> Result<Option<Session>, D
     Ok(session)
 }
 
+/// Whose session a token was, ended by time or not (but not signed out:
+/// signing out removes the session). For handing a kept form back to the
+/// person whose session lapsed while they wrote it.
+pub async fn holder(db: &Db, kind: Kind, token: &str) -> Result<Option<uuid::Uuid>, DbError> {
+    let row: Option<(uuid::Uuid,)> = sql("SELECT account_id FROM sessions WHERE token_hash = $1 AND account_kind = $2")
+        .bind(secrets::hash(token))
+        .bind(kind.as_str())
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(|(id,)| id))
+}
+
 pub async fn list(db: &Db, kind: Kind, account: impl Into<uuid::Uuid>) -> Result<Vec<Session>, DbError> {
     sql(
         "SELECT token_hash, account_id, created_at, last_seen_at, expires_at, user_agent, ip

@@ -164,6 +164,16 @@ pub fn open(cek: [u8; 16], nonce: [u8; 12], ciphertext: &[u8]) -> Result<Vec<u8>
     Ok(plain[..end].to_vec())
 }
 
+/// Whether `key` is a P-256 public key a message can be encrypted to: an
+/// uncompressed point that lies on the curve (checked by agreeing a key with it).
+pub fn is_p256_point(key: &[u8]) -> bool {
+    let rng = SystemRandom::new();
+    let Ok(mine) = EphemeralPrivateKey::generate(&ECDH_P256, &rng) else {
+        return false;
+    };
+    key.len() == 65 && key[0] == 4 && agree_ephemeral(mine, &UnparsedPublicKey::new(&ECDH_P256, key), |_| ()).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use base64::Engine;

@@ -81,7 +81,12 @@ pub struct Pusher {
 /// Refuses an endpoint that is not https on a public host (unless allowed).
 pub fn check_endpoint(endpoint: &str, allow_private: bool) -> Result<Url, String> {
     let url = Url::parse(endpoint).map_err(|_| "The push endpoint is not a URL.".to_owned())?;
-    let host = url.host_str().ok_or("The push endpoint has no host.")?;
+    // `localhost.` is `localhost`: a name's trailing dot changes nothing it points at.
+    let host = url
+        .host_str()
+        .ok_or("The push endpoint has no host.")?
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
     if allow_private {
         return match url.scheme() {
             "https" | "http" => Ok(url),
@@ -97,7 +102,13 @@ pub fn check_endpoint(endpoint: &str, allow_private: bool) -> Result<Url, String
     {
         return Err("The push endpoint points at a private or local address.".into());
     }
-    if host == "localhost" || host.ends_with(".localhost") || host.ends_with(".local") || host.ends_with(".internal") {
+    if host.is_empty()
+        || host == "localhost"
+        || host.ends_with(".localhost")
+        || host.ends_with(".local")
+        || host.ends_with(".internal")
+        || host.ends_with(".home.arpa")
+    {
         return Err("The push endpoint points at a local host.".into());
     }
     Ok(url)
@@ -121,15 +132,34 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || o[0] >= 240)
         }
         IpAddr::V6(v6) => {
+            let s = v6.segments();
+            let embedded = |high: u16, low: u16| {
+                IpAddr::V4(std::net::Ipv4Addr::new(
+                    (high >> 8) as u8,
+                    high as u8,
+                    (low >> 8) as u8,
+                    low as u8,
+                ))
+            };
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80)
+            // IPv4-compatible (`::127.0.0.1`): the IPv4 address decides.
+            if s[..6] == [0; 6] {
+                return !v6.is_unspecified() && !v6.is_loopback() && is_public(embedded(s[6], s[7]));
+            }
+            // 6to4 (2002::/16) carries an IPv4 address in its next 32 bits.
+            if s[0] == 0x2002 {
+                return is_public(embedded(s[1], s[2]));
+            }
+            !(v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00 // unique local
+                || (s[0] & 0xffc0) == 0xfe80 // link local
+                || (s[0] & 0xffc0) == 0xfec0 // site local (deprecated, still routed inside some networks)
+                || (s[0] == 0x64 && s[1] == 0xff9b) // NAT64, well-known and local-use prefixes
+                || (s[0] == 0x2001 && s[1] == 0) // Teredo
+                || (s[0] == 0x2001 && s[1] == 0xdb8) // documentation
+                || (s[0] == 0x100 && s[1..4] == [0; 3])) // discard
         }
     }
 }
@@ -437,6 +467,11 @@ mod tests {
     #[test]
     fn only_https_endpoints_on_public_hosts_are_accepted() {
         assert!(check_endpoint("https://fcm.googleapis.com/fcm/send/abc", false).is_ok());
+        assert!(check_endpoint("https://[2a00:1450:4009:81f::200a]/x", false).is_ok());
+        assert!(
+            check_endpoint("https://[2002:808:808::]/x", false).is_ok(),
+            "6to4 of a public address"
+        );
         for bad in [
             "http://push.example/x",
             "https://127.0.0.1/x",
@@ -447,6 +482,13 @@ mod tests {
             "https://[fe80::1]/x",
             "https://[::ffff:10.0.0.1]/x",
             "https://localhost/x",
+            "https://localhost./x",
+            "https://metadata.google.internal./x",
+            "https://[::127.0.0.1]/x",
+            "https://[64:ff9b::a9fe:a9fe]/x",
+            "https://[fec0::1]/x",
+            "https://[2002:7f00:1::]/x",
+            "https://[2001:db8::1]/x",
             "ftp://push.example/x",
             "not a url",
         ] {

@@ -89,11 +89,11 @@ pub fn check(subscription: &BrowserSubscription, allow_private: bool) -> Result<
     super::send::check_endpoint(&subscription.endpoint, allow_private).map_err(|why| invalid("endpoint", &why))?;
     let decode = |b64: &str| URL_SAFE_NO_PAD.decode(b64.trim_end_matches('=')).ok();
     match decode(&subscription.keys.p256dh) {
-        Some(key) if key.len() == 65 && key[0] == 4 => {}
+        Some(key) if super::crypto::is_p256_point(&key) => {}
         _ => {
             return Err(invalid(
                 "keys.p256dh",
-                "The subscription's public key is not an uncompressed P-256 point.",
+                "The subscription's public key is not an uncompressed P-256 point on the curve.",
             ));
         }
     }

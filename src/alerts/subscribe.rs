@@ -10,10 +10,12 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::reader_extract::CurrentReader;
+use crate::accounts::throttle::{self, Scope};
 use crate::api::ApiJson;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::Layout;
+use crate::web::client::Client;
 
 use super::store::{self, BrowserSubscription};
 
@@ -74,13 +76,20 @@ pub struct Topics {
     topics: Vec<String>,
 }
 
+/// Subscriptions one address may save per ten minutes.
+pub const SAVES_PER_ADDRESS: i64 = 60;
+
 /// Saves the browser's subscription with the topics chosen (creating or replacing).
 pub async fn save(
     State(state): State<AppState>,
     reader: Option<CurrentReader>,
+    client: Client,
     ApiJson(request): ApiJson<SaveRequest>,
 ) -> AppResult<Response> {
     store::check(&request.subscription, state.pusher.allows_private())?;
+    // Generous enough for a carrier's shared address, not for a script.
+    let limit = Scope::new(format!("subscribe:{}", client.ip), SAVES_PER_ADDRESS, 600);
+    throttle::take(&state.db, &[limit], "Too many alert subscriptions from your network.").await?;
     let topics = store::check_topics(&state.db, &request.topics, reader.is_some()).await?;
     if topics.is_empty() {
         return Err(AppError::Invalid {

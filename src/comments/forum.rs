@@ -8,14 +8,16 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Json, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::reader_extract::CurrentReader;
+use crate::accounts::reader_extract::{CurrentReader, READER_COOKIE};
 use crate::articles::{Article, CommentsMode, queries as articles};
 use crate::domain::ArticleId;
 use crate::error::{AppError, AppResult};
 use crate::site;
 use crate::state::AppState;
+use crate::web::client::Client;
 use crate::web::form::FormFields;
-use crate::web::{Layout, stash, urlencode};
+use crate::web::stash::{self, Owner};
+use crate::web::{Layout, urlencode};
 
 use super::model::{Comment, CommentId, MAX_CHARS, SHOWN_DEPTH};
 use super::queries::{self, Sort};
@@ -241,6 +243,7 @@ async fn draw_thread(state: &AppState, who: &Option<CurrentReader>, id: CommentI
 pub async fn forum(
     State(state): State<AppState>,
     who: Option<CurrentReader>,
+    headers: HeaderMap,
     Path((section, slug)): Path<(String, String)>,
     Query(query): Query<ForumQuery>,
 ) -> AppResult<Response> {
@@ -249,7 +252,7 @@ pub async fn forum(
         return Ok(Redirect::permanent(&forum_path(&home.slug, &article.slug)).into_response());
     }
     let path = forum_path(&home.slug, &article.slug);
-    let mut draft = restored(&state, &path, &query.restore).await?;
+    let mut draft = restored(&state, &who, &headers, &path, &query.restore).await?;
     if query.posted == "held" {
         draft.notice = Some("Thank you. Your comment will appear once a moderator has looked at it.".into());
     }
@@ -259,19 +262,29 @@ pub async fn forum(
 pub async fn thread(
     State(state): State<AppState>,
     who: Option<CurrentReader>,
+    headers: HeaderMap,
     Path(id): Path<CommentId>,
     Query(query): Query<ForumQuery>,
 ) -> AppResult<Html<String>> {
-    let draft = restored(&state, &format!("/comments/{id}"), &query.restore).await?;
+    let draft = restored(&state, &who, &headers, &format!("/comments/{id}"), &query.restore).await?;
     Ok(Html(draw_thread(&state, &who, id, draft).await?))
 }
 
-/// A comment kept while its writer signed in.
-async fn restored(state: &AppState, path: &str, token: &str) -> AppResult<Draft> {
+/// A comment this reader kept (signed in as them, or from this browser)
+/// while they signed in; anyone else's token brings back nothing.
+async fn restored(
+    state: &AppState,
+    who: &Option<CurrentReader>,
+    headers: &HeaderMap,
+    path: &str,
+    token: &str,
+) -> AppResult<Draft> {
     if token.is_empty() {
         return Ok(Draft::default());
     }
-    Ok(match stash::take(&state.db, path, token).await? {
+    let mut owners: Vec<Owner> = who.iter().map(|w| Owner::Reader(w.reader.id)).collect();
+    owners.extend(Owner::browser(headers));
+    Ok(match stash::take(&state.db, path, token, &owners).await? {
         Some(fields) => Draft {
             body: fields.get("body").to_owned(),
             parent: fields.get("parent").to_owned(),
@@ -295,13 +308,12 @@ pub async fn post(
     State(state): State<AppState>,
     who: Option<CurrentReader>,
     headers: HeaderMap,
+    client: Client,
     form: FormFields,
 ) -> AppResult<Response> {
-    let return_to = form.get("return_to");
-    let back = if return_to.starts_with("/comments/") || return_to.ends_with("/comments") {
-        return_to.to_owned()
-    } else {
-        "/".to_owned()
+    let back = match crate::web::local_path(form.get("return_to")) {
+        Some(path) if path.starts_with("/comments/") || path.ends_with("/comments") => path.to_owned(),
+        _ => "/".to_owned(),
     };
     let article: ArticleId = form
         .get("article")
@@ -314,9 +326,20 @@ pub async fn post(
         let mut kept = FormFields::default();
         kept.push("body", form.get("body"));
         kept.push("parent", form.get("parent"));
-        let token = stash::keep(&state.db, &back, &kept).await?;
-        let next = format!("{back}?restore={token}#comment-form");
-        return Ok(Redirect::to(&format!("/account/login?return_to={}", urlencode(&next))).into_response());
+        // Kept for the reader whose session lapsed, or else for this browser alone.
+        let (owner, cookie) = match Owner::lapsed_reader(&state.db, &headers, READER_COOKIE).await? {
+            Some(owner) => (owner, None),
+            None => Owner::browser_or_new(&headers, state.site.base_url.starts_with("https://")),
+        };
+        let next = match stash::keep(&state.db, &owner, &client.ip, &back, &kept).await? {
+            Some(token) => format!("{back}?restore={token}#comment-form"),
+            None => back.clone(),
+        };
+        let mut response = Redirect::to(&format!("/account/login?return_to={}", urlencode(&next))).into_response();
+        if let Some(cookie) = cookie {
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+        }
+        return Ok(response);
     };
     let parent = match form.get("parent") {
         "" => None,

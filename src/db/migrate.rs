@@ -104,6 +104,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "stripe_event_outcomes",
         source: Source::Both(include_str!("../../migrations/0013_stripe_event_outcomes.sql")),
     },
+    Migration {
+        version: 14,
+        name: "reserved_limits",
+        source: Source::Both(include_str!("../../migrations/0014_reserved_limits.sql")),
+    },
 ];
 
 /// A lock number private to Broadsheet, so instances starting together on one

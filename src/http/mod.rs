@@ -69,7 +69,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             web::errors::render_errors,
         ))
-        .layer(middleware::map_response(web::security::headers))
+        .layer(middleware::map_response_with_state(
+            state.clone(),
+            web::security::headers,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), ops::metrics::record))
         // Every log line written while answering carries the request's id, which
         // the response repeats (one sent by a load balancer is kept).

@@ -9,6 +9,7 @@ pub use view::{Figure, FigureView, ImageView, image_view, words_of};
 
 use axum::http::{HeaderValue, header};
 use tower_http::services::ServeDir;
+use tower_http::services::fs::ServeFileSystemResponseBody;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::http::{Access, Routes};
@@ -20,9 +21,20 @@ pub fn routes(state: &AppState) -> Routes {
         "/media",
         Access::Public,
         tower::ServiceBuilder::new()
+            // A picture's files never change (a new picture gets a new id),
+            // but a missing one may yet appear: only files are kept for a year.
             .layer(SetResponseHeaderLayer::if_not_present(
                 header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=31536000, immutable"),
+                |response: &axum::http::Response<ServeFileSystemResponseBody>| {
+                    let status = response.status();
+                    Some(HeaderValue::from_static(
+                        if status.is_client_error() || status.is_server_error() {
+                            "no-store"
+                        } else {
+                            "public, max-age=31536000, immutable"
+                        },
+                    ))
+                },
             ))
             .service(files),
     )

@@ -38,10 +38,9 @@ pub struct LoginQuery {
 
 /// Only newsroom addresses are followed after signing in (no open redirect).
 fn safe_next(next: &str) -> String {
-    if next.starts_with("/newsroom") && !next.starts_with("/newsroom/login") && !next.contains("//") {
-        next.to_owned()
-    } else {
-        "/newsroom".to_owned()
+    match crate::web::local_path(next) {
+        Some(next) if next.starts_with("/newsroom") && !next.starts_with("/newsroom/login") => next.to_owned(),
+        _ => "/newsroom".to_owned(),
     }
 }
 
@@ -78,34 +77,36 @@ pub async fn submit(State(state): State<AppState>, client: Client, form: FormFie
     let refuse = |status: StatusCode, message: String| -> AppResult<Response> {
         Ok((status, Html(page(&state, &email, &next, Some(message), None)?)).into_response())
     };
-    if let Err(AppError::TooManyRequests {
-        message,
-        retry_after_secs,
-    }) = throttle::check(&state.db, &scopes).await
-    {
-        let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, message)?;
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, retry_after_secs.into());
-        return Ok(response);
+    // The attempt is counted before the password is checked, so parallel
+    // guesses cannot all slip in before the first failure is recorded.
+    match throttle::take_sign_in(&state.db, &scopes).await {
+        Ok(()) => {}
+        Err(AppError::TooManyRequests {
+            message,
+            retry_after_secs,
+        }) => {
+            let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, message)?;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry_after_secs.into());
+            return Ok(response);
+        }
+        Err(err) => return Err(err),
     }
     let account = staff::by_email(&state.db, &email).await?;
-    let verified = match &account {
-        Some(row) if row.disabled_at.is_none() => password::verify(form.get("password"), &row.password_hash).await,
-        _ => {
-            // Spend the same effort as a real check, so timing does not reveal who has an account.
-            let _ = password::verify(form.get("password"), dummy_hash().await).await;
-            false
-        }
-    };
+    let hash = account
+        .as_ref()
+        .filter(|row| row.disabled_at.is_none())
+        .map(|row| row.password_hash.as_str());
+    let verified = password::verify_account(form.get("password"), hash).await;
     let Some(row) = account.filter(|_| verified) else {
-        throttle::record_failure(&state.db, &scopes).await?;
         return refuse(
             StatusCode::UNAUTHORIZED,
             "That email and password do not match a newsroom account.".into(),
         );
     };
     throttle::clear(&state.db, &scopes[0]).await?;
+    throttle::give_back(&state.db, &scopes[1]).await?;
     // Moderators do not write articles: their desk is the moderation queue.
     let next = if next == "/newsroom" && !crate::accounts::Permission::WriteArticles.allows(row.role.parse()?) {
         "/newsroom/moderation".to_owned()
@@ -154,16 +155,4 @@ pub async fn logout(State(state): State<AppState>, who: CurrentStaff) -> AppResu
 /// Cookies are marked Secure when the site is served over https.
 pub fn secure(state: &AppState) -> bool {
     state.site.base_url.starts_with("https://")
-}
-
-/// A real argon2id hash of a random string, checked when the email is unknown.
-async fn dummy_hash() -> &'static str {
-    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    DUMMY
-        .get_or_init(|| async {
-            password::hash(&crate::accounts::secrets::token())
-                .await
-                .unwrap_or_default()
-        })
-        .await
 }

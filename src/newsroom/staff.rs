@@ -141,7 +141,8 @@ pub async fn invite(State(state): State<AppState>, who: CurrentStaff, form: Form
     let token = invites::invite(&mut change, &email, &name, role).await?;
     change.commit().await?;
     let link = state.site.url(&format!("/newsroom/invite/{token}"));
-    tracing::info!(%email, %link, "staff invitation created");
+    // The link is a credential: it is shown to the admin who made it, never logged.
+    tracing::info!(%email, "staff invitation created");
     let notice = Some("Invitation created. Send this link to them; it works once, for 7 days.");
     Ok(Html(page(&state, &who, FormFields::default(), Some(link), None, notice).await?).into_response())
 }

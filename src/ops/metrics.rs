@@ -59,16 +59,40 @@ impl Metrics {
 /// the number of series stays bounded).
 pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
+    let method = known_method(request.method()).to_owned();
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".into());
     let response = next.run(request).await;
-    let key = (method, route, response.status().as_u16());
+    // Statuses are a small set in practice, but a handler could pass one
+    // through; anything outside the standard classes is counted as 0.
+    let status = match response.status().as_u16() {
+        code @ 100..=599 => code,
+        _ => 0,
+    };
+    let key = (method, route, status);
     state.metrics.series(key).observe(started.elapsed().as_secs_f64());
     response
+}
+
+/// The method as a label: the standard ones by name, any invented one as
+/// `OTHER`, so made-up methods cannot grow the series without bound.
+fn known_method(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "OTHER",
+    }
 }
 
 fn label(value: &str) -> String {

@@ -69,14 +69,21 @@ impl<S: Send + Sync> FromRequest<S> for FormFields {
     type Rejection = AppError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|e| AppError::BadRequest(format!("The form could not be read: {}", e.body_text())))?;
-        if bytes.len() > MAX_FORM_BYTES {
-            return Err(AppError::TooLarge(format!(
+        let too_large = || {
+            AppError::TooLarge(format!(
                 "The form is larger than the {} MB limit.",
                 MAX_FORM_BYTES / (1024 * 1024)
-            )));
+            ))
+        };
+        let bytes = Bytes::from_request(request, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                AppError::BadRequest(format!("The form could not be read: {}", e.body_text()))
+            }
+        })?;
+        if bytes.len() > MAX_FORM_BYTES {
+            return Err(too_large());
         }
         Ok(Self::parse(&bytes))
     }

@@ -55,6 +55,19 @@ impl TimeView {
     }
 }
 
+/// `path` when it is a path on this site that is safe to send a browser to:
+/// it starts with a single `/` and holds no backslash, whitespace or control
+/// character (browsers drop tabs and newlines and read `/\` or `/\t/` as
+/// the start of another host's address).
+pub fn local_path(path: &str) -> Option<&str> {
+    let mut chars = path.chars();
+    let first_two = (chars.next(), chars.next());
+    let local = first_two.0 == Some('/')
+        && first_two.1 != Some('/')
+        && !path.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control());
+    local.then_some(path)
+}
+
 /// Percent-encodes a value for a query string.
 pub fn urlencode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -65,4 +78,27 @@ pub fn urlencode(value: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_plain_paths_on_this_site_are_local() {
+        for path in ["/", "/world/a-story", "/comments/1?x=1#c", "/account?return_to=%2F"] {
+            assert_eq!(super::local_path(path), Some(path), "{path:?}");
+        }
+        for path in [
+            "",
+            "world",
+            "//evil.invalid/x",
+            "/\\evil.invalid",
+            "/\t/evil.invalid/x",
+            "/\n/evil.invalid",
+            "/ok\r\nSet-Cookie: x=1",
+            "https://evil.invalid/x/comments",
+            "/\u{2028}/evil.invalid",
+        ] {
+            assert_eq!(super::local_path(path), None, "{path:?}");
+        }
+    }
 }

@@ -1,7 +1,10 @@
 //! Security headers on every response.
 
+use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::Response;
+
+use crate::state::AppState;
 
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
 script-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; \
@@ -18,8 +21,16 @@ pub fn policy_with_form_target(origin: &str) -> String {
 
 const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
 
-pub async fn headers(mut response: Response) -> Response {
+/// A site served over https tells browsers to use nothing else for a year.
+const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
+
+pub async fn headers(State(state): State<AppState>, mut response: Response) -> Response {
+    let https = state.site.base_url.starts_with("https://");
     let h = response.headers_mut();
+    if https {
+        h.entry(header::STRICT_TRANSPORT_SECURITY)
+            .or_insert(HeaderValue::from_static(STRICT_TRANSPORT_SECURITY));
+    }
     let mut set = |name: HeaderName, value: &'static str| {
         h.entry(name).or_insert(HeaderValue::from_static(value));
     };

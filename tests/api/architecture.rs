@@ -67,6 +67,7 @@ const OWNERS: &[(&str, &str)] = &[
     ("readers", "accounts/"),
     ("sessions", "accounts/"),
     ("sign_in_failures", "accounts/"),
+    ("rate_limits", "accounts/throttle.rs"),
     ("staff", "accounts/"),
     ("staff_invites", "accounts/"),
     ("alert_shards", "alerts/"),

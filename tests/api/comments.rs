@@ -7,7 +7,7 @@ use broadsheet::articles::CommentsMode;
 use broadsheet::db::sql;
 use futures_util::StreamExt;
 
-use crate::support::{spawn_app, spawn_app_with};
+use crate::support::{percent_decode, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn a_comment_appears_in_the_forum_and_its_count_on_the_article() {
@@ -240,24 +240,33 @@ async fn a_signed_out_reader_keeps_their_comment_through_signing_in() {
     let back = location.split("return_to=").nth(1).unwrap();
     let back = percent_decode(back);
     assert!(back.starts_with("/world/story/comments?restore="));
-    let page = ada.page(&back).await;
+    // The text is kept for the browser that wrote it, which signs in as Ada.
+    let kept = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("broadsheet_kept="))
+        .expect("the browser is given its kept-forms cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        !ada.page(&back).await.contains("Written before signing in"),
+        "another browser's token brings back nothing"
+    );
+    let page = app
+        .client
+        .get(app.url(&back))
+        .header("cookie", format!("{}; {kept}", ada.cookie))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Written before signing in") && page.contains("ready to post"));
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            out.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap());
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap()
 }
 
 #[tokio::test]

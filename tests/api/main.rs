@@ -27,4 +27,5 @@ mod operations;
 mod permissions;
 mod readers;
 mod search;
+mod security;
 mod startup;

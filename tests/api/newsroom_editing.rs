@@ -470,6 +470,18 @@ async fn text_written_when_the_session_had_ended_is_kept_for_after_signing_in() 
     assert_eq!(response.status(), 303);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.starts_with("/newsroom/login?expired=1&next="));
+    // Signed out, the form is kept for this browser (by a cookie it is given).
+    let kept = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("broadsheet_kept="))
+        .expect("the browser is given its kept-forms cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
     let login = app.page(&location).await;
     assert!(login.contains("what you were writing has been kept"));
     let next = login
@@ -481,7 +493,12 @@ async fn text_written_when_the_session_had_ended_is_kept_for_after_signing_in() 
         .unwrap()
         .replace("&#38;", "&")
         .replace("&amp;", "&");
-    let again = app.sign_in(&editor_member).await;
+    let mut again = app.sign_in(&editor_member).await;
+    assert!(
+        !again.page(&next).await.contains("Three hours of careful writing."),
+        "not from another browser"
+    );
+    again.cookie = format!("{}; {kept}", again.cookie);
     let page = again.page(&next).await;
     assert!(page.contains("Three hours of careful writing."));
     assert!(page.contains("Your session had ended before you saved"));

@@ -55,9 +55,15 @@ fn settings_come_from_a_toml_file_and_environment_variables_override_it() {
         &[
             ("BROADSHEET_SITE__TIMEZONE", "Asia/Tokyo"),
             ("DATABASE_URL", "postgres://writer:s3cret@db.internal/news"),
+            ("BROADSHEET_DONATIONS__STRIPE_SECRET_KEY", "sk_live_topsecret"),
+            ("BROADSHEET_MAIL__SMTP_URL", "smtp://user:mailsecret@mail.example"),
         ],
     );
     let shown = String::from_utf8_lossy(&output.stdout);
+    for secret in ["sk_live_topsecret", "mailsecret"] {
+        assert!(!shown.contains(secret), "{secret} printed:\n{shown}");
+    }
+    assert!(shown.contains("donations.stripe_secret_key = (set, hidden)"), "{shown}");
 
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(shown.contains("site.name = The Morning Ledger"));

@@ -8,6 +8,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use crate::accounts::password;
 use crate::accounts::reader_extract::CurrentReader;
 use crate::accounts::readers;
+use crate::accounts::throttle::{self, Scope};
 use crate::accounts::tokens::{self, Purpose};
 use crate::db::{is_unique_violation, sql};
 use crate::domain::Email;
@@ -57,6 +58,7 @@ pub async fn verify(State(state): State<AppState>, Path(token): Path<String>) ->
 pub async fn resend(State(state): State<AppState>, who: CurrentReader) -> AppResult<Response> {
     let reader = &who.reader;
     if reader.email_verified_at.is_none() {
+        limit_mail(&state, reader, &reader.email).await?;
         let mut tx = state.db.begin().await?;
         let issued = tokens::issue(&mut tx, Purpose::Verify, Some(reader.id), &reader.email).await?;
         let link = state.site.url(&format!("/account/verify/{}", issued.token));
@@ -106,6 +108,7 @@ pub async fn change(State(state): State<AppState>, who: CurrentReader, form: For
             message: "Another account uses that email.".into(),
         });
     }
+    limit_mail(&state, reader, new_email.as_str()).await?;
     let mut tx = state.db.begin().await?;
     let issued = tokens::issue(&mut tx, Purpose::ChangeEmail, Some(reader.id), new_email.as_str()).await?;
     let link = state.site.url(&format!("/account/email/confirm/{}", issued.token));
@@ -114,9 +117,11 @@ pub async fn change(State(state): State<AppState>, who: CurrentReader, form: For
         &Message {
             to: new_email.to_string(),
             subject: format!("Confirm your new email for {}", state.site.name),
+            // Nothing the reader chose (such as their name) goes to an
+            // address not yet shown to be theirs.
             text: format!(
-                "Hello {},\n\nTo use this address for your {} account, open this link:\n\n{link}\n",
-                reader.display_name, state.site.name
+                "Hello,\n\nTo use this address for your {} account, open this link:\n\n{link}\n\nIf you did not ask for this, ignore this message.\n",
+                state.site.name
             ),
         },
     )
@@ -130,6 +135,28 @@ pub async fn change(State(state): State<AppState>, who: CurrentReader, form: For
     tx.commit().await?;
     state.wake.now();
     Ok(Redirect::to("/account?done=email-change-sent").into_response())
+}
+
+/// Emails a reader's account may cause to be sent per hour, and emails one
+/// address may receive that way, so the forms cannot be used to flood an inbox.
+const MAILS_PER_ACCOUNT_PER_HOUR: i64 = 5;
+const MAILS_PER_ADDRESS_PER_HOUR: i64 = 3;
+
+async fn limit_mail(state: &AppState, reader: &readers::Reader, to: &str) -> Result<(), AppError> {
+    let scopes = [
+        Scope::new(format!("mail-from:{}", reader.id), MAILS_PER_ACCOUNT_PER_HOUR, 3600),
+        Scope::new(
+            format!("mail-to:{}", to.to_lowercase()),
+            MAILS_PER_ADDRESS_PER_HOUR,
+            3600,
+        ),
+    ];
+    throttle::take(
+        &state.db,
+        &scopes,
+        "We have sent several emails for your account in the last hour.",
+    )
+    .await
 }
 
 pub async fn confirm_change(State(state): State<AppState>, Path(token): Path<String>) -> AppResult<Response> {

@@ -10,10 +10,10 @@ use crate::accounts::password;
 use crate::accounts::reader_extract::{CurrentReader, safe_return, sign_in_cookie};
 use crate::accounts::readers::{self, NewReader};
 use crate::accounts::sessions::{self, Kind};
+use crate::accounts::throttle::{self, Scope};
 use crate::accounts::tokens::{self, Purpose};
 use crate::audit::Actor;
 use crate::change::Change;
-use crate::domain::Timestamp;
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, Message};
 use crate::state::AppState;
@@ -60,31 +60,56 @@ pub async fn submit(State(state): State<AppState>, client: Client, form: FormFie
             Ok::<Response, AppError>((status, Html(askama::Template::render(&page)?)).into_response())
         }
     };
-    let now = Timestamp::now();
-    let recent = readers::recent_from(&state.db, &client.ip, now.plus_seconds(-3600)).await?;
-    if recent >= state.settings.community.registrations_per_address_per_hour && !client.ip.is_empty() {
-        let mut response = redraw(
-            StatusCode::TOO_MANY_REQUESTS,
-            "email",
-            "Too many accounts have been opened from your network in the last hour. Please try again in an hour."
-                .into(),
+    // The registration is counted before any work, so parallel requests
+    // from one address cannot all pass; one refused for a typing mistake is
+    // given back.
+    let limit = Scope::new(
+        format!("register:{}", client.ip),
+        state.settings.community.registrations_per_address_per_hour,
+        3600,
+    );
+    let counted = !client.ip.is_empty();
+    if counted {
+        match throttle::take(
+            &state.db,
+            std::slice::from_ref(&limit),
+            "Too many accounts have been opened from your network in the last hour.",
         )
-        .await?;
-        response.headers_mut().insert(header::RETRY_AFTER, 3600u64.into());
-        return Ok(response);
+        .await
+        {
+            Ok(()) => {}
+            Err(AppError::TooManyRequests {
+                message,
+                retry_after_secs,
+            }) => {
+                let mut response = redraw(StatusCode::TOO_MANY_REQUESTS, "email", message).await?;
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, retry_after_secs.into());
+                return Ok(response);
+            }
+            Err(err) => return Err(err),
+        }
     }
+    let mistake = |field: String, message: String| {
+        let state = state.clone();
+        let limit = limit.clone();
+        let redrawn = redraw(StatusCode::UNPROCESSABLE_ENTITY, &field, message);
+        async move {
+            if counted {
+                throttle::give_back(&state.db, &limit).await?;
+            }
+            redrawn.await
+        }
+    };
     let email = match crate::domain::Email::parse(form.get("email")) {
         Ok(email) => email,
-        Err(AppError::Invalid { field, message }) => {
-            return redraw(StatusCode::UNPROCESSABLE_ENTITY, &field, message).await;
-        }
+        Err(AppError::Invalid { field, message }) => return mistake(field, message).await,
         Err(err) => return Err(err),
     };
     let password = match password::Hashed::new(form.get("password")).await {
         Ok(password) => password,
-        Err(AppError::Invalid { field, message }) => {
-            return redraw(StatusCode::UNPROCESSABLE_ENTITY, &field, message).await;
-        }
+        Err(AppError::Invalid { field, message }) => return mistake(field, message).await,
         Err(err) => return Err(err),
     };
     let mut change = Change::begin(&state, Actor::system("Registration")).await?;
@@ -96,8 +121,14 @@ pub async fn submit(State(state): State<AppState>, client: Client, form: FormFie
     };
     let reader = match readers::create(&mut change, new).await {
         Ok(reader) => reader,
-        Err(AppError::Invalid { field, message }) => {
+        // An address already registered keeps its count, so the form cannot
+        // be used to try addresses one after another without limit.
+        Err(AppError::Invalid { field, message }) if field == "email" => {
             return redraw(StatusCode::UNPROCESSABLE_ENTITY, &field, message).await;
+        }
+        Err(AppError::Invalid { field, message }) => {
+            drop(change);
+            return mistake(field, message).await;
         }
         Err(err) => return Err(err),
     };

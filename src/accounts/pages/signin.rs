@@ -59,9 +59,7 @@ async fn signed_in(state: &AppState, reader: &Reader, client: &Client, return_to
 }
 
 fn scopes(email: &str, ip: &str) -> [Scope; 2] {
-    let mut by_email = Scope::email(email);
-    by_email.key = format!("reader-{}", by_email.key);
-    [by_email, Scope::address(ip)]
+    [Scope::email(email).named("reader"), Scope::address(ip)]
 }
 
 pub async fn with_password(State(state): State<AppState>, client: Client, form: FormFields) -> AppResult<Response> {
@@ -83,34 +81,34 @@ pub async fn with_password(State(state): State<AppState>, client: Client, form: 
             )
         }
     };
-    if let Err(AppError::TooManyRequests {
-        message,
-        retry_after_secs,
-    }) = throttle::check(&state.db, &scopes).await
-    {
-        let mut response = render(&page(message).await?, StatusCode::TOO_MANY_REQUESTS)?;
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, retry_after_secs.into());
-        return Ok(response);
+    // Counted before the slow check, so parallel guesses cannot outrun the limit.
+    match throttle::take_sign_in(&state.db, &scopes).await {
+        Ok(()) => {}
+        Err(AppError::TooManyRequests {
+            message,
+            retry_after_secs,
+        }) => {
+            let mut response = render(&page(message).await?, StatusCode::TOO_MANY_REQUESTS)?;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry_after_secs.into());
+            return Ok(response);
+        }
+        Err(err) => return Err(err),
     }
     let reader = readers::by_email(&state.db, &email).await?;
-    let ok = match reader.as_ref().and_then(|r| r.password_hash.as_deref()) {
-        Some(hash) => password::verify(form.get("password"), hash).await,
-        None => false,
-    };
+    let hash = reader.as_ref().and_then(|r| r.password_hash.as_deref());
+    let ok = password::verify_account(form.get("password"), hash).await;
     match reader.filter(|_| ok) {
         Some(reader) => {
             throttle::clear(&state.db, &scopes[0]).await?;
+            throttle::give_back(&state.db, &scopes[1]).await?;
             signed_in(&state, &reader, &client, form.get("return_to")).await
         }
-        None => {
-            throttle::record_failure(&state.db, &scopes).await?;
-            render(
-                &page("That email and password do not match an account.".into()).await?,
-                StatusCode::UNAUTHORIZED,
-            )
-        }
+        None => render(
+            &page("That email and password do not match an account.".into()).await?,
+            StatusCode::UNAUTHORIZED,
+        ),
     }
 }
 
@@ -171,9 +169,7 @@ pub async fn send_link(State(state): State<AppState>, form: FormFields) -> AppRe
 
 pub async fn with_code(State(state): State<AppState>, client: Client, form: FormFields) -> AppResult<Response> {
     let email = form.get("email").trim().to_lowercase();
-    let mut scope = Scope::email(&email);
-    scope.key = format!("reader-code-{}", scope.key);
-    let scopes = [scope];
+    let scopes = [Scope::email(&email).named("reader-code")];
     let mut kept = FormFields::default();
     kept.push("email", &email);
     let retry = |message: String, status: StatusCode| {
@@ -189,8 +185,10 @@ pub async fn with_code(State(state): State<AppState>, client: Client, form: Form
             render(&page, status)
         }
     };
-    if let Err(AppError::TooManyRequests { message, .. }) = throttle::check(&state.db, &scopes).await {
-        return retry(message, StatusCode::TOO_MANY_REQUESTS).await;
+    match throttle::take_sign_in(&state.db, &scopes).await {
+        Ok(()) => {}
+        Err(AppError::TooManyRequests { message, .. }) => return retry(message, StatusCode::TOO_MANY_REQUESTS).await,
+        Err(err) => return Err(err),
     }
     let redeemed = tokens::redeem_code(&state.db, &email, form.get("code")).await?;
     let reader = match redeemed.and_then(|r| r.reader_id) {
@@ -198,9 +196,11 @@ pub async fn with_code(State(state): State<AppState>, client: Client, form: Form
         None => None,
     };
     match reader {
-        Some(reader) => signed_in(&state, &reader, &client, form.get("return_to")).await,
+        Some(reader) => {
+            throttle::clear(&state.db, &scopes[0]).await?;
+            signed_in(&state, &reader, &client, form.get("return_to")).await
+        }
         None => {
-            throttle::record_failure(&state.db, &scopes).await?;
             retry(
                 "That code is not right, or it has expired. Check the latest email, or ask for a new one.".into(),
                 StatusCode::UNAUTHORIZED,

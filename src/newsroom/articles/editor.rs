@@ -4,6 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use axum::response::Html;
 use serde::Deserialize;
 
@@ -17,7 +18,7 @@ use crate::newsroom::layout::{NewsroomLayout, notice_for};
 use crate::site;
 use crate::state::AppState;
 use crate::web::form::FormFields;
-use crate::web::stash;
+use crate::web::stash::{self, Owner};
 
 use super::form::{BYLINE_SLOTS, RELATED_SLOTS, from_content, local_time_value};
 use crate::error::FieldErrors;
@@ -227,9 +228,10 @@ pub struct EditQuery {
 pub async fn new(
     State(state): State<AppState>,
     who: CurrentStaff,
+    headers: HeaderMap,
     Query(query): Query<EditQuery>,
 ) -> AppResult<Html<String>> {
-    let kept = restore(&state, "/newsroom/articles/new", &query.restore).await?;
+    let kept = restore(&state, &who, &headers, "/newsroom/articles/new", &query.restore).await?;
     let form = match &kept {
         Some(form) => form.clone(),
         None => {
@@ -254,12 +256,14 @@ pub async fn new(
 pub async fn edit(
     State(state): State<AppState>,
     who: CurrentStaff,
+    headers: HeaderMap,
     Path(id): Path<ArticleId>,
     Query(query): Query<EditQuery>,
 ) -> AppResult<Html<String>> {
     let article = queries::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     crate::articles::rights::may_edit(&who, &article)?;
-    let kept = restore(&state, &format!("/newsroom/articles/{id}/edit"), &query.restore).await?;
+    let path = format!("/newsroom/articles/{id}/edit");
+    let kept = restore(&state, &who, &headers, &path, &query.restore).await?;
     let form = match &kept {
         Some(form) => form.clone(),
         None => {
@@ -282,9 +286,19 @@ pub async fn edit(
     Ok(Html(draw(&state, &who, editor).await?))
 }
 
-async fn restore(state: &AppState, path: &str, token: &str) -> AppResult<Option<FormFields>> {
+/// A form this person kept (signed in as them, or from this browser) while
+/// their session had ended; anyone else's token brings back nothing.
+async fn restore(
+    state: &AppState,
+    who: &CurrentStaff,
+    headers: &HeaderMap,
+    path: &str,
+    token: &str,
+) -> AppResult<Option<FormFields>> {
     if token.is_empty() {
         return Ok(None);
     }
-    Ok(stash::take(&state.db, path, token).await?)
+    let mut owners = vec![Owner::Staff(who.staff.id)];
+    owners.extend(Owner::browser(headers));
+    stash::take(&state.db, path, token, &owners).await
 }

@@ -5,9 +5,10 @@
 
 use anyhow::Context;
 use axum::extract::{Multipart, Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
+use crate::accounts::extract::STAFF_COOKIE;
 use crate::accounts::{CurrentStaff, MaybeStaff, Permission};
 use crate::articles::workflow::{self, Transition};
 use crate::articles::write::{self, NewArticle, SaveError};
@@ -16,13 +17,43 @@ use crate::change::Change;
 use crate::domain::{ArticleId, Timestamp};
 use crate::error::{AppError, AppResult, FieldErrors, Refused};
 use crate::media::{self, ImageText, MAX_PICTURE_BYTES};
+use crate::newsroom::login::secure;
 use crate::state::AppState;
+use crate::web::client::Client;
 use crate::web::form::{FormFields, MultipartForm};
-use crate::web::{stash, urlencode};
+use crate::web::stash::{self, Owner};
+use crate::web::urlencode;
 
 use super::editor::{Conflict, EditorState, draw};
 use super::form::{from_content, parse_local_time, to_input};
 use crate::articles::rights::may_edit;
+
+/// The session ended while they were writing: keep it all for after
+/// sign-in, for the member whose session it was (or else this browser).
+async fn keep_for_later(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: &Client,
+    edit_path: &str,
+    fields: &FormFields,
+) -> AppResult<Response> {
+    let (owner, cookie) = match Owner::lapsed_staff(&state.db, headers, STAFF_COOKIE).await? {
+        Some(owner) => (owner, None),
+        None => Owner::browser_or_new(headers, secure(state)),
+    };
+    let login = match stash::keep(&state.db, &owner, &client.ip, edit_path, fields).await? {
+        Some(token) => format!(
+            "/newsroom/login?expired=1&next={}",
+            urlencode(&format!("{edit_path}?restore={token}"))
+        ),
+        None => format!("/newsroom/login?next={}", urlencode(edit_path)),
+    };
+    let mut response = Redirect::to(&login).into_response();
+    if let Some(cookie) = cookie {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Action {
@@ -43,30 +74,44 @@ impl Action {
     }
 }
 
-pub async fn create(State(state): State<AppState>, who: MaybeStaff, multipart: Multipart) -> AppResult<Response> {
-    submit(&state, who, None, multipart).await
+/// Who is saving: the signed-in member, or a request whose session has ended.
+pub struct Saver {
+    who: MaybeStaff,
+    headers: HeaderMap,
+    client: Client,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    who: MaybeStaff,
+    headers: HeaderMap,
+    client: Client,
+    multipart: Multipart,
+) -> AppResult<Response> {
+    let saver = Saver { who, headers, client };
+    submit(&state, saver, None, multipart).await
 }
 
 pub async fn update(
     State(state): State<AppState>,
     who: MaybeStaff,
+    headers: HeaderMap,
+    client: Client,
     Path(id): Path<ArticleId>,
     multipart: Multipart,
 ) -> AppResult<Response> {
-    submit(&state, who, Some(id), multipart).await
+    let saver = Saver { who, headers, client };
+    submit(&state, saver, Some(id), multipart).await
 }
 
-async fn submit(state: &AppState, who: MaybeStaff, id: Option<ArticleId>, multipart: Multipart) -> AppResult<Response> {
+async fn submit(state: &AppState, saver: Saver, id: Option<ArticleId>, multipart: Multipart) -> AppResult<Response> {
     let mut submission = MultipartForm::read(multipart, MAX_PICTURE_BYTES).await;
     let edit_path = match id {
         Some(id) => format!("/newsroom/articles/{id}/edit"),
         None => "/newsroom/articles/new".to_owned(),
     };
-    let Some(who) = who else {
-        // The session ended while they were writing: keep it all for after sign-in.
-        let token = stash::keep(&state.db, &edit_path, &submission.fields).await?;
-        let next = format!("{edit_path}?restore={token}");
-        return Ok(Redirect::to(&format!("/newsroom/login?expired=1&next={}", urlencode(&next))).into_response());
+    let Some(who) = saver.who else {
+        return keep_for_later(state, &saver.headers, &saver.client, &edit_path, &submission.fields).await;
     };
     let article = match id {
         Some(id) => {
