@@ -24,7 +24,10 @@ impl Email {
                     && !domain.starts_with('.')
                     && !domain.ends_with('.')
             })
-            && !email.contains(char::is_whitespace);
+            && !email.contains(char::is_whitespace)
+            // Characters that would make one address read as several, or
+            // as a display name and an address, to a mail library.
+            && !email.contains(|c: char| c.is_control() || ",;<>\"()[]\\:".contains(c));
         if valid {
             Ok(Self(email))
         } else {
@@ -82,6 +85,10 @@ mod tests {
             "a@b",
             "a@.org",
             "a@org.",
+            "x@a.example,y@b.example",
+            "x,y@b.example",
+            "Ann <ann@example.org>",
+            "a;b@example.org",
             "a b@example.org",
             "a@b@c.org",
         ] {

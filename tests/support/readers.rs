@@ -32,7 +32,11 @@ impl TestApp {
     pub async fn register(&self, name: &str) -> Reader<'_> {
         let email = format!(
             "{}-{}@readers.example",
-            name.to_lowercase().replace(' ', "."),
+            name.to_lowercase()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '.' })
+                .collect::<String>()
+                .trim_matches('.'),
             uuid::Uuid::now_v7().simple()
         );
         let response = self
