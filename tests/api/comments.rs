@@ -241,17 +241,8 @@ async fn a_signed_out_reader_keeps_their_comment_through_signing_in() {
     let back = percent_decode(back);
     assert!(back.starts_with("/world/story/comments?restore="));
     // The text is kept for the browser that wrote it, which signs in as Ada.
-    let kept = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("broadsheet_kept="))
-        .expect("the browser is given its kept-forms cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let kept =
+        crate::support::cookie_set(&response, "broadsheet_kept").expect("the browser is given its kept-forms cookie");
     assert!(
         !ada.page(&back).await.contains("Written before signing in"),
         "another browser's token brings back nothing"

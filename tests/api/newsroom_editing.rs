@@ -471,17 +471,8 @@ async fn text_written_when_the_session_had_ended_is_kept_for_after_signing_in() 
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.starts_with("/newsroom/login?expired=1&next="));
     // Signed out, the form is kept for this browser (by a cookie it is given).
-    let kept = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("broadsheet_kept="))
-        .expect("the browser is given its kept-forms cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let kept =
+        crate::support::cookie_set(&response, "broadsheet_kept").expect("the browser is given its kept-forms cookie");
     let login = app.page(&location).await;
     assert!(login.contains("what you were writing has been kept"));
     let next = login

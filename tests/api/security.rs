@@ -11,18 +11,7 @@ use tokio::sync::Barrier;
 use crate::support::fixtures::ArticleSpec;
 use crate::support::newsroom::{PASSWORD, version_on};
 use crate::support::readers::READER_PASSWORD;
-use crate::support::{TestApp, percent_decode, spawn_app, spawn_app_with};
-
-/// The value a response sets for one cookie.
-fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix(&format!("{name}=")))
-        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
-}
+use crate::support::{TestApp, cookie_set, percent_decode, spawn_app, spawn_app_with};
 
 fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_owned()
@@ -113,7 +102,7 @@ async fn an_editor_whose_session_lapsed_gets_their_text_back_and_nobody_else_doe
         .unwrap();
     assert_eq!(response.status(), 303);
     assert!(
-        set_cookie(&response, "broadsheet_kept").is_none(),
+        cookie_set(&response, "broadsheet_kept").is_none(),
         "kept for the member, not the browser"
     );
     let token = restore_token(&location(&response)).expect("kept");
@@ -143,7 +132,7 @@ async fn kept_forms_are_bounded_in_size_per_owner_and_per_address() {
         let response = app
             .client
             .post(app.url("/comments"))
-            .header("cookie", format!("broadsheet_kept={cookie}"))
+            .header("cookie", &cookie)
             .form(&[
                 ("article", article.to_string().as_str()),
                 ("body", &format!("Draft number {n}")),
@@ -153,7 +142,7 @@ async fn kept_forms_are_bounded_in_size_per_owner_and_per_address() {
             .await
             .unwrap();
         assert_eq!(response.status(), 303);
-        if let Some(value) = set_cookie(&response, "broadsheet_kept") {
+        if let Some(value) = cookie_set(&response, "broadsheet_kept") {
             cookie = value;
         }
     }
@@ -207,10 +196,7 @@ async fn redirects_never_leave_the_site() {
             .send()
             .await
             .unwrap();
-        let cookie = format!(
-            "broadsheet_reader={}",
-            set_cookie(&sign_in, "broadsheet_reader").expect("signed in")
-        );
+        let cookie = cookie_set(&sign_in, "broadsheet_reader").expect("signed in");
         let signed_in_get = app
             .client
             .get(app.url(&format!(
