@@ -28,6 +28,10 @@ pub enum AppError {
     TooManyRequests { message: String, retry_after_secs: u64 },
     #[error("the work took longer than the request timeout")]
     Timeout,
+    /// Something the answer needs is out of reach for now (the database,
+    /// or every picture worker); the client is told when to try again.
+    #[error("{message}")]
+    Unavailable { message: String, retry_after_secs: u64 },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -65,7 +69,7 @@ impl AppError {
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Timeout | AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -93,6 +97,7 @@ impl AppError {
                 "This page took too long to prepare. Please try again in a moment.".to_owned(),
                 None,
             ),
+            AppError::Unavailable { message, .. } => ("Please try again", message.clone(), None),
             AppError::Internal(_) => (
                 "Something went wrong",
                 "Something went wrong on our side. Please try again in a moment.".to_owned(),
@@ -118,7 +123,7 @@ impl IntoResponse for AppError {
         let report = self.report();
         let mut response = report.status.into_response();
         match &self {
-            AppError::TooManyRequests { retry_after_secs, .. } => {
+            AppError::TooManyRequests { retry_after_secs, .. } | AppError::Unavailable { retry_after_secs, .. } => {
                 response
                     .headers_mut()
                     .insert(axum::http::header::RETRY_AFTER, (*retry_after_secs).into());

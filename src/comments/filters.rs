@@ -3,6 +3,9 @@
 //! limits are site settings moderators edit in the newsroom.
 
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 use anyhow::Context;
 
@@ -68,14 +71,13 @@ impl Filters {
 
     /// Why this comment should wait for a moderator, if it should.
     pub fn hold_reason(&self, body: &str, account_created: Timestamp, now: Timestamp) -> Option<String> {
-        let words: Vec<String> = body
-            .split(|c: char| !c.is_alphanumeric() && c != '\'')
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect();
+        let words: Vec<String> = words_of(body).iter().map(|w| folded(w)).collect();
         let has = |list: &[String]| {
             list.iter()
-                .find(|bad| words.iter().any(|w| w == &bad.to_lowercase()))
+                .find(|bad| {
+                    let bad = folded(bad);
+                    words.contains(&bad)
+                })
                 .cloned()
         };
         if let Some(word) = has(&self.banned_words) {
@@ -94,6 +96,34 @@ impl Filters {
         }
         None
     }
+}
+
+/// The words of a text, with what a reader cannot see taken out first:
+/// format characters (soft hyphens, zero-width spaces and joiners) and
+/// combining marks would otherwise split a word in two for the filter while
+/// it reads as one on the page. Compatibility forms are folded (NFKC turns
+/// full-width letters and ligatures into plain ones).
+fn words_of(text: &str) -> Vec<String> {
+    let visible: String = text
+        .nfkc()
+        .filter(|c| c.general_category() != GeneralCategory::Format && !is_combining_mark(*c))
+        .collect();
+    visible
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A word as the filters compare it: lower case, each letter that imitates
+/// another (a Cyrillic "а" for a Latin "a") taken to what it looks like by
+/// Unicode's confusable skeleton, and accents dropped.
+fn folded(word: &str) -> String {
+    let lower = words_of(word).concat().to_lowercase();
+    unicode_security::skeleton(&lower)
+        .filter(|c| !is_combining_mark(*c))
+        .collect::<String>()
+        .to_lowercase()
 }
 
 #[cfg(test)]
@@ -137,5 +167,27 @@ mod tests {
             None,
             "whole words only"
         );
+    }
+
+    #[test]
+    fn a_banned_word_disguised_with_invisible_or_look_alike_letters_is_still_caught() {
+        let filters = Filters {
+            banned_words: vec!["scam".into(), "Fraud".into()],
+            ..Filters::default()
+        };
+        let old = Timestamp::parse("2020-01-01T00:00:00Z").unwrap();
+        let now = Timestamp::now();
+        for disguised in [
+            "what a sc\u{AD}am",         // soft hyphen
+            "what a sc\u{200B}am",       // zero-width space
+            "what a s\u{2060}cam",       // word joiner
+            "what a s\u{441}am",         // Cyrillic es
+            "what a \u{FF53}\u{FF43}am", // full-width letters
+            "what a sca\u{301}m",        // a combining accent
+            "pure fr\u{430}ud",          // Cyrillic a in the second word
+        ] {
+            assert!(filters.hold_reason(disguised, old, now).is_some(), "{disguised:?}");
+        }
+        assert_eq!(filters.hold_reason("a scamper across the road", old, now), None);
     }
 }

@@ -31,6 +31,9 @@ pub enum Step {
     Done,
     /// Progress is saved; run again (at this time, or at once).
     Later(Option<Timestamp>),
+    /// It can never succeed (a recipient the mail server refuses for good):
+    /// finished with this reason kept, not tried again.
+    GaveUp(String),
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -110,6 +113,15 @@ async fn finish(db: &Db, job: &Job, outcome: anyhow::Result<Step>) -> Result<(),
             // Not a failure: the attempt is given back.
             sql("UPDATE jobs SET locked_until = NULL, run_at = $1, attempts = attempts - 1 WHERE id = $2")
                 .bind(at.unwrap_or(now))
+                .bind(job.id)
+                .execute(db)
+                .await?;
+        }
+        Ok(Step::GaveUp(reason)) => {
+            tracing::warn!(job = %job.id, kind = job.kind, reason, "a job cannot succeed and is not tried again");
+            sql("UPDATE jobs SET done_at = $1, locked_until = NULL, last_error = $2 WHERE id = $3")
+                .bind(now)
+                .bind(reason)
                 .bind(job.id)
                 .execute(db)
                 .await?;
@@ -206,7 +218,7 @@ pub fn spawn_worker(state: AppState) {
 /// Does one job, by kind.
 async fn run(state: &AppState, job: &Job) -> anyhow::Result<Step> {
     match job.kind.as_str() {
-        crate::mail::JOB => crate::mail::send_queued(state, &job.payload).await.map(|()| Step::Done),
+        crate::mail::JOB => crate::mail::send_queued(state, &job.payload).await,
         crate::alerts::fanout::JOB => crate::alerts::fanout::run_shard(state, job).await,
         crate::alerts::retry::JOB => crate::alerts::retry::run(state, job).await,
         crate::alerts::personal::JOB => crate::alerts::personal::run(state, &job.payload)

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::MailSettings;
 use crate::db::Conn;
+use crate::jobs::Step;
 use crate::state::AppState;
 
 pub const JOB: &str = "email";
@@ -63,26 +64,38 @@ impl Mailer {
         Ok(Self { transport, from })
     }
 
-    pub async fn send(&self, email: &Message) -> anyhow::Result<()> {
+    /// Sends one message. A message that can never go (an address the
+    /// mail server refuses for good, or one that is not an address) is
+    /// `Undeliverable`; anything else may pass on a later try.
+    pub async fn send(&self, email: &Message) -> Result<(), SendError> {
+        let to = email
+            .to
+            .parse()
+            .map_err(|e| SendError::Undeliverable(format!("{:?} is not an email address: {e}", email.to)))?;
         let message = lettre::Message::builder()
             .from(self.from.clone())
-            .to(email
-                .to
-                .parse()
-                .with_context(|| format!("{:?} is not an email address", email.to))?)
+            .to(to)
             .subject(&email.subject)
             .singlepart(
                 SinglePart::builder()
                     .header(header::ContentType::TEXT_PLAIN)
                     .header(header::ContentTransferEncoding::Base64)
                     .body(email.text.clone()),
-            )?;
+            )
+            .map_err(|e| SendError::Undeliverable(format!("the message cannot be written: {e}")))?;
         match &self.transport {
-            Transport::Smtp(smtp) => {
-                smtp.send(message).await.context("sending by SMTP")?;
-            }
+            Transport::Smtp(smtp) => match smtp.send(message).await {
+                Ok(_) => {}
+                Err(e) if e.is_permanent() => {
+                    return Err(SendError::Undeliverable(format!("the mail server refused it: {e}")));
+                }
+                Err(e) => return Err(SendError::Failed(anyhow::Error::new(e).context("sending by SMTP"))),
+            },
             Transport::Outbox(outbox, dir) => {
-                let id = outbox.send(message).await.context("writing to the outbox")?;
+                let id = outbox
+                    .send(message)
+                    .await
+                    .map_err(|e| SendError::Failed(anyhow::Error::new(e).context("writing to the outbox")))?;
                 let link = email
                     .text
                     .split_whitespace()
@@ -100,8 +113,24 @@ impl Mailer {
     }
 }
 
-/// The job that delivers a queued email.
-pub async fn send_queued(state: &AppState, payload: &str) -> anyhow::Result<()> {
+/// Why a message was not sent.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// Trying again cannot help.
+    #[error("{0}")]
+    Undeliverable(String),
+    /// It may pass later (the server was down, or busy).
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// The job that delivers a queued email: sent, given up for good, or failed
+/// for now (and tried again later).
+pub async fn send_queued(state: &AppState, payload: &str) -> anyhow::Result<Step> {
     let email: Message = serde_json::from_str(payload).context("reading a queued email")?;
-    state.mailer.send(&email).await
+    match state.mailer.send(&email).await {
+        Ok(()) => Ok(Step::Done),
+        Err(SendError::Undeliverable(reason)) => Ok(Step::GaveUp(reason)),
+        Err(SendError::Failed(err)) => Err(err),
+    }
 }

@@ -4,9 +4,12 @@
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+use std::time::Duration;
 
 use anyhow::Context;
 use image::{DynamicImage, ImageFormat, ImageReader, Limits, RgbImage, imageops::FilterType};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::audit::{Actor, Target};
 use crate::change::Change;
@@ -41,35 +44,82 @@ pub struct Uploader<'a> {
 
 /// Stores an uploaded file after checking what it really is.
 pub async fn store(by: Uploader<'_>, bytes: &[u8], text: ImageText<'_>) -> Result<ImageId, AppError> {
+    check_alt(&text)?;
+    let turn = take_turn().await?;
     let bytes = bytes.to_vec();
-    let picture = tokio::task::spawn_blocking(move || decode(&bytes).map(|p| p.to_rgb8()))
-        .await
-        .context("the decoding task stopped")??;
-    store_picture(by, picture, text).await
+    let (picture, size) = tokio::task::spawn_blocking(move || {
+        let decoded = decode(&bytes)?;
+        drop(bytes);
+        Ok::<_, AppError>((fit(&decoded), (decoded.width(), decoded.height())))
+    })
+    .await
+    .context("the decoding task stopped")??;
+    save(by, turn, picture, size, text).await
 }
 
-/// Stores a picture already in memory: its files first, then its row and
-/// audit line in one change (resizing never holds the database).
+/// Stores a picture already in memory (made by the demo loader or an importer).
 pub async fn store_picture(by: Uploader<'_>, picture: RgbImage, text: ImageText<'_>) -> Result<ImageId, AppError> {
+    check_alt(&text)?;
+    let turn = take_turn().await?;
+    let size = picture.dimensions();
+    let picture = tokio::task::spawn_blocking(move || fit(&DynamicImage::ImageRgb8(picture)))
+        .await
+        .context("the resizing task stopped")?;
+    save(by, turn, picture, size, text).await
+}
+
+fn check_alt(text: &ImageText<'_>) -> Result<(), AppError> {
     if text.alt.trim().is_empty() {
         return Err(AppError::Invalid {
             field: "alt".into(),
             message: "Describe the picture for readers who cannot see it (alt text is required).".into(),
         });
     }
+    Ok(())
+}
+
+/// Pictures decoded or resized at once: one for each two cores, so a burst
+/// of large uploads cannot take every core (or gigabytes) from the pages.
+static WORKERS: LazyLock<Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    Semaphore::new((cores / 2).max(1))
+});
+/// How long an upload waits for a picture worker before it is told to try again.
+const TURN_WAIT: Duration = Duration::from_secs(20);
+
+async fn take_turn() -> Result<SemaphorePermit<'static>, AppError> {
+    match tokio::time::timeout(TURN_WAIT, WORKERS.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(AppError::Unavailable {
+            message: "Other pictures are being processed just now. Please send this one again in a minute.".into(),
+            retry_after_secs: 30,
+        }),
+    }
+}
+
+/// Saves a picture's files first, then its row and audit line in one change
+/// (resizing never holds the database). `size` is the picture as it came in.
+async fn save(
+    by: Uploader<'_>,
+    turn: SemaphorePermit<'static>,
+    picture: RgbImage,
+    size: (u32, u32),
+    text: ImageText<'_>,
+) -> Result<ImageId, AppError> {
     let id = ImageId::new();
     let folder = by.state.settings.media.dir.join(id.to_string());
-    let (width, height, widths) = tokio::task::spawn_blocking(move || resize_and_save(&picture, &folder))
+    let widths = tokio::task::spawn_blocking(move || resize_and_save(&picture, size.0, &folder))
         .await
         .context("the resizing task stopped")??;
+    drop(turn);
     let mut change = Change::begin(by.state, by.actor).await?.through(by.channel);
     let row = Stored {
         id,
         alt: text.alt.trim().to_owned(),
         caption: text.caption.trim().to_owned(),
         credit: text.credit.trim().to_owned(),
-        width: i64::from(width),
-        height: i64::from(height),
+        width: i64::from(size.0),
+        height: i64::from(size.1),
         widths: widths.iter().map(u32::to_string).collect::<Vec<_>>().join(" "),
     };
     restore(&mut change, &row).await?;
@@ -114,29 +164,53 @@ pub async fn restore(change: &mut Change, row: &Stored) -> Result<bool, AppError
     Ok(added == 1)
 }
 
-fn resize_and_save(picture: &RgbImage, folder: &Path) -> Result<(u32, u32, Vec<u32>), AppError> {
+/// The picture at the largest width served, never enlarged. A picture
+/// far larger is first averaged down to twice that width (one cheap pass
+/// over its pixels), then filtered, so a 50-megapixel upload costs about
+/// what a 2-megapixel one does after decoding.
+fn fit(picture: &DynamicImage) -> RgbImage {
+    let largest = *WIDTHS.last().unwrap_or(&1920);
+    let (width, height) = (picture.width(), picture.height());
+    if width <= largest {
+        return picture.to_rgb8();
+    }
+    let height_at = |w: u32| ((u64::from(height) * u64::from(w)) / u64::from(width)).max(1) as u32;
+    let reduced;
+    let source = if width > 2 * largest {
+        reduced = picture.thumbnail_exact(2 * largest, height_at(2 * largest));
+        &reduced
+    } else {
+        picture
+    };
+    source
+        .resize_exact(largest, height_at(largest), FilterType::Triangle)
+        .to_rgb8()
+}
+
+/// Writes the served widths of a picture `original_width` wide, from its
+/// copy at the largest width (see [`fit`]).
+fn resize_and_save(picture: &RgbImage, original_width: u32, folder: &Path) -> Result<Vec<u32>, AppError> {
     let (width, height) = (picture.width(), picture.height());
     std::fs::create_dir_all(folder).with_context(|| format!("creating {}", folder.display()))?;
-    let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|w| *w < width).collect();
-    widths.push(width.min(*WIDTHS.last().unwrap_or(&width)));
+    let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|w| *w < original_width).collect();
+    widths.push(width);
     widths.dedup();
     for &w in &widths {
         let h = ((u64::from(height) * u64::from(w)) / u64::from(width).max(1)).max(1) as u32;
-        let resized = if w == width {
-            picture.clone()
+        let resized;
+        let file = if w == width {
+            picture
         } else {
-            // Through DynamicImage so the optimised copy in the image crate runs.
-            DynamicImage::ImageRgb8(picture.clone())
-                .resize_exact(w, h, FilterType::Triangle)
-                .to_rgb8()
+            resized = image::imageops::resize(picture, w, h, FilterType::Triangle);
+            &resized
         };
         let mut jpeg = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, JPEG_QUALITY)
-            .encode_image(&resized)
+            .encode_image(file)
             .context("encoding a JPEG")?;
         write_atomically(&folder.join(format!("{w}.jpg")), &jpeg)?;
     }
-    Ok((width, height, widths))
+    Ok(widths)
 }
 
 /// Decodes by content, refusing what is not a picture (415), what is damaged
@@ -156,7 +230,21 @@ fn decode(bytes: &[u8]) -> Result<DynamicImage, AppError> {
             "The file is not a picture we can use: upload a JPEG, PNG or WebP image.".into(),
         ));
     }
-    let damaged = |e: image::ImageError| AppError::BadRequest(format!("The picture is damaged or incomplete ({e})."));
+    let damaged = |e: image::ImageError| {
+        match e {
+        image::ImageError::Limits(_) => AppError::TooLarge(
+            "The picture would take too much memory to open; save it smaller (or with 8 bits a channel) and upload it again."
+                .into(),
+        ),
+        e => AppError::BadRequest(format!("The picture is damaged or incomplete ({e}).")),
+    }
+    };
+    let cut_short = || {
+        AppError::BadRequest("The picture is incomplete: the file ends before the image does. Upload it again.".into())
+    };
+    if probe.format() == Some(ImageFormat::Jpeg) && !jpeg_is_complete(bytes) {
+        return Err(cut_short());
+    }
     let (w, h) = probe.into_dimensions().map_err(damaged)?;
     if w > MAX_DIMENSION || h > MAX_DIMENSION || u64::from(w) * u64::from(h) > MAX_PIXELS {
         return Err(AppError::TooLarge(format!(
@@ -173,9 +261,119 @@ fn decode(bytes: &[u8]) -> Result<DynamicImage, AppError> {
     reader.decode().map_err(damaged)
 }
 
+/// Whether a JPEG's image data runs on to its end-of-image marker. The JPEG
+/// decoder fills a file cut short with grey rather than failing, so a
+/// picture truncated in transfer would be stored half blank. This walks the
+/// marker segments (an embedded thumbnail lives inside one and is skipped
+/// whole) and the entropy-coded scans, where 0xFF is followed by 0x00, a
+/// restart marker or more 0xFF unless a real marker begins. Stray bytes
+/// between segments are passed over, as decoders do.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let len = bytes.len();
+    let mut i = 2;
+    loop {
+        while i < len && bytes[i] != 0xFF {
+            i += 1;
+        }
+        while i < len && bytes[i] == 0xFF {
+            i += 1;
+        }
+        let Some(&marker) = bytes.get(i) else { return false };
+        i += 1;
+        match marker {
+            0xD9 => return true,
+            0x01 | 0xD0..=0xD8 => continue,
+            _ => {
+                let Some(length) = bytes.get(i..i + 2) else {
+                    return false;
+                };
+                i += usize::from(u16::from_be_bytes([length[0], length[1]]));
+                if marker == 0xDA {
+                    loop {
+                        match bytes.get(i..i + 2) {
+                            None => return false,
+                            Some([0xFF, next]) if !matches!(next, 0x00 | 0xD0..=0xD7 | 0xFF) => break,
+                            Some(_) => i += 1,
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let tmp: PathBuf = path.with_extension("tmp");
     std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("moving {} into place", path.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encoded(format: ImageFormat) -> Vec<u8> {
+        let picture = RgbImage::from_fn(300, 200, |x, y| {
+            image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x * y) % 239) as u8])
+        });
+        let mut bytes = Vec::new();
+        DynamicImage::ImageRgb8(picture)
+            .write_to(&mut Cursor::new(&mut bytes), format)
+            .unwrap();
+        bytes
+    }
+
+    #[test]
+    fn a_picture_cut_short_is_refused_whatever_its_format() {
+        for format in [ImageFormat::Jpeg, ImageFormat::Png, ImageFormat::WebP] {
+            let whole = encoded(format);
+            assert!(decode(&whole).is_ok(), "{format:?} whole");
+            let cut = &whole[..whole.len() / 3];
+            match decode(cut) {
+                Err(AppError::BadRequest(message)) => assert!(message.contains("incomplete"), "{format:?}: {message}"),
+                other => panic!(
+                    "{format:?} cut to a third: {:?}",
+                    other.map(|p| (p.width(), p.height()))
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn a_jpeg_with_an_embedded_thumbnail_or_bytes_after_its_end_is_whole() {
+        let jpeg = encoded(ImageFormat::Jpeg);
+        let thumbnail = encoded(ImageFormat::Jpeg);
+        // An APP1 segment carrying a complete JPEG (end marker included),
+        // as cameras embed one, right after the start-of-image marker.
+        let mut with_thumbnail = jpeg[..2].to_vec();
+        with_thumbnail.extend_from_slice(&[0xFF, 0xE1]);
+        with_thumbnail.extend_from_slice(&((thumbnail.len() + 2) as u16).to_be_bytes());
+        with_thumbnail.extend_from_slice(&thumbnail);
+        with_thumbnail.extend_from_slice(&jpeg[2..]);
+        assert!(jpeg_is_complete(&with_thumbnail));
+        let cut = with_thumbnail.len() - jpeg.len() / 2;
+        assert!(
+            !jpeg_is_complete(&with_thumbnail[..cut]),
+            "the thumbnail's end is not the picture's"
+        );
+
+        let mut trailing = jpeg.clone();
+        trailing.extend_from_slice(b"\xFF\xDA motion photo data that follows the picture");
+        assert!(jpeg_is_complete(&trailing));
+        assert!(decode(&trailing).is_ok());
+    }
+
+    #[test]
+    fn a_very_large_picture_is_brought_to_the_largest_served_width() {
+        let big = DynamicImage::ImageRgb8(RgbImage::new(5000, 3000));
+        let fitted = fit(&big);
+        assert_eq!(fitted.dimensions(), (1920, 1152));
+        let small = DynamicImage::ImageRgb8(RgbImage::new(800, 600));
+        assert_eq!(fit(&small).dimensions(), (800, 600));
+        let folder = tempfile::tempdir().unwrap();
+        let widths = resize_and_save(&fitted, 5000, folder.path()).unwrap();
+        assert_eq!(widths, vec![320, 640, 960, 1280, 1920]);
+        assert!(folder.path().join("320.jpg").exists());
+    }
 }

@@ -9,7 +9,9 @@ use crate::support::readers::READER_PASSWORD;
 use crate::support::spawn_app_with;
 
 /// A minimal SMTP server (RFC 5321): greets, accepts one or more messages, and
-/// hands each message's envelope and data to the test.
+/// hands each message's envelope and data to the test. A recipient whose
+/// address starts with "gone" is refused for good (550), and handed over
+/// with "refused" for data.
 async fn smtp_stand_in() -> (u16, tokio::sync::mpsc::UnboundedReceiver<(String, String)>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -40,7 +42,12 @@ async fn smtp_stand_in() -> (u16, tokio::sync::mpsc::UnboundedReceiver<(String, 
                         "MAIL" => b"250 sender ok\r\n",
                         "RCPT" => {
                             recipient = line.split(['<', '>']).nth(1).unwrap_or("").to_owned();
-                            b"250 recipient ok\r\n"
+                            if recipient.starts_with("gone") {
+                                sender.send((recipient.clone(), "refused".into())).unwrap();
+                                b"550 5.1.1 no such mailbox\r\n"
+                            } else {
+                                b"250 recipient ok\r\n"
+                            }
                         }
                         "DATA" => {
                             in_data = true;
@@ -97,5 +104,53 @@ async fn with_an_smtp_server_configured_email_is_delivered_over_smtp() {
                 .next()
                 .is_none(),
         "nothing in the outbox"
+    );
+}
+
+#[tokio::test]
+async fn a_recipient_the_mail_server_refuses_for_good_is_not_tried_again() {
+    let (port, mut received) = smtp_stand_in().await;
+    let app =
+        spawn_app_with(|s| s.mail.smtp_url = broadsheet::config::Secret::new(format!("smtp://127.0.0.1:{port}"))).await;
+    let response = app
+        .client
+        .post(app.url("/account/register"))
+        .form(&[
+            ("display_name", "Gone"),
+            ("email", "gone@readers.example"),
+            ("password", READER_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let (to, what) = tokio::time::timeout(Duration::from_secs(5), received.recv())
+        .await
+        .expect("the server is asked within seconds")
+        .unwrap();
+    assert_eq!((to.as_str(), what.as_str()), ("gone@readers.example", "refused"));
+
+    let mut finished = None;
+    for _ in 0..50 {
+        let row: Option<(i64, Option<String>)> =
+            broadsheet::db::sql("SELECT attempts, last_error FROM jobs WHERE kind = 'email' AND done_at IS NOT NULL")
+                .fetch_optional(&app.state.db)
+                .await
+                .unwrap();
+        if row.is_some() {
+            finished = row;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (attempts, error) = finished.expect("the job is finished, not left to retry");
+    assert_eq!(attempts, 1);
+    assert!(error.unwrap_or_default().contains("no such mailbox"));
+    // A retry would come two seconds after the first try.
+    assert!(
+        tokio::time::timeout(Duration::from_secs(4), received.recv())
+            .await
+            .is_err(),
+        "the refused address is not asked again"
     );
 }

@@ -580,6 +580,52 @@ async fn a_picture_with_too_many_pixels_is_refused_before_it_is_decoded() {
 }
 
 #[tokio::test]
+async fn a_jpeg_cut_short_is_refused_and_a_huge_picture_is_stored_at_the_served_widths() {
+    let app = spawn_app().await;
+    let (_, editor) = app.signed_in(Role::Editor).await;
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+        .encode_image(&image::RgbImage::from_fn(900, 600, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
+        }))
+        .unwrap();
+    jpeg.truncate(jpeg.len() / 3);
+    let response = editor
+        .post_multipart(
+            "/newsroom/images",
+            &[("alt", "Half a picture")],
+            Some(("picture", jpeg)),
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("incomplete"));
+    assert_eq!(
+        sql("SELECT COUNT(*) FROM images")
+            .fetch_count(&app.state.db)
+            .await
+            .unwrap(),
+        0
+    );
+
+    // 7071×7071 (just inside 50 million pixels), a few kilobytes as a PNG.
+    let mut huge = Vec::new();
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(7071, 7071, image::Rgb([200, 30, 30])))
+        .write_to(&mut std::io::Cursor::new(&mut huge), image::ImageFormat::Png)
+        .unwrap();
+    let response = editor
+        .post_multipart("/newsroom/images", &[("alt", "A red square")], Some(("picture", huge)))
+        .await;
+    assert_eq!(response.status(), 303);
+    let (id, width, widths): (broadsheet::domain::ImageId, i64, String) = sql("SELECT id, width, widths FROM images")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!((width, widths.as_str()), (7071, "320 640 960 1280 1920"));
+    let largest = image::open(app.media_dir().join(id.to_string()).join("1920.jpg")).unwrap();
+    assert_eq!((largest.width(), largest.height()), (1920, 1920));
+}
+
+#[tokio::test]
 async fn the_preview_draws_unsaved_text_with_the_public_article_template() {
     let app = spawn_app().await;
     let section = world(&app).await;
