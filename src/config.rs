@@ -170,6 +170,10 @@ impl Default for CommunitySettings {
 pub struct ServerSettings {
     pub bind: String,
     pub request_timeout_secs: u64,
+    /// A request body that sends nothing for this long is given up.
+    pub body_idle_timeout_secs: u64,
+    /// After SIGTERM, how long requests in flight may take before they are cut.
+    pub shutdown_grace_secs: u64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -234,6 +238,8 @@ impl Default for ServerSettings {
         Self {
             bind: "127.0.0.1:8080".into(),
             request_timeout_secs: 30,
+            body_idle_timeout_secs: 15,
+            shutdown_grace_secs: 25,
         }
     }
 }
@@ -379,6 +385,14 @@ pub const SETTINGS_HELP: &[(&str, &str)] = &[
     (
         "server.request_timeout_secs",
         "longest a page may take to prepare before a 503",
+    ),
+    (
+        "server.body_idle_timeout_secs",
+        "a request body (an upload, a form) that sends nothing for this long is given up",
+    ),
+    (
+        "server.shutdown_grace_secs",
+        "after SIGTERM, how long requests in flight may finish before they are cut",
     ),
     (
         "database.url",

@@ -42,6 +42,59 @@ impl From<crate::db::DbError> for AppError {
     }
 }
 
+/// How long a client is asked to wait when the database cannot do the work.
+const DATABASE_RETRY_SECS: u64 = 15;
+
+impl AppError {
+    /// For a handler that draws an error into its own page (a form shown
+    /// again with the message): a failure on our side is logged with its
+    /// cause, as `into_response` would, and a passing one becomes a 503.
+    pub fn noted(self) -> Self {
+        let this = self.passing();
+        if let AppError::Internal(cause) = &this {
+            tracing::error!(error = format!("{cause:#}"), "request failed");
+        }
+        this
+    }
+
+    /// A failure on our side that passes (the database out of reach, busy
+    /// or with a full disk) is told as such: 503 with `Retry-After`, not a 500.
+    fn passing(self) -> Self {
+        let AppError::Internal(cause) = &self else { return self };
+        let passes = cause.chain().any(|e| {
+            e.downcast_ref::<crate::db::DbError>()
+                .is_some_and(crate::db::DbError::is_unavailable)
+                || e.downcast_ref::<sqlx::Error>().is_some_and(crate::db::is_unavailable)
+        });
+        if !passes {
+            return self;
+        }
+        // While the server is known to be out of reach, requests fail without
+        // trying and the outage itself is logged once (by `db::Reach`).
+        let known = cause.chain().any(|e| {
+            e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::NotConnected)
+        });
+        if known {
+            tracing::debug!(
+                error = format!("{cause:#}"),
+                "answered 503: the database is out of reach"
+            );
+        } else {
+            tracing::warn!(
+                error = format!("{cause:#}"),
+                "the database could not do the work; answered 503"
+            );
+        }
+        AppError::Unavailable {
+            message:
+                "We cannot save or look this up just now: our database is not answering. Please try again in a minute."
+                    .into(),
+            retry_after_secs: DATABASE_RETRY_SECS,
+        }
+    }
+}
+
 impl From<askama::Error> for AppError {
     fn from(err: askama::Error) -> Self {
         AppError::Internal(anyhow::Error::new(err).context("rendering a template"))
@@ -55,6 +108,9 @@ pub struct ErrorReport {
     pub title: &'static str,
     pub detail: String,
     pub field: Option<String>,
+    /// What the person had typed into the form (name, text), shown back
+    /// on a failure on our side so it is not lost.
+    pub kept: Vec<(String, String)>,
 }
 
 impl AppError {
@@ -109,20 +165,22 @@ impl AppError {
             title,
             detail,
             field,
+            kept: Vec::new(),
         }
     }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        match &self {
+        let this = self.passing();
+        match &this {
             AppError::Internal(cause) => tracing::error!(error = format!("{cause:#}"), "request failed"),
             AppError::Timeout => tracing::warn!("request timed out"),
             _ => {}
         }
-        let report = self.report();
+        let report = this.report();
         let mut response = report.status.into_response();
-        match &self {
+        match &this {
             AppError::TooManyRequests { retry_after_secs, .. } | AppError::Unavailable { retry_after_secs, .. } => {
                 response
                     .headers_mut()

@@ -21,6 +21,9 @@ const CHANNEL: &str = "broadsheet_events";
 pub enum Event {
     /// Published content changed: every page that lists or links articles may be stale.
     ContentChanged,
+    /// Events may have been missed (this instance lost the bus and is back,
+    /// or fell behind): every cached page and every live stream catches up.
+    Resync,
     /// Only this article's own page changed.
     ArticleChanged { article: ArticleId },
     /// A comment appeared, changed or went away on an article.
@@ -68,7 +71,7 @@ impl Bus {
             origin: Uuid::now_v7(),
             local,
         };
-        if let Db::Postgres(pool) = &bus.db {
+        if let Db::Postgres(pool, _) = &bus.db {
             let mut listener = PgListener::connect_with(pool).await?;
             listener.listen(CHANNEL).await?;
             let bus = bus.clone();
@@ -84,7 +87,7 @@ impl Bus {
     /// Raises an event here at once and, on PostgreSQL, on every other instance.
     pub async fn publish(&self, event: Event) -> anyhow::Result<()> {
         self.deliver_here(event.clone());
-        if matches!(self.db, Db::Postgres(_)) {
+        if matches!(self.db, Db::Postgres(..)) {
             self.notify(&self.db, &event).await?;
         }
         Ok(())
@@ -117,6 +120,10 @@ impl Bus {
         let _ = self.local.send(event);
     }
 
+    /// Hands other instances' events to this one. When the connection
+    /// drops, nothing is announced while it is down (cached pages keep
+    /// being served through a database outage); once it is back, whatever
+    /// was sent meanwhile is lost, so a `Resync` follows.
     async fn relay(self, mut listener: PgListener) {
         loop {
             match listener.try_recv().await {
@@ -127,20 +134,41 @@ impl Bus {
                     }
                     Err(err) => tracing::warn!(%err, "ignoring a malformed event"),
                 },
-                Ok(None) => {
-                    // The connection dropped; the next call reconnects. Whatever was
-                    // sent meanwhile is lost, so treat everything as changed.
-                    tracing::warn!("event listener lost its connection; reconnecting");
-                    let _ = self.local.send(Event::ContentChanged);
-                }
                 // The pool is closing (shutdown): let go of the connection so it can.
                 Err(sqlx::Error::PoolClosed) => break,
-                Err(err) => {
-                    tracing::warn!(%err, "event listener failed; retrying");
-                    let _ = self.local.send(Event::ContentChanged);
-                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                lost => {
+                    if let Err(err) = lost {
+                        tracing::warn!(%err, "event listener failed; reconnecting");
+                    } else {
+                        tracing::warn!("event listener lost its connection; reconnecting");
+                    }
+                    let Some(back) = self.reconnect().await else { break };
+                    listener = back;
+                    tracing::info!("event listener reconnected; live pages and cached pages catch up");
+                    let _ = self.local.send(Event::Resync);
                 }
             }
+        }
+    }
+
+    /// A new listener, tried every half second (up to every 5 s) until the
+    /// server answers; `None` when the process is stopping.
+    async fn reconnect(&self) -> Option<PgListener> {
+        let Db::Postgres(pool, _) = &self.db else { return None };
+        let mut wait = std::time::Duration::from_millis(500);
+        loop {
+            if pool.is_closed() {
+                return None;
+            }
+            match PgListener::connect_with(pool).await {
+                Ok(mut listener) => match listener.listen(CHANNEL).await {
+                    Ok(()) => return Some(listener),
+                    Err(err) => tracing::debug!(%err, "the event listener could not listen yet"),
+                },
+                Err(err) => tracing::debug!(%err, "the event listener could not connect yet"),
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(std::time::Duration::from_secs(5));
         }
     }
 }

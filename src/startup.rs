@@ -1,8 +1,9 @@
 //! Building the application from settings: open and migrate the database,
 //! load the demo content into an empty site, bind the listener.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -19,10 +20,13 @@ pub struct Application {
     listener: TcpListener,
     port: u16,
     state: AppState,
+    /// Keeps a restore from replacing the SQLite file while this serves.
+    _serving: Option<std::fs::File>,
 }
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let serving = crate::ops::backup::serving_lock(&settings.database)?;
         let state = prepare(settings).await?;
         if state.settings.demo.load_when_empty {
             demo::load_if_empty(&state).await.context("loading the demo content")?;
@@ -37,7 +41,12 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
         let port = listener.local_addr()?.port();
-        Ok(Self { listener, port, state })
+        Ok(Self {
+            listener,
+            port,
+            state,
+            _serving: serving,
+        })
     }
 
     /// The port actually bound (useful when the settings asked for port 0).
@@ -49,24 +58,53 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    /// Serves until `shutdown` completes, then lets requests in flight
+    /// finish for `server.shutdown_grace_secs` at most, and closes.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let router = http::router(self.state.clone());
         let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let state = self.state.clone();
+        let jobs: Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>> = Arc::default();
+        let stopping_jobs = Arc::clone(&jobs);
+        let (began, drain_began) = tokio::sync::oneshot::channel::<()>();
         let shutdown = async move {
             shutdown.await;
             // Live streams never end by themselves: end them so the requests can.
             state.live.hub.close_all();
             state.live_entries.close_all();
+            // Long jobs (an alert's fan-out) save their progress for the next
+            // start while the requests drain.
+            let wake = state.wake.clone();
+            *stopping_jobs.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some(tokio::spawn(async move { wake.stop().await }));
+            let _ = began.send(());
         };
-        axum::serve(self.listener, router)
+        let grace = Duration::from_secs(self.state.settings.server.shutdown_grace_secs);
+        let serving = axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)
-            .await
-            .context("serving HTTP")?;
-        // Long jobs (an alert's fan-out) save their progress for the next start.
-        self.state.wake.stop().await;
-        self.state.db.close().await;
+            .into_future();
+        let deadline = async move {
+            match drain_began.await {
+                Ok(()) => tokio::time::sleep(grace).await,
+                Err(_) => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            served = serving => served.context("serving HTTP")?,
+            () = deadline => tracing::warn!(
+                seconds = grace.as_secs(),
+                "requests were still open at the shutdown deadline; closing them"
+            ),
+        }
+        let stopping = jobs.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match stopping {
+            Some(handle) => {
+                let _ = handle.await;
+            }
+            None => self.state.wake.stop().await,
+        }
+        // A request cut at the deadline may still hold a connection.
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.state.db.close()).await;
         Ok(())
     }
 }
@@ -86,11 +124,14 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     })?;
     let site = Site::from_settings(&settings)?;
     let events = Bus::start(db.clone()).await.context("starting the event bus")?;
-    let pages = Arc::new(PageCache::new(
-        settings.cache.max_pages,
-        settings.cache.cdn_max_age_secs,
-        std::time::Duration::from_secs(settings.server.request_timeout_secs),
-    ));
+    let pages = Arc::new(
+        PageCache::new(
+            settings.cache.max_pages,
+            settings.cache.cdn_max_age_secs,
+            std::time::Duration::from_secs(settings.server.request_timeout_secs),
+        )
+        .watching(db.clone()),
+    );
     pages.follow(&events);
     let mailer = crate::mail::Mailer::from_settings(&settings.mail)?;
     let vapid = crate::alerts::vapid::Vapid::load(&db, &settings.alerts)

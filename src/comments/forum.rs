@@ -58,6 +58,16 @@ pub struct Draft {
     pub parent: String,
     pub error: Option<String>,
     pub notice: Option<String>,
+    /// The id a comment sent from this form gets: a post sent twice (a
+    /// double click, a retry after a lost answer) writes it once.
+    pub key: Option<CommentId>,
+}
+
+impl Draft {
+    /// The form's key: the one it was sent with, or a fresh one.
+    pub fn key(&self) -> CommentId {
+        self.key.unwrap_or_default()
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -290,6 +300,7 @@ async fn restored(
             parent: fields.get("parent").to_owned(),
             error: None,
             notice: Some("You are signed in. Your comment is below, ready to post.".into()),
+            key: None,
         },
         None => Draft::default(),
     })
@@ -348,6 +359,7 @@ pub async fn post(
                 .map_err(|_| AppError::BadRequest("The reply form names no comment.".into()))?,
         ),
     };
+    let key = form.get("key").parse::<CommentId>().ok();
     let outcome = write::post(
         &state,
         &who.reader,
@@ -355,10 +367,11 @@ pub async fn post(
             article,
             parent,
             body: form.get("body"),
+            key,
         },
     )
     .await;
-    match outcome {
+    match outcome.map_err(AppError::noted) {
         Ok(posted) => {
             if crate::web::wants_json(&headers) {
                 let comment = queries::by_id(&state.db, posted.id).await?.ok_or(AppError::NotFound)?;
@@ -385,19 +398,31 @@ pub async fn post(
                 parent: form.get("parent").to_owned(),
                 error: Some(err.report().detail),
                 notice: None,
+                key,
             };
-            let html = if back.starts_with("/comments/") {
-                let id: CommentId = back
-                    .trim_start_matches("/comments/")
-                    .parse()
-                    .map_err(|_| AppError::NotFound)?;
-                draw_thread(&state, &Some(who), id, draft).await?
-            } else {
-                let article = articles::by_id(&state.db, article).await?.ok_or(AppError::NotFound)?;
-                draw_forum(&state, &Some(who), &article.slug, &ForumQuery::default(), draft).await?
+            let who = Some(who);
+            let redrawn = async {
+                if back.starts_with("/comments/") {
+                    let id: CommentId = back
+                        .trim_start_matches("/comments/")
+                        .parse()
+                        .map_err(|_| AppError::NotFound)?;
+                    draw_thread(&state, &who, id, draft).await
+                } else {
+                    let article = articles::by_id(&state.db, article).await?.ok_or(AppError::NotFound)?;
+                    draw_forum(&state, &who, &article.slug, &ForumQuery::default(), draft).await
+                }
+            };
+            let html = match redrawn.await {
+                Ok(html) => html,
+                // The page cannot be drawn either (the database is out of
+                // reach): the error page carries the reader's text instead.
+                Err(_) => return Err(err),
             };
             let mut response = (status, Html(html)).into_response();
-            if let AppError::TooManyRequests { retry_after_secs, .. } = err {
+            if let AppError::TooManyRequests { retry_after_secs, .. } | AppError::Unavailable { retry_after_secs, .. } =
+                err
+            {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, retry_after_secs.into());

@@ -69,8 +69,9 @@ pub fn spawn(state: AppState) {
                         let _ = channel.send(Arc::new(Message::resync()));
                     }
                 }
+                // Comments may have been missed: every open page reloads them.
+                Ok(Event::Resync) | Err(broadcast::error::RecvError::Lagged(_)) => listener.live.hub.resync_all(),
                 Ok(_) => {}
-                Err(broadcast::error::RecvError::Lagged(_)) => {}
                 Err(broadcast::error::RecvError::Closed) => break,
             }
         }

@@ -25,6 +25,8 @@ pub struct NewComment<'a> {
     pub article: ArticleId,
     pub parent: Option<CommentId>,
     pub body: &'a str,
+    /// The id the form asks for (see `forum::Draft::key`).
+    pub key: Option<CommentId>,
 }
 
 /// The posted comment, and whether it waits for a moderator.
@@ -99,6 +101,17 @@ pub async fn post(state: &AppState, reader: &Reader, new: NewComment<'_>) -> Res
         return Err(AppError::Forbidden(reason));
     }
     let body = check_body(new.body)?;
+    // Sent before (a double click, or a retry after the answer was lost):
+    // answer with what was written. A key on someone else's comment, or on
+    // other words, is a form used twice, so the comment gets an id of its own.
+    let id = match new.key {
+        Some(key) => match queries::by_id(db, key).await? {
+            Some(written) if is_resent(&written, reader, &new, &body) => return Ok(Posted::from(&written)),
+            Some(_) => CommentId::new(),
+            None => key,
+        },
+        None => CommentId::new(),
+    };
     let article = crate::articles::queries::by_id(db, new.article)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -150,7 +163,6 @@ pub async fn post(state: &AppState, reader: &Reader, new: NewComment<'_>) -> Res
         CommentsMode::Premoderated => Some("pre-moderated article".to_owned()),
         _ => filters.hold_reason(&body, reader.created_at, now),
     };
-    let id = CommentId::new();
     let place = match &parent {
         Some(p) => Place::below(id, p.id, &p.place()),
         None => Place::top(id),
@@ -170,7 +182,17 @@ pub async fn post(state: &AppState, reader: &Reader, new: NewComment<'_>) -> Res
         edited_at: None,
         guest_name: "",
     };
-    rows::insert(&mut change, &row).await?;
+    if !rows::insert(&mut change, &row).await? {
+        // The same post, sent twice at once: the other one wrote it.
+        drop(change);
+        let written = queries::by_id(db, id).await?.ok_or(AppError::NotFound)?;
+        if is_resent(&written, reader, &new, &body) {
+            return Ok(Posted::from(&written));
+        }
+        return Err(AppError::Conflict(
+            "This form was already used: reload the page and post again.".into(),
+        ));
+    }
     if status == Status::Visible {
         articles::write::count_comments(&mut change, new.article, 1).await?;
         notify(&mut change, id, reader.id, parent.as_ref().and_then(|p| p.reader_id)).await?;
@@ -181,6 +203,22 @@ pub async fn post(state: &AppState, reader: &Reader, new: NewComment<'_>) -> Res
         id,
         held: hold.is_some(),
     })
+}
+
+fn is_resent(written: &Comment, reader: &Reader, new: &NewComment<'_>, body: &str) -> bool {
+    written.reader_id == Some(reader.id)
+        && written.article_id == new.article
+        && written.parent_id == new.parent
+        && written.body == body
+}
+
+impl From<&Comment> for Posted {
+    fn from(comment: &Comment) -> Self {
+        Self {
+            id: comment.id,
+            held: comment.status() == Status::Held,
+        }
+    }
 }
 
 /// Tells open pages of the article about the comment, once the change commits.

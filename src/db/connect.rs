@@ -6,6 +6,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
@@ -56,6 +57,19 @@ async fn connect_sqlite(path: &Path, max_connections: u32, mmap_mb: u64) -> anyh
     let pool = SqlitePoolOptions::new()
         .max_connections(max_connections)
         .min_connections(1)
+        // A COMMIT that fails (a full disk) can leave SQLite's transaction
+        // rolled back while the driver still counts it open; such a
+        // connection would refuse every later transaction. A dropped
+        // transaction's rollback is queued on the connection, so let it run
+        // first, then keep the connection only if no transaction is left.
+        .after_release(|conn, _| {
+            Box::pin(async move {
+                if conn.is_in_transaction() {
+                    conn.ping().await?;
+                }
+                Ok(!conn.is_in_transaction())
+            })
+        })
         .connect_with(options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the SQLite database {}: {}", path.display(), describe(&e)))?;
@@ -87,7 +101,7 @@ async fn connect_postgres(url: &str, max_connections: u32) -> anyhow::Result<Db>
         .connect_with(options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot reach PostgreSQL at {target}: {}", describe(&e)))?;
-    Ok(Db::Postgres(pool))
+    Ok(Db::Postgres(pool, super::Reach::new()))
 }
 
 /// The database's own message, without sqlx's wrapping.

@@ -34,6 +34,14 @@ impl DbError {
         matches!(&self.cause, sqlx::Error::Database(db) if db.is_unique_violation())
     }
 
+    /// True when the database could not do the work for a reason of its own
+    /// that passes: the server is out of reach or busy, or its disk is
+    /// full. The request may succeed if tried again later (a 503), unlike a
+    /// query that is wrong (a 500).
+    pub fn is_unavailable(&self) -> bool {
+        is_unavailable(&self.cause)
+    }
+
     /// True when the pool has been closed because the process is stopping.
     pub fn is_pool_closed(&self) -> bool {
         matches!(self.cause, sqlx::Error::PoolClosed)
@@ -59,6 +67,21 @@ impl fmt::Display for DbError {
 }
 
 impl std::error::Error for DbError {}
+
+/// See [`DbError::is_unavailable`]. SQLite's answers are told by their
+/// primary result code: busy (5), I/O error (10), disk full (13).
+pub fn is_unavailable(cause: &sqlx::Error) -> bool {
+    match cause {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08")
+                || code.starts_with("57P")
+                || code.starts_with("53")
+                || code.parse::<u32>().is_ok_and(|n| matches!(n & 0xFF, 5 | 10 | 13))
+        }),
+        _ => false,
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -109,6 +109,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "reserved_limits",
         source: Source::Both(include_str!("../../migrations/0014_reserved_limits.sql")),
     },
+    Migration {
+        version: 15,
+        name: "faults",
+        source: Source::Both(include_str!("../../migrations/0015_faults.sql")),
+    },
 ];
 
 /// A lock number private to Broadsheet, so instances starting together on one

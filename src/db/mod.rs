@@ -9,19 +9,24 @@ mod connect;
 mod error;
 mod migrate;
 mod query;
+mod reach;
 
 pub use connect::{connect, sqlite_file};
-pub use error::DbError;
+pub use error::{DbError, is_unavailable};
 pub use migrate::migrate;
 pub use query::{Arg, Conditions, Conn, Query, Record, contains_pattern, sql};
+pub use reach::Reach;
+
+use std::sync::Arc;
 
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
 
-/// A handle on the pool; cheap to clone.
+/// A handle on the pool; cheap to clone. PostgreSQL's carries whether the
+/// server can be reached (see [`Reach`]).
 #[derive(Clone, Debug)]
 pub enum Db {
     Sqlite(SqlitePool),
-    Postgres(PgPool),
+    Postgres(PgPool, Arc<Reach>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,7 +45,7 @@ impl Db {
     pub fn backend(&self) -> Backend {
         match self {
             Db::Sqlite(_) => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
+            Db::Postgres(..) => Backend::Postgres,
         }
     }
 
@@ -50,7 +55,8 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx, DbError> {
         let begun = match self {
             Db::Sqlite(pool) => pool.begin_with("BEGIN IMMEDIATE").await.map(Tx::Sqlite),
-            Db::Postgres(pool) => pool.begin().await.map(Tx::Postgres),
+            Db::Postgres(_, reach) if reach.is_down() => Err(reach::unreachable_error()),
+            Db::Postgres(pool, reach) => pool.begin().await.map(Tx::Postgres).inspect_err(|e| reach.saw(e, pool)),
         };
         begun.map_err(|e| DbError::new("BEGIN", e))
     }
@@ -58,7 +64,16 @@ impl Db {
     pub async fn close(&self) {
         match self {
             Db::Sqlite(pool) => pool.close().await,
-            Db::Postgres(pool) => pool.close().await,
+            Db::Postgres(pool, _) => pool.close().await,
+        }
+    }
+
+    /// How long the database server has been out of reach, if it is
+    /// (only a PostgreSQL server can be).
+    pub fn unreachable_for(&self) -> Option<std::time::Duration> {
+        match self {
+            Db::Sqlite(_) => None,
+            Db::Postgres(_, reach) => reach.down_for(),
         }
     }
 
@@ -66,7 +81,7 @@ impl Db {
     pub fn is_closed(&self) -> bool {
         match self {
             Db::Sqlite(pool) => pool.is_closed(),
-            Db::Postgres(pool) => pool.is_closed(),
+            Db::Postgres(pool, _) => pool.is_closed(),
         }
     }
 }

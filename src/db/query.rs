@@ -2,13 +2,14 @@
 //! pool or inside a transaction of either backend.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, FromRow, PgConnection, PgPool, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
-use super::{Db, DbError, Tx};
+use super::{Db, DbError, Reach, Tx};
 use crate::domain::Timestamp;
 
 /// A value bound to a `$n` parameter. `None` binds a typed NULL.
@@ -85,7 +86,7 @@ impl<T> Record for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'
 /// Where a query runs: a pool, or the connection of an open transaction.
 pub enum Conn<'c> {
     SqlitePool(&'c SqlitePool),
-    PgPool(&'c PgPool),
+    PgPool(&'c PgPool, &'c Arc<Reach>),
     Sqlite(&'c mut SqliteConnection),
     Postgres(&'c mut PgConnection),
 }
@@ -94,7 +95,7 @@ impl<'c> From<&'c Db> for Conn<'c> {
     fn from(db: &'c Db) -> Self {
         match db {
             Db::Sqlite(pool) => Conn::SqlitePool(pool),
-            Db::Postgres(pool) => Conn::PgPool(pool),
+            Db::Postgres(pool, reach) => Conn::PgPool(pool, reach),
         }
     }
 }
@@ -113,7 +114,7 @@ impl Conn<'_> {
     pub fn reborrow(&mut self) -> Conn<'_> {
         match self {
             Conn::SqlitePool(pool) => Conn::SqlitePool(pool),
-            Conn::PgPool(pool) => Conn::PgPool(pool),
+            Conn::PgPool(pool, reach) => Conn::PgPool(pool, reach),
             Conn::Sqlite(conn) => Conn::Sqlite(conn),
             Conn::Postgres(conn) => Conn::Postgres(conn),
         }
@@ -165,11 +166,11 @@ macro_rules! run {
                     .$method(pool)
                     .await
             }
-            Conn::PgPool(pool) => {
-                bind_all!(sqlx::$make::<sqlx::Postgres, _>(text), args)
-                    .$method(pool)
-                    .await
-            }
+            Conn::PgPool(_, reach) if reach.is_down() => Err(super::reach::unreachable_error()),
+            Conn::PgPool(pool, reach) => bind_all!(sqlx::$make::<sqlx::Postgres, _>(text), args)
+                .$method(pool)
+                .await
+                .inspect_err(|e| reach.saw(e, pool)),
             Conn::Sqlite(conn) => {
                 bind_all!(sqlx::$make::<sqlx::Sqlite, _>(text), args)
                     .$method(conn)
@@ -213,10 +214,12 @@ impl Query {
                 .execute(pool)
                 .await
                 .map(|done| done.rows_affected()),
-            Conn::PgPool(pool) => bind_all!(sqlx::query::<sqlx::Postgres>(text), args)
+            Conn::PgPool(_, reach) if reach.is_down() => Err(super::reach::unreachable_error()),
+            Conn::PgPool(pool, reach) => bind_all!(sqlx::query::<sqlx::Postgres>(text), args)
                 .execute(pool)
                 .await
-                .map(|done| done.rows_affected()),
+                .map(|done| done.rows_affected())
+                .inspect_err(|e| reach.saw(e, pool)),
             Conn::Sqlite(conn) => bind_all!(sqlx::query::<sqlx::Sqlite>(text), args)
                 .execute(conn)
                 .await

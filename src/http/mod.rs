@@ -21,6 +21,7 @@ use axum::response::{IntoResponse, Response};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::csrf::{CsrfLayer, ProtectionError};
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
@@ -84,6 +85,11 @@ pub fn router(state: AppState) -> Router {
                 .unwrap_or("");
             tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = id)
         }))
+        // A body that stalls (a slow-loris upload) is given up rather than
+        // holding its request, and a shutdown, open.
+        .layer(RequestBodyTimeoutLayer::new(std::time::Duration::from_secs(
+            state.settings.server.body_idle_timeout_secs,
+        )))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(NewRequestId))
         .with_state(state)

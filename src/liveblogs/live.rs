@@ -50,8 +50,12 @@ pub fn spawn(state: AppState) {
                     }
                 }
                 Ok(Event::ArticleChanged { article }) => (article, Message::resync()),
+                // Entries may have been missed: every open live blog reloads them.
+                Ok(Event::Resync) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                    state.live_entries.resync_all();
+                    continue;
+                }
                 Ok(_) => continue,
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(broadcast::error::RecvError::Closed) => break,
             };
             if let Some(channel) = state.live_entries.watched(article) {

@@ -108,10 +108,30 @@ async fn save(
 ) -> Result<ImageId, AppError> {
     let id = ImageId::new();
     let folder = by.state.settings.media.dir.join(id.to_string());
-    let widths = tokio::task::spawn_blocking(move || resize_and_save(&picture, size.0, &folder))
+    let written = folder.clone();
+    let widths = tokio::task::spawn_blocking(move || resize_and_save(&picture, size.0, &written))
         .await
-        .context("the resizing task stopped")??;
+        .context("the resizing task stopped")
+        .map_err(AppError::from)
+        .and_then(|saved| saved);
     drop(turn);
+    // Files without a row are nobody's: take them away again.
+    let discard = |err: AppError| {
+        let _ = std::fs::remove_dir_all(&folder);
+        err
+    };
+    let widths = widths.map_err(discard)?;
+    let recorded = record(by, id, size, widths, text).await.map_err(discard)?;
+    Ok(recorded)
+}
+
+async fn record(
+    by: Uploader<'_>,
+    id: ImageId,
+    size: (u32, u32),
+    widths: Vec<u32>,
+    text: ImageText<'_>,
+) -> Result<ImageId, AppError> {
     let mut change = Change::begin(by.state, by.actor).await?.through(by.channel);
     let row = Stored {
         id,
@@ -304,7 +324,10 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let tmp: PathBuf = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    if let Err(err) = std::fs::write(&tmp, bytes) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err).with_context(|| format!("writing {}", tmp.display()));
+    }
     std::fs::rename(&tmp, path).with_context(|| format!("moving {} into place", path.display()))?;
     Ok(())
 }

@@ -110,7 +110,7 @@ pub async fn upload(State(state): State<AppState>, who: CurrentStaff, multipart:
             media::store(by, &upload.bytes, text).await
         }
     };
-    match outcome {
+    match outcome.map_err(AppError::noted) {
         Ok(_) => Ok(Redirect::to("/newsroom/images?done=uploaded").into_response()),
         Err(err) => {
             let status = match &err {

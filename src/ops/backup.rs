@@ -54,11 +54,52 @@ pub async fn backup(settings: &Settings, dir: &Path) -> anyhow::Result<Copied> {
     })
 }
 
+/// A lock on `<database file>.lock` that a serving process holds for as
+/// long as it serves (shared, so nothing else is stopped) and a restore
+/// takes alone: a restore cannot swap the file under a running site.
+fn lock_file(database: &Path) -> anyhow::Result<std::fs::File> {
+    let path = PathBuf::from(format!("{}.lock", database.display()));
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))
+}
+
+/// Held by a serving site on SQLite (see [`lock_file`]); `None` on PostgreSQL.
+pub fn serving_lock(database: &DatabaseSettings) -> anyhow::Result<Option<std::fs::File>> {
+    let Some(file) = db::sqlite_file(database) else {
+        return Ok(None);
+    };
+    let lock = lock_file(file)?;
+    match lock.try_lock_shared() {
+        Ok(()) => Ok(Some(lock)),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            bail!(
+                "{} is being restored from a backup; start the site when that is done",
+                file.display()
+            )
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(e).context("cannot lock the database file"),
+    }
+}
+
 /// Puts a backup in place of the configured database and adds its media.
 /// The site must be stopped. An existing database is refused unless
 /// `replace`, and is then kept beside it as `<file>.before-restore-<time>`.
 pub async fn restore(settings: &Settings, dir: &Path, replace: bool) -> anyhow::Result<Copied> {
     let target = sqlite_path(&settings.database)?;
+    let lock = lock_file(&target)?;
+    if let Err(std::fs::TryLockError::WouldBlock) = lock.try_lock() {
+        bail!(
+            "the site is running on {}: stop it before restoring (a restore under a running site would lose what it writes next)",
+            target.display()
+        );
+    }
     let source = dir.join(DATABASE_FILE);
     if !source.is_file() {
         bail!("{} holds no {DATABASE_FILE}: is it a Broadsheet backup?", dir.display());

@@ -173,7 +173,7 @@ fn gauge(out: &mut String, name: &str, help: &str, kind: &str, values: &[(String
 async fn write_gauges(state: &AppState, out: &mut String) -> anyhow::Result<()> {
     let (size, idle) = match &state.db {
         Db::Sqlite(pool) => (pool.size(), pool.num_idle()),
-        Db::Postgres(pool) => (pool.size(), pool.num_idle()),
+        Db::Postgres(pool, _) => (pool.size(), pool.num_idle()),
     };
     gauge(
         out,

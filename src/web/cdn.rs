@@ -22,7 +22,8 @@ pub fn stale_keys(event: &Event) -> Option<String> {
     match event {
         Event::ContentChanged => Some(SITE_KEY.to_owned()),
         Event::ArticleChanged { article } | Event::Entry { article, .. } => Some(article_key(*article)),
-        Event::Comment { .. } => None,
+        // Each instance purged the CDN for its own changes when it made them.
+        Event::Comment { .. } | Event::Resync => None,
     }
 }
 

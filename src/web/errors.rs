@@ -7,9 +7,11 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
+use crate::error::AppError;
 use crate::error::ErrorReport;
 use crate::state::AppState;
 use crate::web::Layout;
+use crate::web::form::{FormFields, MAX_FORM_BYTES};
 
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -18,14 +20,35 @@ struct ErrorPage {
     report: ErrorReport,
 }
 
-pub async fn render_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn render_errors(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let json = wants_json(request.headers(), request.uri().path());
     let readable = matches!(*request.method(), Method::GET | Method::HEAD);
     let uri = request.uri().clone();
+    // A form's text is held here too, so that if anything on our side fails
+    // (even before the handler reads the form) the error page gives it back.
+    let mut sent = None;
+    if *request.method() == Method::POST && is_form(request.headers()) {
+        let (parts, body) = request.into_parts();
+        let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES + 1).await {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                let too_large = AppError::TooLarge(format!(
+                    "The form is larger than the {} MB limit, or stopped arriving.",
+                    MAX_FORM_BYTES / (1024 * 1024)
+                ));
+                return html_page(&state, too_large.report()).await;
+            }
+        };
+        sent = Some(bytes.clone());
+        request = Request::from_parts(parts, axum::body::Body::from(bytes));
+    }
     let mut response = next.run(request).await;
-    let Some(report) = response.extensions_mut().remove::<ErrorReport>() else {
+    let Some(mut report) = response.extensions_mut().remove::<ErrorReport>() else {
         return response;
     };
+    if let Some(bytes) = sent.filter(|_| report.status.is_server_error()) {
+        report.kept = FormFields::parse(&bytes).typed();
+    }
     if readable && report.status == StatusCode::NOT_FOUND {
         // An address from before the site moved here (see imports).
         match crate::site::redirects::find(&state.db, uri.path()).await {
@@ -51,6 +74,13 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     drawn
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
 }
 
 fn wants_json(headers: &HeaderMap, path: &str) -> bool {

@@ -8,6 +8,37 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
+/// Fields that are not something a person typed, or must not be shown again.
+const NOT_TYPED: &[&str] = &[
+    "article",
+    "parent",
+    "key",
+    "return_to",
+    "next",
+    "action",
+    "restore",
+    "version",
+    "id",
+];
+
+impl FormFields {
+    /// What the person typed: non-empty fields, without passwords, tokens,
+    /// codes or the form's own bookkeeping (for an error page to show back).
+    pub fn typed(&self) -> Vec<(String, String)> {
+        self.pairs
+            .iter()
+            .filter(|(name, value)| {
+                !value.trim().is_empty()
+                    && !NOT_TYPED.contains(&name.as_str())
+                    && !name.contains("password")
+                    && !name.contains("token")
+                    && !name.contains("code")
+            })
+            .cloned()
+            .collect()
+    }
+}
+
 /// Form bodies larger than this are refused (text only; uploads have their own limit).
 pub const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
 

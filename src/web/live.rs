@@ -72,6 +72,15 @@ impl Hub {
         channels.clear();
     }
 
+    /// Tells every open page here to reload what it shows: events may have
+    /// been missed (the bus was cut, or this instance fell behind).
+    pub fn resync_all(&self) {
+        let channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        for channel in channels.values() {
+            let _ = channel.send(Arc::new(Message::resync()));
+        }
+    }
+
     /// Drops the channels of articles nobody watches any more.
     pub fn forget_unwatched(&self) {
         let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());

@@ -8,13 +8,18 @@
 //!
 //! Pages are stored with a strong ETag, a Last-Modified date and a gzip copy,
 //! and answered with 304 when the client already has them.
+//!
+//! Through a database outage the cache is left alone (nobody can change
+//! content then), so every page in it keeps being served, with an `Age`
+//! header saying how old it is; a page not in it is a quick 503. When the
+//! event bus is back, `Event::Resync` empties the cache.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -22,6 +27,7 @@ use axum::response::Response;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
+use crate::db::Db;
 use crate::domain::{ArticleId, Timestamp};
 use crate::error::{AppError, AppResult};
 use crate::events::{Bus, Event};
@@ -91,6 +97,7 @@ struct CachedPage {
     article: Option<ArticleId>,
     /// What a CDN may purge it by.
     surrogate_keys: HeaderValue,
+    stored: Instant,
 }
 
 pub struct PageCache {
@@ -99,6 +106,9 @@ pub struct PageCache {
     max_pages: usize,
     cache_control: HeaderValue,
     render_timeout: Duration,
+    /// Told whether the database can be reached, to mark pages served
+    /// through an outage with their age.
+    database: Option<Db>,
 }
 
 impl PageCache {
@@ -110,7 +120,14 @@ impl PageCache {
             max_pages,
             cache_control: HeaderValue::from_str(&cache_control).unwrap_or(HeaderValue::from_static("no-cache")),
             render_timeout,
+            database: None,
         }
+    }
+
+    /// Follows the reach of this database (see the module notes).
+    pub fn watching(mut self, db: Db) -> Self {
+        self.database = Some(db);
+        self
     }
 
     /// Answers from the cache, or renders, stores and answers.
@@ -120,7 +137,13 @@ impl PageCache {
         F: Future<Output = AppResult<Rendered>>,
     {
         if let Some(page) = self.get(&key) {
-            return Ok(self.respond(&page, request));
+            let mut response = self.respond(&page, request);
+            if self.database.as_ref().and_then(Db::unreachable_for).is_some() {
+                response
+                    .headers_mut()
+                    .insert(header::AGE, page.stored.elapsed().as_secs().into());
+            }
+            return Ok(response);
         }
         let generation = self.generation.load(Ordering::Acquire);
         let rendered = tokio::time::timeout(self.render_timeout, render)
@@ -135,7 +158,7 @@ impl PageCache {
     /// Drops what an event makes stale.
     pub fn apply(&self, event: &Event) {
         match event {
-            Event::ContentChanged => self.purge(|_| true),
+            Event::ContentChanged | Event::Resync => self.purge(|_| true),
             Event::ArticleChanged { article } | Event::Entry { article, .. } => {
                 self.purge(|page| page.article == Some(*article))
             }
@@ -152,7 +175,7 @@ impl PageCache {
             loop {
                 match events.recv().await {
                     Ok(event) => cache.apply(&event),
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => cache.apply(&Event::ContentChanged),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => cache.apply(&Event::Resync),
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 }
             }
@@ -261,6 +284,7 @@ impl From<Rendered> for CachedPage {
                 None => HeaderValue::from_static(super::cdn::SITE_KEY),
             },
             article: r.article,
+            stored: Instant::now(),
         }
     }
 }

@@ -106,6 +106,7 @@ const OWNERS: &[(&str, &str)] = &[
     ("search_docs", "search/"),
     ("stashed_forms", "web/stash.rs"),
     ("schema_migrations", "db/"),
+    ("readiness_checks", "ops/health.rs"),
 ];
 
 /// Every table the migrations create.

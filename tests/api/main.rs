@@ -12,6 +12,7 @@ mod caching;
 mod comments;
 mod donations;
 mod errors;
+mod faults;
 mod feeds;
 mod imports;
 mod instances;

@@ -127,6 +127,10 @@ async fn a_backup_taken_while_the_site_serves_restores_into_another_site_with_ev
     assert!(again.to_string().contains("not empty"), "{again}");
 
     let mut copy = spawn_app().await;
+    let running = broadsheet::ops::backup::restore(&copy.settings, &folder, true)
+        .await
+        .unwrap_err();
+    assert!(running.to_string().contains("stop it before restoring"), "{running}");
     copy.stop().await;
     let refused = broadsheet::ops::backup::restore(&copy.settings, &folder, false)
         .await
