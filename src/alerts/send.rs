@@ -334,6 +334,9 @@ impl Pusher {
                         tracing::debug!(error = why, "push request failed");
                         Outcome::Retry(None)
                     }
+                    Err(http2::Failure::Unanswered(why)) => Outcome::Failed(format!(
+                        "no answer after it was sent ({why}); not sent again, as it may have arrived"
+                    )),
                     Err(http2::Failure::Http1(post)) => match Prepared::from_post(*post) {
                         Ok(ready) => {
                             by_http1.push((slot, ready));
@@ -418,9 +421,15 @@ async fn post_http1(
     }
     let response = match request.send().await {
         Ok(response) => response,
-        Err(err) => {
+        // No connection: the request never left, so it may go again.
+        Err(err) if err.is_connect() => {
             tracing::debug!(error = %err, "push request failed");
             return Outcome::Retry(None);
+        }
+        Err(err) => {
+            return Outcome::Failed(format!(
+                "no answer after it was sent ({err}); not sent again, as it may have arrived"
+            ));
         }
     };
     let status = response.status().as_u16();
@@ -428,7 +437,7 @@ async fn post_http1(
         .headers()
         .get("retry-after")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
+        .and_then(retry_after_secs);
     let detail = if (200..300).contains(&status) {
         String::new()
     } else {
@@ -438,6 +447,17 @@ async fn post_http1(
 }
 
 /// What a push service's answer means for the subscription.
+/// A `Retry-After` value in seconds: given as seconds, or as an HTTP date
+/// (RFC 9110 §10.2.3), counted from now.
+pub fn retry_after_secs(value: &str) -> Option<u64> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(seconds);
+    }
+    let at = crate::domain::Timestamp::parse_http_date(value)?;
+    Some((at.as_seconds() - crate::domain::Timestamp::now().as_seconds()).max(0) as u64)
+}
+
 fn outcome(status: u16, retry_after: Option<u64>, detail: &str) -> Outcome {
     match status {
         200..=299 => Outcome::Delivered,
@@ -463,6 +483,20 @@ fn read_certificates(path: &std::path::Path) -> anyhow::Result<Vec<CertificateDe
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_is_read_as_seconds_or_as_a_date() {
+        assert_eq!(retry_after_secs(" 120 "), Some(120));
+        let in_a_minute = crate::domain::Timestamp::now().plus_seconds(60).http_date();
+        let secs = retry_after_secs(&in_a_minute).expect("a date is read");
+        assert!((58..=60).contains(&secs), "{secs}");
+        assert_eq!(
+            retry_after_secs("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(0),
+            "a date gone by"
+        );
+        assert_eq!(retry_after_secs("soon"), None);
+    }
 
     #[test]
     fn only_https_endpoints_on_public_hosts_are_accepted() {

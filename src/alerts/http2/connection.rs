@@ -255,7 +255,7 @@ impl Connection {
         self.stop_taking(&why, self.started == 0);
         for (_, stream) in self.streams.drain() {
             self.service.open_requests.fetch_sub(1, Ordering::AcqRel);
-            stream.job.finish(Err(Failure::Network(why.clone())));
+            stream.job.finish(Err(Failure::Unanswered(why.clone())));
         }
     }
 
@@ -504,7 +504,7 @@ impl Connection {
                 b"retry-after" => {
                     retry_after = std::str::from_utf8(value)
                         .ok()
-                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .and_then(crate::alerts::send::retry_after_secs)
                 }
                 _ => {}
             })
@@ -529,7 +529,7 @@ impl Connection {
             }
             _ => {
                 frame::rst_stream(&mut self.out, id, code::PROTOCOL_ERROR);
-                self.close(id, Some(Failure::Network("an answer without a final status".into())));
+                self.close(id, Some(Failure::Unanswered("an answer without a final status".into())));
                 return Ok(());
             }
         }
@@ -554,7 +554,7 @@ impl Connection {
             code::NO_ERROR if stream.status.is_some() => self.close(id, None),
             _ => self.close(
                 id,
-                Some(Failure::Network(format!(
+                Some(Failure::Unanswered(format!(
                     "the push service reset the request ({error:#x})"
                 ))),
             ),
@@ -654,7 +654,7 @@ impl Connection {
         stream.window += increment;
         if increment == 0 || stream.window > frame::MAX_WINDOW {
             frame::rst_stream(&mut self.out, id, code::FLOW_CONTROL_ERROR);
-            self.close(id, Some(Failure::Network("a bad window update".into())));
+            self.close(id, Some(Failure::Unanswered("a bad window update".into())));
         } else if stream.blocked && self.send_window > 0 {
             stream.blocked = false;
             self.blocked.retain(|b| *b != id);
@@ -699,7 +699,7 @@ impl Connection {
                 retry_after: stream.retry_after,
                 detail: String::from_utf8_lossy(&stream.detail).into_owned(),
             }),
-            (None, None) => Err(Failure::Network("the request ended without an answer".into())),
+            (None, None) => Err(Failure::Unanswered("the request ended without an answer".into())),
         };
         if reply.is_ok() {
             self.service.answered();
@@ -729,7 +729,7 @@ impl Connection {
             frame::rst_stream(&mut self.out, id, code::CANCEL);
             self.close(
                 id,
-                Some(Failure::Network("the push service did not answer in time".into())),
+                Some(Failure::Unanswered("the push service did not answer in time".into())),
             );
         }
         if self.streams.is_empty() && now - self.idle_since > IDLE_TIMEOUT && self.service.queued() == 0 {

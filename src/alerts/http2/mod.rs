@@ -44,8 +44,14 @@ pub struct Response {
 }
 
 pub enum Failure {
-    /// No answer (connection trouble, timeout, a protocol error): it may be tried again.
+    /// The request never reached the service (no connection, or the service
+    /// said it did not process it): it may be tried again.
     Network(String),
+    /// The request went out and no answer came (the connection broke, the
+    /// service sent the connection away with this stream at or below its
+    /// last-stream-id, a timeout, a reset): it may have been delivered, so
+    /// it is not sent again (RFC 9113 §8.7, RFC 9110 §9.2.2).
+    Unanswered(String),
     /// The service speaks only HTTP/1.1: here is the request back, unsent.
     Http1(Box<Post>),
 }

@@ -20,12 +20,18 @@ const STREAM_WINDOW: u32 = 100;
 struct Seen {
     /// Path and body length of every request answered 201.
     answered: Vec<(String, usize)>,
+    /// How often each path arrived at all.
+    received: HashMap<String, usize>,
     connections: usize,
     refused_one: bool,
+    /// The request refused with REFUSED_STREAM (and so rightly sent again).
+    refused: Option<String>,
 }
 
-/// One connection of the awkward server; it answers `per_connection` requests, then sends GOAWAY.
-async fn awkward(mut socket: TcpStream, seen: Arc<Mutex<Seen>>, per_connection: usize) {
+/// One connection of the awkward server; it answers `per_connection` requests, then sends GOAWAY:
+/// naming the open streams as unprocessed, or (`abrupt`) as possibly processed, then closing
+/// without answering them.
+async fn awkward(mut socket: TcpStream, seen: Arc<Mutex<Seen>>, per_connection: usize, abrupt: bool) {
     let mut input = Vec::new();
     let mut out = Vec::new();
     frame::settings(
@@ -78,6 +84,7 @@ async fn awkward(mut socket: TcpStream, seen: Arc<Mutex<Seen>>, per_connection: 
                             }
                         })
                         .unwrap();
+                    *seen.lock().unwrap().received.entry(path.clone()).or_default() += 1;
                     open.insert(head.stream, (path, 0));
                     assert!(open.len() <= 2, "more streams open than SETTINGS allow");
                     ended = head.has(flag::END_STREAM);
@@ -105,7 +112,9 @@ async fn awkward(mut socket: TcpStream, seen: Arc<Mutex<Seen>>, per_connection: 
                 let mut seen = seen.lock().unwrap();
                 let refuse = !seen.refused_one;
                 seen.refused_one = true;
-                if !refuse {
+                if refuse {
+                    seen.refused = Some(path);
+                } else {
                     seen.answered.push((path, length));
                 }
                 refuse
@@ -122,7 +131,11 @@ async fn awkward(mut socket: TcpStream, seen: Arc<Mutex<Seen>>, per_connection: 
             highest_answered = highest_answered.max(head.stream);
             if answered_here == per_connection {
                 // Everything still open is below nothing processed: the client must send it again.
-                let last = open.keys().min().map_or(highest_answered, |lowest| lowest - 2);
+                let last = match open.keys().min() {
+                    Some(_) if abrupt => *open.keys().max().unwrap_or(&highest_answered),
+                    Some(lowest) => lowest - 2,
+                    None => highest_answered,
+                };
                 frame::goaway(&mut out, last, code::NO_ERROR);
                 socket.write_all(&out).await.unwrap();
                 // Closed gently: what the client still sends is read and dropped.
@@ -205,7 +218,7 @@ async fn every_request_is_answered_once_through_refusals_small_windows_and_goawa
     tokio::spawn(async move {
         while let Ok((socket, _)) = listener.accept().await {
             accepted.lock().unwrap().connections += 1;
-            tokio::spawn(awkward(socket, accepted.clone(), 4));
+            tokio::spawn(awkward(socket, accepted.clone(), 4, false));
         }
     });
     let (client, origin) = client_for(port, 3);
@@ -213,7 +226,7 @@ async fn every_request_is_answered_once_through_refusals_small_windows_and_goawa
     for (i, reply) in replies.iter().enumerate() {
         match reply {
             Ok(response) => assert_eq!(response.status, 201, "request {i}"),
-            Err(super::Failure::Network(why)) => panic!("request {i} failed: {why}"),
+            Err(super::Failure::Network(why) | super::Failure::Unanswered(why)) => panic!("request {i} failed: {why}"),
             Err(super::Failure::Http1(_)) => panic!("request {i} was handed to HTTP/1.1"),
         }
     }
@@ -228,5 +241,45 @@ async fn every_request_is_answered_once_through_refusals_small_windows_and_goawa
         seen.connections >= 7,
         "sent away every 4 answers: {} connections",
         seen.connections
+    );
+}
+
+#[tokio::test]
+async fn a_request_the_service_may_have_processed_is_never_sent_twice() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let accepted = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            accepted.lock().unwrap().connections += 1;
+            tokio::spawn(awkward(socket, accepted.clone(), 3, true));
+        }
+    });
+    let (client, origin) = client_for(port, 2);
+    let replies = client.send_all(posts(&origin, 30)).await;
+    let mut unanswered = 0;
+    for (i, reply) in replies.iter().enumerate() {
+        match reply {
+            Ok(response) => assert_eq!(response.status, 201, "request {i}"),
+            Err(super::Failure::Unanswered(_)) => unanswered += 1,
+            Err(super::Failure::Network(why)) => panic!("request {i} was never sent: {why}"),
+            Err(super::Failure::Http1(_)) => panic!("request {i} was handed to HTTP/1.1"),
+        }
+    }
+    let seen = seen.lock().unwrap();
+    assert!(unanswered > 0, "some requests were cut off after they were sent");
+    for (path, times) in &seen.received {
+        let refused = seen.refused.as_deref() == Some(path.as_str());
+        assert_eq!(
+            *times,
+            if refused { 2 } else { 1 },
+            "{path} reached the service {times} times"
+        );
+    }
+    assert_eq!(
+        seen.answered.len() + unanswered,
+        30,
+        "every request is answered or counted once"
     );
 }
