@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
-use crate::articles::queries as queries_articles;
 use crate::articles::write::{self, NewArticle};
 use crate::articles::{ArticleContent, ArticleKind, CommentsMode, Headline, Placed, Status};
 use crate::audit::Actor;
@@ -117,14 +116,26 @@ pub async fn load_if_empty(state: &AppState) -> anyhow::Result<bool> {
     Ok(true)
 }
 
+/// Loads everything in one change: a load cut short (a full disk, a kill)
+/// leaves nothing behind, so the next start loads it whole. The pictures'
+/// files are written as it goes, and taken away again if it fails.
 async fn load(state: &AppState) -> anyhow::Result<()> {
-    let db = &state.db;
-    let loader = Actor::system("Demo loader");
+    let mut pictures = Vec::new();
+    let loaded = load_all(state, &mut pictures).await;
+    if loaded.is_err() {
+        for id in pictures {
+            let _ = std::fs::remove_dir_all(state.settings.media.dir.join(id.to_string()));
+        }
+    }
+    loaded
+}
+
+async fn load_all(state: &AppState, pictures: &mut Vec<crate::domain::ImageId>) -> anyhow::Result<()> {
+    let mut change = Change::begin(state, Actor::system("Demo loader")).await?;
 
     let sections: SectionsFile = toml::from_str(SECTIONS).context("reading demo sections")?;
     let mut section_ids: HashMap<String, SectionId> = HashMap::new();
     for (position, s) in sections.sections.into_iter().enumerate() {
-        let mut change = Change::begin(state, loader.clone()).await?;
         let new = NewSection {
             slug: s.slug.clone(),
             name: &s.name,
@@ -132,7 +143,6 @@ async fn load(state: &AppState) -> anyhow::Result<()> {
             position: position as i64,
         };
         let id = site_write::create_section(&mut change, new).await?;
-        change.commit().await?;
         section_ids.insert(s.slug.to_string(), id);
     }
 
@@ -141,22 +151,13 @@ async fn load(state: &AppState) -> anyhow::Result<()> {
     for a in authors.authors {
         let portrait = pictures::paint("portrait", a.slug.as_str(), PORTRAIT.0, PORTRAIT.1);
         let alt = format!("Placeholder portrait of {}", a.name);
-        let by = media::Uploader {
-            actor: loader.clone(),
-            channel: "",
-            state,
+        let text = ImageText {
+            alt: &alt,
+            caption: "",
+            credit: "",
         };
-        let photo = media::store_picture(
-            by,
-            portrait,
-            ImageText {
-                alt: &alt,
-                caption: "",
-                credit: "",
-            },
-        )
-        .await?;
-        let mut change = Change::begin(state, loader.clone()).await?;
+        let photo = media::store_picture(&mut change, state, portrait, text).await?;
+        pictures.push(photo);
         let new = NewAuthor {
             slug: a.slug.clone(),
             name: &a.name,
@@ -165,7 +166,6 @@ async fn load(state: &AppState) -> anyhow::Result<()> {
             photo: Some(photo),
         };
         let id = site_write::create_author(&mut change, new).await?;
-        change.commit().await?;
         author_ids.insert(a.slug.to_string(), id);
     }
 
@@ -195,7 +195,7 @@ async fn load(state: &AppState) -> anyhow::Result<()> {
             let id = match tag_ids.get(tag) {
                 Some(id) => *id,
                 None => {
-                    let id = site_write::ensure_tag(db, tag, &tag_name(tag.as_str())).await?;
+                    let id = site_write::ensure_tag(&mut change, tag, &tag_name(tag.as_str())).await?;
                     tag_ids.insert(tag.clone(), id);
                     id
                 }
@@ -205,22 +205,15 @@ async fn load(state: &AppState) -> anyhow::Result<()> {
         let mut images = Vec::new();
         for (n, picture) in front.images.iter().enumerate() {
             let painted = pictures::paint(&picture.scene, &format!("{slug}-{n}"), PICTURE.0, PICTURE.1);
-            let by = media::Uploader {
-                actor: loader.clone(),
-                channel: "",
-                state,
+            let text = ImageText {
+                alt: &picture.alt,
+                caption: &picture.caption,
+                credit: &picture.credit,
             };
-            let id = media::store_picture(
-                by,
-                painted,
-                ImageText {
-                    alt: &picture.alt,
-                    caption: &picture.caption,
-                    credit: &picture.credit,
-                },
-            )
-            .await
-            .with_context(context)?;
+            let id = media::store_picture(&mut change, state, painted, text)
+                .await
+                .with_context(context)?;
+            pictures.push(id);
             images.push(Placed::new(id, picture.after));
         }
         let published = Timestamp::parse(&front.published).with_context(context)?;
@@ -251,7 +244,6 @@ async fn load(state: &AppState) -> anyhow::Result<()> {
             published_at: Some(published),
             updated_at: updated,
         };
-        let mut change = Change::begin(state, loader.clone()).await?;
         let id = write::create(&mut change, &new).await.with_context(context)?;
         for entry in &front.entries {
             let mut draft = crate::liveblogs::write::EntryDraft {
@@ -272,21 +264,14 @@ async fn load(state: &AppState) -> anyhow::Result<()> {
                 .await
                 .with_context(context)?;
         }
-        change.commit().await?;
         article_ids.insert(slug, id);
         related.push((id, front.related));
     }
 
-    // Related links need every article to exist, so they are a second save.
+    // Related links need every article to exist; adding them leaves each
+    // article's dates as its front matter gives them.
     for (article, links) in related {
-        if links.is_empty() {
-            continue;
-        }
-        let stored = queries_articles::by_id(db, article)
-            .await?
-            .context("a demo article vanished")?;
-        let mut content = write::content_of(db, &stored).await?;
-        content.related = links
+        let links = links
             .iter()
             .map(|r| {
                 article_ids
@@ -295,18 +280,9 @@ async fn load(state: &AppState) -> anyhow::Result<()> {
                     .with_context(|| format!("unknown related article {}", r.slug))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let mut change = Change::begin(state, loader.clone()).await?;
-        write::save(
-            &mut change,
-            article,
-            stored.version,
-            &content,
-            ("linked related articles", ""),
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("linking related demo articles: {e:?}"))?;
-        change.commit().await?;
+        write::add_related(&mut change, article, &links).await?;
     }
+    change.commit().await?;
     tracing::info!(articles = article_ids.len(), "loaded the demo content");
     Ok(())
 }

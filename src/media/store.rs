@@ -57,15 +57,24 @@ pub async fn store(by: Uploader<'_>, bytes: &[u8], text: ImageText<'_>) -> Resul
     save(by, turn, picture, size, text).await
 }
 
-/// Stores a picture already in memory (made by the demo loader or an importer).
-pub async fn store_picture(by: Uploader<'_>, picture: RgbImage, text: ImageText<'_>) -> Result<ImageId, AppError> {
+/// Stores a picture already in memory (the demo loader's), its row and
+/// audit line inside the caller's change.
+pub async fn store_picture(
+    change: &mut Change,
+    state: &AppState,
+    picture: RgbImage,
+    text: ImageText<'_>,
+) -> Result<ImageId, AppError> {
     check_alt(&text)?;
     let turn = take_turn().await?;
     let size = picture.dimensions();
     let picture = tokio::task::spawn_blocking(move || fit(&DynamicImage::ImageRgb8(picture)))
         .await
         .context("the resizing task stopped")?;
-    save(by, turn, picture, size, text).await
+    let files = write_files(state, turn, picture, size).await?;
+    let row = files.row(size, text);
+    restore_and_audit(change, &row).await.map_err(|e| files.discard(e))?;
+    Ok(row.id)
 }
 
 fn check_alt(text: &ImageText<'_>) -> Result<(), AppError> {
@@ -106,8 +115,52 @@ async fn save(
     size: (u32, u32),
     text: ImageText<'_>,
 ) -> Result<ImageId, AppError> {
+    let files = write_files(by.state, turn, picture, size).await?;
+    let row = files.row(size, text);
+    let recorded = async {
+        let mut change = Change::begin(by.state, by.actor).await?.through(by.channel);
+        restore_and_audit(&mut change, &row).await?;
+        change.commit().await?;
+        Ok::<_, AppError>(row.id)
+    };
+    recorded.await.map_err(|e| files.discard(e))
+}
+
+/// A picture's files, written under `media/<id>/`.
+struct Files {
+    id: ImageId,
+    folder: PathBuf,
+    widths: Vec<u32>,
+}
+
+impl Files {
+    fn row(&self, size: (u32, u32), text: ImageText<'_>) -> Stored {
+        Stored {
+            id: self.id,
+            alt: text.alt.trim().to_owned(),
+            caption: text.caption.trim().to_owned(),
+            credit: text.credit.trim().to_owned(),
+            width: i64::from(size.0),
+            height: i64::from(size.1),
+            widths: self.widths.iter().map(u32::to_string).collect::<Vec<_>>().join(" "),
+        }
+    }
+
+    /// Files without a row are nobody's: they go when the row could not be written.
+    fn discard(&self, err: AppError) -> AppError {
+        let _ = std::fs::remove_dir_all(&self.folder);
+        err
+    }
+}
+
+async fn write_files(
+    state: &AppState,
+    turn: SemaphorePermit<'static>,
+    picture: RgbImage,
+    size: (u32, u32),
+) -> Result<Files, AppError> {
     let id = ImageId::new();
-    let folder = by.state.settings.media.dir.join(id.to_string());
+    let folder = state.settings.media.dir.join(id.to_string());
     let written = folder.clone();
     let widths = tokio::task::spawn_blocking(move || resize_and_save(&picture, size.0, &written))
         .await
@@ -115,39 +168,21 @@ async fn save(
         .map_err(AppError::from)
         .and_then(|saved| saved);
     drop(turn);
-    // Files without a row are nobody's: take them away again.
-    let discard = |err: AppError| {
-        let _ = std::fs::remove_dir_all(&folder);
-        err
-    };
-    let widths = widths.map_err(discard)?;
-    let recorded = record(by, id, size, widths, text).await.map_err(discard)?;
-    Ok(recorded)
+    match widths {
+        Ok(widths) => Ok(Files { id, folder, widths }),
+        Err(err) => {
+            let _ = std::fs::remove_dir_all(&folder);
+            Err(err)
+        }
+    }
 }
 
-async fn record(
-    by: Uploader<'_>,
-    id: ImageId,
-    size: (u32, u32),
-    widths: Vec<u32>,
-    text: ImageText<'_>,
-) -> Result<ImageId, AppError> {
-    let mut change = Change::begin(by.state, by.actor).await?.through(by.channel);
-    let row = Stored {
-        id,
-        alt: text.alt.trim().to_owned(),
-        caption: text.caption.trim().to_owned(),
-        credit: text.credit.trim().to_owned(),
-        width: i64::from(size.0),
-        height: i64::from(size.1),
-        widths: widths.iter().map(u32::to_string).collect::<Vec<_>>().join(" "),
-    };
-    restore(&mut change, &row).await?;
+async fn restore_and_audit(change: &mut Change, row: &Stored) -> Result<(), AppError> {
+    restore(change, row).await?;
     change
-        .audit("uploaded a picture", Target::new("image", id, &row.alt), "")
+        .audit("uploaded a picture", Target::new("image", row.id, &row.alt), "")
         .await?;
-    change.commit().await?;
-    Ok(id)
+    Ok(())
 }
 
 /// A picture's row, as stored (and as a site's export carries it; its files are under media/<id>/).

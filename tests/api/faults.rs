@@ -224,3 +224,64 @@ async fn a_comment_sent_twice_with_the_same_form_is_written_once() {
     assert_eq!(other.status(), 303);
     assert_ne!(other.headers()["location"], first.headers()["location"]);
 }
+
+#[tokio::test]
+async fn a_demo_load_cut_short_by_a_full_disk_leaves_nothing_and_loads_whole_next_time() {
+    if postgres_run() {
+        eprintln!("SKIPPED on the PostgreSQL run: this test fills the disk under a SQLite file and its pictures");
+        return;
+    }
+    let Some(disk) = SmallDisk::mount(48) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", disk.path().join("broadsheet.db").display());
+    let mut settings = crate::support::settings_for(&dir, url, true);
+    settings.media.dir = disk.path().join("media");
+    let count = |state: broadsheet::state::AppState| async move {
+        let n = sql("SELECT COUNT(*) FROM articles")
+            .fetch_count(&state.db)
+            .await
+            .unwrap();
+        state.db.close().await;
+        n
+    };
+    // The database exists (migrated), then the disk fills, with a little room left.
+    let mut empty = settings.clone();
+    empty.demo.load_when_empty = false;
+    assert_eq!(
+        count(broadsheet::startup::prepare(empty.clone()).await.unwrap()).await,
+        0
+    );
+    let filler = disk.fill();
+    let full = std::fs::metadata(&filler).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&filler)
+        .unwrap()
+        .set_len(full - 1024 * 1024)
+        .unwrap();
+
+    assert!(
+        broadsheet::startup::Application::build(settings.clone()).await.is_err(),
+        "the demo does not fit"
+    );
+    std::fs::remove_file(filler).unwrap();
+    assert_eq!(
+        std::fs::read_dir(disk.path().join("media")).map_or(0, |d| d.count()),
+        0,
+        "no pictures of a load cut short are left behind"
+    );
+    assert_eq!(
+        count(broadsheet::startup::prepare(empty.clone()).await.unwrap()).await,
+        0,
+        "nothing of a load cut short is kept"
+    );
+
+    let app = broadsheet::startup::Application::build(settings)
+        .await
+        .expect("the demo loads");
+    let loaded = count(app.state()).await;
+    assert_eq!(
+        loaded as usize,
+        std::fs::read_dir("src/demo/content/articles").unwrap().count()
+    );
+}
