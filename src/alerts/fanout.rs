@@ -231,6 +231,15 @@ pub async fn record(tx: &mut Tx, alert: &Alert, results: &[Delivery], from_retri
                 failed += 1;
                 tracing::warn!(alert = %alert.id, subscription = %result.subscription, why, "an alert could not be delivered");
             }
+            Outcome::Unanswered(why) => {
+                failed += 1;
+                tracing::warn!(
+                    alert = %alert.id,
+                    subscription = %result.subscription,
+                    why,
+                    "an alert got no answer after it was sent; not sent again, as it may have arrived"
+                );
+            }
             Outcome::Retry(after) => {
                 let attempts = result.attempts + 1;
                 if attempts >= MAX_ATTEMPTS {

@@ -276,14 +276,18 @@ pub async fn cancel(change: &mut Change, alert: &Alert) -> anyhow::Result<bool> 
 
 /// Marks the alert sent once every shard is done and no retry is waiting.
 pub async fn finish_if_done(db: &Db, id: AlertId) -> Result<(), DbError> {
-    sql("UPDATE alerts SET status = 'sent', finished_at = $1
+    let finished: Option<(i64, i64, i64, String)> = sql("UPDATE alerts SET status = 'sent', finished_at = $1
          WHERE id = $2 AND status = 'sending'
            AND NOT EXISTS (SELECT 1 FROM alert_shards WHERE alert_id = $2 AND done_at IS NULL)
-           AND NOT EXISTS (SELECT 1 FROM push_retries WHERE alert_id = $2)")
+           AND NOT EXISTS (SELECT 1 FROM push_retries WHERE alert_id = $2)
+         RETURNING delivered, failed, removed, title")
     .bind(Timestamp::now())
     .bind(id)
-    .execute(db)
+    .fetch_optional(db)
     .await?;
+    if let Some((delivered, failed, removed, title)) = finished {
+        tracing::info!(alert = %id, title, delivered, failed, removed, "an alert finished sending");
+    }
     Ok(())
 }
 

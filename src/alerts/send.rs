@@ -28,6 +28,9 @@ pub enum Outcome {
     Gone,
     /// Refused for good (400, 413, a bad key …): counted as failed.
     Failed(String),
+    /// Sent, and no answer came: it may have arrived, so it is counted as
+    /// failed and not sent again.
+    Unanswered(String),
     /// Try again later (429, 5xx, network trouble), after this many seconds if the service said.
     Retry(Option<u64>),
 }
@@ -73,6 +76,8 @@ pub struct Pusher {
     rng: SystemRandom,
     concurrency: usize,
     limits: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Messages by push service and outcome, for `/metrics`.
+    counts: Mutex<std::collections::BTreeMap<(&'static str, &'static str), u64>>,
     allow_private: bool,
     /// Plain-http push services speak HTTP/2 from the first byte.
     http2_in_the_clear: bool,
@@ -231,6 +236,7 @@ impl Pusher {
             rng: SystemRandom::new(),
             concurrency,
             limits: Mutex::new(HashMap::new()),
+            counts: Mutex::default(),
             allow_private: settings.allow_private_endpoints,
             http2_in_the_clear: settings.http2_prior_knowledge,
         })
@@ -293,6 +299,25 @@ impl Pusher {
     /// (in the same order): over HTTP/2 where the service speaks it, else
     /// over HTTP/1.1, all on the push client's thread.
     pub async fn post_all(&self, batch: Vec<Prepared>, message: &Message<'_>) -> Vec<Outcome> {
+        let services: Vec<&'static str> = batch
+            .iter()
+            .map(|r| service_of(r.url.host_str().unwrap_or("")))
+            .collect();
+        let outcomes = self.post_each(batch, message).await;
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        for (service, outcome) in services.into_iter().zip(&outcomes) {
+            *counts.entry((service, outcome.label())).or_default() += 1;
+        }
+        outcomes
+    }
+
+    /// Messages pushed since this instance started, by push service and outcome.
+    pub fn counts(&self) -> Vec<((&'static str, &'static str), u64)> {
+        let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        counts.iter().map(|(k, v)| (*k, *v)).collect()
+    }
+
+    async fn post_each(&self, batch: Vec<Prepared>, message: &Message<'_>) -> Vec<Outcome> {
         let mut headers = vec![
             ("ttl".to_owned(), message.ttl_secs.to_string()),
             ("urgency".to_owned(), message.urgency.to_owned()),
@@ -334,9 +359,7 @@ impl Pusher {
                         tracing::debug!(error = why, "push request failed");
                         Outcome::Retry(None)
                     }
-                    Err(http2::Failure::Unanswered(why)) => Outcome::Failed(format!(
-                        "no answer after it was sent ({why}); not sent again, as it may have arrived"
-                    )),
+                    Err(http2::Failure::Unanswered(why)) => Outcome::Unanswered(why),
                     Err(http2::Failure::Http1(post)) => match Prepared::from_post(*post) {
                         Ok(ready) => {
                             by_http1.push((slot, ready));
@@ -426,11 +449,7 @@ async fn post_http1(
             tracing::debug!(error = %err, "push request failed");
             return Outcome::Retry(None);
         }
-        Err(err) => {
-            return Outcome::Failed(format!(
-                "no answer after it was sent ({err}); not sent again, as it may have arrived"
-            ));
-        }
+        Err(err) => return Outcome::Unanswered(err.to_string()),
     };
     let status = response.status().as_u16();
     let retry_after = response
@@ -447,6 +466,38 @@ async fn post_http1(
 }
 
 /// What a push service's answer means for the subscription.
+impl Outcome {
+    /// A metrics label for the outcome.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Delivered => "delivered",
+            Outcome::Gone => "gone",
+            Outcome::Failed(_) => "refused",
+            Outcome::Unanswered(_) => "unanswered",
+            Outcome::Retry(_) => "retried",
+        }
+    }
+}
+
+/// The push service an endpoint belongs to, as a metrics label: the big
+/// services by name, anything else as "other" (a subscriber chooses the
+/// endpoint, so its host cannot become a label).
+pub fn service_of(host: &str) -> &'static str {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let under = |domain: &str| host == domain || host.ends_with(&format!(".{domain}"));
+    if under("googleapis.com") {
+        "fcm"
+    } else if under("mozilla.com") {
+        "mozilla"
+    } else if under("push.apple.com") {
+        "apple"
+    } else if under("notify.windows.com") {
+        "windows"
+    } else {
+        "other"
+    }
+}
+
 /// A `Retry-After` value in seconds: given as seconds, or as an HTTP date
 /// (RFC 9110 §10.2.3), counted from now.
 pub fn retry_after_secs(value: &str) -> Option<u64> {

@@ -217,6 +217,19 @@ async fn write_gauges(state: &AppState, out: &mut String) -> anyhow::Result<()> 
         "gauge",
         &queued,
     );
+    let pushed: Vec<(String, f64)> = state
+        .pusher
+        .counts()
+        .into_iter()
+        .map(|((service, outcome), n)| (format!("service=\"{service}\",outcome=\"{outcome}\""), n as f64))
+        .collect();
+    gauge(
+        out,
+        "broadsheet_push_requests_total",
+        "Push messages sent by this instance, by push service and outcome (delivered, gone, refused, retried, unanswered).",
+        "counter",
+        &pushed,
+    );
     let (delivered, failed): (i64, i64) =
         sql("SELECT CAST(COALESCE(SUM(delivered), 0) AS BIGINT), CAST(COALESCE(SUM(failed), 0) AS BIGINT) FROM alerts")
             .fetch_one(&state.db)

@@ -187,6 +187,12 @@ async fn gone_subscriptions_are_dropped_and_busy_services_are_tried_again() {
     assert_eq!(push.received_by(down).len(), 1, "5xx is retried with backoff");
     assert_eq!(push.attempts(down), 3);
     assert_eq!(push.attempts(too_big), 1, "413 is not retried");
+    // Every try is counted by push service and outcome.
+    let metrics = app.page("/metrics").await;
+    for (outcome, n) in [("delivered", 3), ("gone", 2), ("refused", 1), ("retried", 3)] {
+        let line = format!("broadsheet_push_requests_total{{service=\"other\",outcome=\"{outcome}\"}} {n}");
+        assert!(metrics.contains(&line), "{line} in\n{metrics}");
+    }
 
     // 404 and 410 removed the subscriptions: looking them up finds nothing, and the next alert skips them.
     let gone = post_json(

@@ -83,6 +83,7 @@ impl Service {
 
     /// A connection could not be made: if no other is left, what is queued fails.
     pub fn connect_failed(&self, why: &str) {
+        tracing::warn!(origin = self.authority, why, "a connection to a push service failed");
         self.failing.store(true, Ordering::Release);
         if self.connections.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.fail_queued(why);
