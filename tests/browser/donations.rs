@@ -31,6 +31,8 @@ async fn a_reader_donates_from_an_article_and_is_not_asked_again() {
             .await,
         false
     );
+    // The appeal's button is legible (axe checks its contrast).
+    browser.assert_accessible().await;
     browser.click("[data-appeal] a.button").await;
     assert_eq!(browser.path().await, "/support");
     browser.assert_accessible().await;

@@ -45,6 +45,24 @@ async fn the_homepage_and_the_article_page_pass_axe_core_without_violations() {
 }
 
 #[tokio::test]
+async fn what_is_marked_hidden_stays_hidden_whatever_its_class() {
+    let app = spawn_app_with_demo().await;
+    let browser = Browser::open(&app).await;
+    for path in ["/alerts", LEAD] {
+        browser.visit(path).await;
+        let shown = browser
+            .run(
+                "return [...document.querySelectorAll('[hidden]')]
+                    .filter(e => getComputedStyle(e).display !== 'none')
+                    .map(e => e.outerHTML.slice(0, 80)).join(' | ')",
+            )
+            .await;
+        assert_eq!(shown, "", "{path}: hidden elements on show");
+    }
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn the_article_reads_on_a_360_pixel_phone_without_sideways_scrolling() {
     let app = spawn_app_with_demo().await;
     let browser = Browser::open(&app).await;
