@@ -40,6 +40,13 @@ pub async fn run_shard(state: &AppState, job: &Job) -> anyhow::Result<Step> {
     };
     let payload = alert.payload();
     let batch = state.settings.alerts.batch_size.max(1) as i64;
+    // "Sent in error" goes to the readers the original could reach: not to
+    // subscriptions made after it went out.
+    let subscribed_by = match alert.follow_up_of {
+        Some(original) => model::by_id(db, original).await?.and_then(|o| o.sent_at),
+        None => None,
+    }
+    .unwrap_or_else(|| Timestamp::now().plus_seconds(365 * 24 * 3600));
     loop {
         let progress: Progress =
             sql("SELECT after_id, pending_to, done_at FROM alert_shards WHERE alert_id = $1 AND shard = $2")
@@ -60,12 +67,13 @@ pub async fn run_shard(state: &AppState, job: &Job) -> anyhow::Result<Step> {
         }
         let targets: Vec<Target> = sql("SELECT s.id, s.endpoint, s.p256dh, s.auth FROM push_topics t
              JOIN push_subscriptions s ON s.id = t.subscription_id
-             WHERE t.topic = $1 AND t.shard = $2 AND t.subscription_id > $3
+             WHERE t.topic = $1 AND t.shard = $2 AND t.subscription_id > $3 AND s.created_at <= $5
              ORDER BY t.subscription_id LIMIT $4")
         .bind(&alert.topic)
         .bind(task.shard)
         .bind(after)
         .bind(batch)
+        .bind(subscribed_by)
         .fetch_all(db)
         .await?;
         let Some(last) = targets.last().map(|t| t.id) else {

@@ -209,14 +209,20 @@ pub async fn create(change: &mut Change, draft: &Draft, needs_approval: bool) ->
 async fn start(change: &mut Change, id: AlertId) -> anyhow::Result<()> {
     change.queued_work();
     let now = Timestamp::now();
-    let (topic,): (String,) = sql("SELECT topic FROM alerts WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut *change)
-        .await?;
-    let queued = sql("SELECT COUNT(*) FROM push_topics WHERE topic = $1")
-        .bind(&topic)
-        .fetch_count(&mut *change)
-        .await?;
+    // A follow-up counts only those who could have had the original (see fanout).
+    let (topic, subscribed_by): (String, Option<Timestamp>) =
+        sql("SELECT a.topic, o.sent_at FROM alerts a LEFT JOIN alerts o ON o.id = a.follow_up_of WHERE a.id = $1")
+            .bind(id)
+            .fetch_one(&mut *change)
+            .await?;
+    let queued = sql(
+        "SELECT COUNT(*) FROM push_topics t JOIN push_subscriptions s ON s.id = t.subscription_id
+         WHERE t.topic = $1 AND s.created_at <= $2",
+    )
+    .bind(&topic)
+    .bind(subscribed_by.unwrap_or(now))
+    .fetch_count(&mut *change)
+    .await?;
     sql("UPDATE alerts SET status = 'sending', sent_at = $1, queued = $2 WHERE id = $3")
         .bind(now)
         .bind(queued)

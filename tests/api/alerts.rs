@@ -282,7 +282,10 @@ async fn breaking_news_can_need_a_second_editor_and_a_mistake_can_be_followed_up
     let original = push.wait_for(1).await[0].clone();
     assert_eq!(original.message["title"], "Minister resigns");
 
-    // Sent in error: the follow-up goes to the same readers with the same Topic, replacing it if unseen.
+    // Sent in error: the follow-up goes to the same readers with the same Topic, replacing it if
+    // unseen; not to a reader who subscribed after the original went out.
+    let (latecomer, s_late) = push.subscribe(&[]);
+    app.subscribe_push(&s_late, &["breaking"]).await;
     let response = second
         .post(
             &format!("/newsroom/alerts/{alert}/correction"),
@@ -307,6 +310,10 @@ async fn breaking_news_can_need_a_second_editor_and_a_mistake_can_be_followed_up
         "the follow-up replaces the original where it is unseen"
     );
     assert_eq!(got[1].message["tag"], original.message["tag"]);
+    assert!(
+        push.received_by(latecomer).is_empty(),
+        "the latecomer never had the original"
+    );
 
     // The audit log tells who did what.
     let (_, admin) = app.signed_in(Role::Admin).await;
