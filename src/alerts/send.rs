@@ -119,6 +119,32 @@ pub fn check_endpoint(endpoint: &str, allow_private: bool) -> Result<Url, String
     Ok(url)
 }
 
+/// Refuses an endpoint whose name resolves only to private, loopback or
+/// other non-public addresses, so it is turned away when the reader
+/// subscribes rather than failing at every alert. A name that does not
+/// resolve just now is let through: sending resolves again, public
+/// addresses only.
+pub async fn check_resolves(endpoint: &Url, allow_private: bool) -> Result<(), String> {
+    let Some(host) = endpoint.host_str() else { return Ok(()) };
+    if allow_private
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok()
+    {
+        return Ok(());
+    }
+    let port = endpoint.port_or_known_default().unwrap_or(443);
+    let lookup = tokio::time::timeout(Duration::from_secs(3), tokio::net::lookup_host((host, port))).await;
+    let Ok(Ok(addresses)) = lookup else { return Ok(()) };
+    let addresses: Vec<SocketAddr> = addresses.collect();
+    if !addresses.is_empty() && !addresses.iter().any(|a| is_public(a.ip())) {
+        return Err("The push endpoint's name leads to a private or local address.".into());
+    }
+    Ok(())
+}
+
 /// Whether an address is on the public internet (SSRF guard).
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
@@ -534,6 +560,21 @@ fn read_certificates(path: &std::path::Path) -> anyhow::Result<Vec<CertificateDe
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_name_that_leads_only_to_local_addresses_is_refused() {
+        let local = Url::parse("https://localhost/push/1").unwrap();
+        assert!(check_resolves(&local, false).await.is_err());
+        assert!(
+            check_resolves(&local, true).await.is_ok(),
+            "allowed where private endpoints are"
+        );
+        let unknown = Url::parse("https://push.invalid/x").unwrap();
+        assert!(
+            check_resolves(&unknown, false).await.is_ok(),
+            "a name that does not resolve is left to sending"
+        );
+    }
 
     #[test]
     fn retry_after_is_read_as_seconds_or_as_a_date() {

@@ -81,12 +81,17 @@ fn invalid(field: &str, message: &str) -> AppError {
     }
 }
 
-/// Checks a browser's subscription: an allowed endpoint and keys of the right shape.
-pub fn check(subscription: &BrowserSubscription, allow_private: bool) -> Result<(), AppError> {
+/// Checks a browser's subscription: an allowed endpoint (whose name leads
+/// to a public address) and keys of the right shape.
+pub async fn check(subscription: &BrowserSubscription, allow_private: bool) -> Result<(), AppError> {
     if subscription.endpoint.len() > MAX_ENDPOINT {
         return Err(invalid("endpoint", "The push endpoint is too long."));
     }
-    super::send::check_endpoint(&subscription.endpoint, allow_private).map_err(|why| invalid("endpoint", &why))?;
+    let url =
+        super::send::check_endpoint(&subscription.endpoint, allow_private).map_err(|why| invalid("endpoint", &why))?;
+    super::send::check_resolves(&url, allow_private)
+        .await
+        .map_err(|why| invalid("endpoint", &why))?;
     let decode = |b64: &str| URL_SAFE_NO_PAD.decode(b64.trim_end_matches('=')).ok();
     match decode(&subscription.keys.p256dh) {
         Some(key) if super::crypto::is_p256_point(&key) => {}

@@ -86,7 +86,7 @@ pub async fn save(
     client: Client,
     ApiJson(request): ApiJson<SaveRequest>,
 ) -> AppResult<Response> {
-    store::check(&request.subscription, state.pusher.allows_private())?;
+    store::check(&request.subscription, state.pusher.allows_private()).await?;
     // Generous enough for a carrier's shared address, not for a script.
     let limit = Scope::new(format!("subscribe:{}", client.ip), SAVES_PER_ADDRESS, 600);
     throttle::take(&state.db, &[limit], "Too many alert subscriptions from your network.").await?;
@@ -137,7 +137,7 @@ pub struct RenewRequest {
 
 /// The browser replaced its subscription (`pushsubscriptionchange`).
 pub async fn renew(State(state): State<AppState>, ApiJson(request): ApiJson<RenewRequest>) -> AppResult<StatusCode> {
-    store::check(&request.subscription, state.pusher.allows_private())?;
+    store::check(&request.subscription, state.pusher.allows_private()).await?;
     if store::renew(&state.db, &request.old_endpoint, &request.subscription).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
