@@ -1,9 +1,11 @@
 //! The site's own CSS, JavaScript and icons: embedded in the binary and
 //! served under fingerprinted names (`site.3f9a2b1c.css`) cached for a year.
+//! Text files are compressed once, at start, and sent gzipped to clients
+//! that take it.
 
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
@@ -14,6 +16,8 @@ struct Asset {
     name: &'static str,
     content_type: &'static str,
     bytes: &'static [u8],
+    /// The same bytes gzipped (text files only).
+    gzip: Option<bytes::Bytes>,
     /// `name` with the content hash before the extension.
     fingerprinted: String,
 }
@@ -60,10 +64,12 @@ impl Assets {
                 let hash = Sha256::digest(bytes);
                 let short: String = hash[..4].iter().map(|b| format!("{b:02x}")).collect();
                 let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+                let text = content_type.starts_with("text/") || content_type.starts_with("image/svg");
                 Asset {
                     name,
                     content_type,
                     bytes,
+                    gzip: text.then(|| gzip(bytes)).flatten(),
                     fingerprinted: format!("{stem}.{short}.{ext}"),
                 }
             })
@@ -86,7 +92,11 @@ impl Assets {
 
 /// Serves `/static/{file}`. An exact fingerprint is cached for a year; an old
 /// fingerprint (a page from before a deploy) gets today's file, cached briefly.
-pub async fn serve(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, AppError> {
+pub async fn serve(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    request: HeaderMap,
+) -> Result<Response, AppError> {
     let assets = &state.assets.assets;
     let (asset, exact) = match assets.iter().find(|a| a.fingerprinted == file) {
         Some(asset) => (asset, true),
@@ -101,11 +111,32 @@ pub async fn serve(State(state): State<AppState>, Path(file): Path<String>) -> R
     } else {
         "public, max-age=300"
     };
-    let mut response = (StatusCode::OK, Body::from(asset.bytes)).into_response();
+    let gzip = asset
+        .gzip
+        .as_ref()
+        .filter(|_| super::page_cache::accepts_gzip(&request));
+    let body = match gzip {
+        Some(gzip) => Body::from(gzip.clone()),
+        None => Body::from(asset.bytes),
+    };
+    let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if asset.gzip.is_some() {
+        headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    }
+    if gzip.is_some() {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
     Ok(response)
+}
+
+fn gzip(bytes: &[u8]) -> Option<bytes::Bytes> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).ok()?;
+    encoder.finish().ok().map(bytes::Bytes::from)
 }
 
 /// `site.0123abcd.css` → `site.css`; `site.css` stays as it is.

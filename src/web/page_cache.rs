@@ -296,7 +296,7 @@ fn gzip(body: &[u8]) -> Option<Bytes> {
 }
 
 /// True unless the client says nothing about gzip or refuses it with `q=0`.
-fn accepts_gzip(request: &HeaderMap) -> bool {
+pub(crate) fn accepts_gzip(request: &HeaderMap) -> bool {
     let Some(accept) = request.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else {
         return false;
     };

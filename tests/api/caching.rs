@@ -138,6 +138,23 @@ async fn static_assets_are_fingerprinted_and_cached_for_a_year() {
         response.headers()["cache-control"],
         "public, max-age=31536000, immutable"
     );
+    let plain = response.bytes().await.unwrap();
+
+    // Sent gzipped to a client that takes it, and the same CSS once unpacked.
+    let packed = app.get_with(&css, &[("accept-encoding", "gzip, br")]).await;
+    assert_eq!(packed.headers()["content-encoding"], "gzip");
+    assert_eq!(packed.headers()["vary"], "Accept-Encoding");
+    let packed = packed.bytes().await.unwrap();
+    assert!(
+        packed.len() * 3 < plain.len(),
+        "{} → {} bytes",
+        plain.len(),
+        packed.len()
+    );
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&packed[..]), &mut unpacked).unwrap();
+    assert_eq!(unpacked, plain.to_vec());
+
     let stale = app.get("/static/site.00000000.css").await;
     assert_eq!(stale.status(), 200);
     assert_eq!(stale.headers()["cache-control"], "public, max-age=300");
