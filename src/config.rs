@@ -356,9 +356,17 @@ impl Settings {
 #[serde(transparent)]
 pub struct Secret<T>(T);
 
+thread_local! {
+    /// Set while [`flatten`] lists the settings for people to read. Any
+    /// other serialization (the defaults layered under the file and the
+    /// environment when settings load) must carry the real value.
+    static LISTING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 impl Serialize for Secret<String> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(if self.0.is_empty() { "" } else { "(set, hidden)" })
+        let hidden = LISTING.get() && !self.0.is_empty();
+        serializer.serialize_str(if hidden { "(set, hidden)" } else { &self.0 })
     }
 }
 
@@ -546,7 +554,9 @@ pub fn env_name(key: &str) -> String {
 
 /// Every leaf of the settings as `section.key` with its value shown as text.
 pub fn flatten(settings: &Settings) -> Vec<(String, String)> {
+    LISTING.set(true);
     let value = serde_json::to_value(settings).unwrap_or_default();
+    LISTING.set(false);
     let mut out = Vec::new();
     if let serde_json::Value::Object(sections) = value {
         for (section, keys) in sections {
@@ -567,6 +577,23 @@ pub fn flatten(settings: &Settings) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn with_nothing_set_the_site_runs_on_its_default_sqlite_file_and_secrets_list_hidden() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("none.toml");
+        std::fs::write(&missing, "").unwrap();
+        let settings = Settings::load(Some(&missing)).unwrap();
+        assert_eq!(settings.database.url.expose(), "sqlite://data/broadsheet.db");
+        let mut with_secret = settings.clone();
+        with_secret.donations.stripe_secret_key = Secret::new("sk_live_abc".into());
+        let listed = flatten(&with_secret);
+        let shown = |key: &str| listed.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+        assert_eq!(shown("donations.stripe_secret_key").as_deref(), Some("(set, hidden)"));
+        assert!(!format!("{listed:?}").contains("sk_live_abc"));
+        // Listing leaves serialization as it was for loading.
+        assert!(serde_json::to_string(&with_secret).unwrap().contains("sk_live_abc"));
+    }
 
     #[test]
     fn every_setting_is_documented_and_every_documented_setting_exists() {
