@@ -46,6 +46,28 @@ impl From<crate::db::DbError> for AppError {
 const DATABASE_RETRY_SECS: u64 = 15;
 
 impl AppError {
+    /// How long the client is asked to wait, for the errors that say.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests { retry_after_secs, .. } | AppError::Unavailable { retry_after_secs, .. } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
+        }
+    }
+
+    /// A handler's own page for this error (a form drawn again with the
+    /// message): `html` with the error's status, and `Retry-After` when it has one.
+    pub fn drawn(&self, html: String) -> Response {
+        let mut response = (self.status(), axum::response::Html(html)).into_response();
+        if let Some(secs) = self.retry_after_secs() {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
+    }
+
     /// For a handler that draws an error into its own page (a form shown
     /// again with the message): a failure on our side is logged with its
     /// cause, as `into_response` would, and a passing one becomes a 503.
@@ -180,19 +202,16 @@ impl IntoResponse for AppError {
         }
         let report = this.report();
         let mut response = report.status.into_response();
-        match &this {
-            AppError::TooManyRequests { retry_after_secs, .. } | AppError::Unavailable { retry_after_secs, .. } => {
-                response
-                    .headers_mut()
-                    .insert(axum::http::header::RETRY_AFTER, (*retry_after_secs).into());
-            }
-            AppError::Unauthorized => {
-                response.headers_mut().insert(
-                    axum::http::header::WWW_AUTHENTICATE,
-                    axum::http::HeaderValue::from_static("Bearer"),
-                );
-            }
-            _ => {}
+        if let Some(secs) = this.retry_after_secs() {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        if let AppError::Unauthorized = &this {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
         }
         response.extensions_mut().insert(report);
         response

@@ -392,7 +392,6 @@ pub async fn post(
         }
         Err(err) if crate::web::wants_json(&headers) => Err(err),
         Err(err) => {
-            let status = err.status();
             let draft = Draft {
                 body: form.get("body").to_owned(),
                 parent: form.get("parent").to_owned(),
@@ -419,15 +418,7 @@ pub async fn post(
                 // reach): the error page carries the reader's text instead.
                 Err(_) => return Err(err),
             };
-            let mut response = (status, Html(html)).into_response();
-            if let AppError::TooManyRequests { retry_after_secs, .. } | AppError::Unavailable { retry_after_secs, .. } =
-                err
-            {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, retry_after_secs.into());
-            }
-            Ok(response)
+            Ok(err.drawn(html))
         }
     }
 }

@@ -81,15 +81,8 @@ pub async fn submit(State(state): State<AppState>, client: Client, form: FormFie
     // guesses cannot all slip in before the first failure is recorded.
     match throttle::take_sign_in(&state.db, &scopes).await {
         Ok(()) => {}
-        Err(AppError::TooManyRequests {
-            message,
-            retry_after_secs,
-        }) => {
-            let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, message)?;
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, retry_after_secs.into());
-            return Ok(response);
+        Err(err @ AppError::TooManyRequests { .. }) => {
+            return Ok(err.drawn(page(&state, &email, &next, Some(err.report().detail), None)?));
         }
         Err(err) => return Err(err),
     }

@@ -84,15 +84,9 @@ pub async fn with_password(State(state): State<AppState>, client: Client, form: 
     // Counted before the slow check, so parallel guesses cannot outrun the limit.
     match throttle::take_sign_in(&state.db, &scopes).await {
         Ok(()) => {}
-        Err(AppError::TooManyRequests {
-            message,
-            retry_after_secs,
-        }) => {
-            let mut response = render(&page(message).await?, StatusCode::TOO_MANY_REQUESTS)?;
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, retry_after_secs.into());
-            return Ok(response);
+        Err(err @ AppError::TooManyRequests { .. }) => {
+            let html = askama::Template::render(&page(err.report().detail).await?)?;
+            return Ok(err.drawn(html));
         }
         Err(err) => return Err(err),
     }
