@@ -10,6 +10,10 @@
 # which is the ceiling any fan-out on this machine stays under.
 #
 #   bench/alerts.sh [subscriptions, default 1000000]
+#
+# BROADSHEET_BIN=path runs that server binary instead of this tree's (the
+# sink, the seeding and the sender stay this tree's): bench/alerts_ab.sh uses
+# it to measure another commit's push client against the same sink.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count="${1:-1000000}"
@@ -18,6 +22,7 @@ sink_port=18092
 cores="$(nproc)"
 
 cargo build --release --quiet --bin broadsheet --example alert_fanout
+bin="${BROADSHEET_BIN:-target/release/broadsheet}"
 work="$(mktemp -d)"
 cleanup() {
   for pid in "${app_pid:-}" "${sink_pid:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
@@ -48,8 +53,8 @@ export BROADSHEET_SERVER__BIND="127.0.0.1:$port" BROADSHEET_LOG__LEVEL=warn
 export BROADSHEET_DEMO__LOAD_WHEN_EMPTY=false BROADSHEET_ALERTS__ALLOW_PRIVATE_ENDPOINTS=true
 # Push services speak HTTP/2 (negotiated over TLS); the local sink offers it in the clear.
 export BROADSHEET_ALERTS__HTTP2_PRIOR_KNOWLEDGE="${HTTP2:-true}"
-echo "a long bench password" | target/release/broadsheet user add --email bench@bench.example --role editor >/dev/null
-target/release/broadsheet serve &
+echo "a long bench password" | "$bin" user add --email bench@bench.example --role editor >/dev/null
+"$bin" serve &
 app_pid=$!
 for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 

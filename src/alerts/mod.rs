@@ -1,7 +1,7 @@
 //! Breaking-news alerts by Web Push, with no third-party service: readers'
 //! subscriptions and topics (`store`, `subscribe`), message encryption
 //! (`crypto`, RFC 8291) and VAPID (`vapid`, RFC 8292), delivery to push
-//! services (`send`, RFC 8030) over our own HTTP/2 client (`http2`), the
+//! services (`send`, RFC 8030) over HTTP/2 connections kept per service (`http2`), the
 //! fan-out as database jobs (`fanout`, `retry`), pushes about a reader's own
 //! conversations (`personal`), and the newsroom's alert desk (`desk`).
 

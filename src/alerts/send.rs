@@ -56,7 +56,7 @@ pub struct Message<'a> {
 /// One message encrypted for one browser, ready to post.
 pub struct Prepared {
     url: Url,
-    body: Vec<u8>,
+    body: bytes::Bytes,
     authorization: Arc<str>,
 }
 
@@ -316,7 +316,7 @@ impl Pusher {
             .map_err(|err| Outcome::Failed(format!("{err:#}")))?;
         Ok(Prepared {
             url,
-            body,
+            body: body.into(),
             authorization,
         })
     }

@@ -21,6 +21,19 @@ async fn alerting_app(configure: impl FnOnce(&mut broadsheet::Settings)) -> Test
     .await
 }
 
+/// Push services are reached over TLS (HTTP/2 by ALPN where offered), trusting
+/// the test push service's certificate authority; one story is published.
+async fn tls_alerting_app() -> TestApp {
+    let app = alerting_app(|s| {
+        s.alerts.http2_prior_knowledge = false;
+        s.alerts.extra_root_certificates =
+            Some(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/push-tls/ca.pem").into());
+    })
+    .await;
+    app.story().await;
+    app
+}
+
 async fn post_json(app: &TestApp, path: &str, body: &Value) -> reqwest::Response {
     // As the page script sends it: errors come back as problem+json.
     app.client
@@ -121,13 +134,7 @@ async fn subscribers_get_the_alert_of_their_topics_encrypted_for_them_alone() {
 
 #[tokio::test]
 async fn push_services_over_tls_get_http2_where_they_offer_it_and_http1_where_not() {
-    let app = alerting_app(|s| {
-        s.alerts.http2_prior_knowledge = false;
-        s.alerts.extra_root_certificates =
-            Some(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/push-tls/ca.pem").into());
-    })
-    .await;
-    app.story().await;
+    let app = tls_alerting_app().await;
     let modern = PushService::start_tls(&["h2", "http/1.1"]).await;
     let older = PushService::start_tls(&["http/1.1"]).await;
     let plain = PushService::start().await;
@@ -157,6 +164,35 @@ async fn push_services_over_tls_get_http2_where_they_offer_it_and_http1_where_no
     for service in [&modern, &older, &plain] {
         assert!(service.problems().is_empty(), "{:?}", service.problems());
     }
+}
+
+#[tokio::test]
+async fn a_push_service_that_keeps_closing_its_connections_gets_each_message_exactly_once() {
+    let app = tls_alerting_app().await;
+    let push = PushService::start_tls_closing_every(7).await;
+    let mut subscribers = Vec::new();
+    for _ in 0..40 {
+        let (id, subscription) = push.subscribe(&[]);
+        app.subscribe_push(&subscription, &["breaking"]).await;
+        subscribers.push(id);
+    }
+    let (_, editor) = app.signed_in(Role::Editor).await;
+    let alert = editor
+        .send_alert("Ferry services resume on the estuary", "breaking")
+        .await;
+    let figures = wait_until_sent(&editor, &alert).await;
+    assert_eq!(figures["delivered"], 40, "{figures}");
+    for id in subscribers {
+        let got = push.received_by(id);
+        assert_eq!(got.len(), 1, "subscriber {id} got the alert {} times", got.len());
+        assert!(got[0].http2, "over HTTP/2");
+        assert_eq!(
+            push.attempts(id),
+            1,
+            "subscriber {id}: a request the service took was sent again"
+        );
+    }
+    assert!(push.problems().is_empty(), "{:?}", push.problems());
 }
 
 #[tokio::test]

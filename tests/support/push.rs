@@ -72,6 +72,20 @@ impl PushService {
 
     /// Over TLS, offering these protocols by ALPN (`h2`, `http/1.1`).
     pub async fn start_tls(protocols: &[&str]) -> Self {
+        Self::start_tls_with(protocols, None).await
+    }
+
+    /// Over TLS with HTTP/2 (hyper's server), three streams at a time, and each
+    /// connection shut down gracefully (GOAWAY, RFC 9113 §6.8) once it has
+    /// taken `requests` requests: what is above its last stream must be sent
+    /// again on another connection, and nothing twice.
+    pub async fn start_tls_closing_every(requests: usize) -> Self {
+        Self::start_tls_with(&["h2"], Some(requests)).await
+    }
+
+    async fn start_tls_with(protocols: &[&str], closing_every: Option<usize>) -> Self {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
         use hyper_util::rt::{TokioExecutor, TokioIo};
         use hyper_util::service::TowerToHyperService;
         use rustls::pki_types::pem::PemObject;
@@ -100,9 +114,23 @@ impl PushService {
                     if http1_only {
                         server = server.http1_only();
                     }
-                    let _ = server
-                        .serve_connection(TokioIo::new(tls), TowerToHyperService::new(router))
-                        .await;
+                    server.http2().max_concurrent_streams(3);
+                    let served = Arc::new(AtomicUsize::new(0));
+                    let enough = Arc::new(tokio::sync::Notify::new());
+                    let (counted, told) = (served.clone(), enough.clone());
+                    let service = tower::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                        if closing_every.is_some_and(|every| counted.fetch_add(1, Ordering::SeqCst) + 1 == every) {
+                            told.notify_one();
+                        }
+                        tower::ServiceExt::oneshot(router.clone(), request)
+                    });
+                    let connection = server.serve_connection(TokioIo::new(tls), TowerToHyperService::new(service));
+                    tokio::pin!(connection);
+                    tokio::select! {
+                        _ = connection.as_mut() => return,
+                        () = enough.notified() => connection.as_mut().graceful_shutdown(),
+                    }
+                    let _ = connection.await;
                 });
             }
         });

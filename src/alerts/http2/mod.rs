@@ -1,19 +1,14 @@
-//! A purpose-built HTTP/2 client for push services (RFC 9113): POST requests
-//! with small bodies, many thousands of them on a few long-lived connections
-//! per push service, and nothing else. General clients spend more CPU per
-//! request than the message's encryption; this one keeps the headers every
-//! request of an alert repeats in the compression table, writes each request
-//! in two frames, and runs every connection on the push client's one thread.
+//! The push client's HTTP/2 side (RFC 9113, spoken by the `h2` crate): POST
+//! requests with small bodies, many thousands of them on a few long-lived
+//! connections per push service, every connection on the push client's one
+//! thread.
 //!
 //! `Client::send_all` hands requests to their service's queue (`pool`);
 //! each connection (`connection`) takes from it as many as the service lets
-//! it have open, so a refused or unsent request moves to another connection.
-//! An origin that turns out to speak only HTTP/1.1 answers `Failure::Http1`,
-//! and the caller sends those requests another way.
-
-pub mod frame;
-pub mod hpack;
-pub mod huffman;
+//! it have open, so a refused or unsent request moves to another connection,
+//! and one that may have arrived is never sent twice. An origin that turns
+//! out to speak only HTTP/1.1 answers `Failure::Http1`, and the caller sends
+//! those requests another way.
 
 mod connection;
 mod pool;
@@ -31,7 +26,7 @@ pub struct Post {
     /// Fields every request of one alert carries (lower-case names).
     pub headers: Arc<[(String, String)]>,
     pub authorization: Arc<str>,
-    pub body: Vec<u8>,
+    pub body: bytes::Bytes,
 }
 
 /// What a push service answered.
@@ -103,13 +98,3 @@ impl Job {
 
 #[cfg(test)]
 mod tests;
-
-/// Bytes written as hex digits (spaces and line breaks ignored), as the RFCs print them.
-#[cfg(test)]
-fn hex(text: &str) -> Vec<u8> {
-    let digits: Vec<u8> = text.bytes().filter(u8::is_ascii_hexdigit).collect();
-    digits
-        .chunks(2)
-        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap())
-        .collect()
-}

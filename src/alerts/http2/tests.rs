@@ -9,44 +9,101 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::frame::{self, Head, code, flag, kind, setting};
-use super::hpack::{Decoder, Encoder, Name, index};
 use super::{Client, Origin, Post};
 
 const BODY: usize = 150;
 const STREAM_WINDOW: u32 = 100;
 
+/// Just enough HTTP/2 framing (RFC 9113 §4, §6) for a server that misbehaves on purpose.
+mod wire {
+    pub const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    pub const DATA: u8 = 0x0;
+    pub const HEADERS: u8 = 0x1;
+    pub const SETTINGS: u8 = 0x4;
+    pub const END_STREAM: u8 = 0x1;
+    pub const ACK: u8 = 0x1;
+    pub const END_HEADERS: u8 = 0x4;
+    pub const MAX_CONCURRENT_STREAMS: u16 = 0x3;
+    pub const INITIAL_WINDOW_SIZE: u16 = 0x4;
+    pub const REFUSED_STREAM: u32 = 0x7;
+
+    /// A frame's length, type, flags and stream, when its nine bytes are there.
+    pub fn head(input: &[u8]) -> Option<(usize, u8, u8, u32)> {
+        let h = input.get(..9)?;
+        let len = (usize::from(h[0]) << 16) | (usize::from(h[1]) << 8) | usize::from(h[2]);
+        let stream = u32::from_be_bytes([h[5], h[6], h[7], h[8]]) & 0x7fff_ffff;
+        Some((len, h[3], h[4], stream))
+    }
+
+    pub fn frame(out: &mut Vec<u8>, kind: u8, flags: u8, stream: u32, payload: &[u8]) {
+        out.extend_from_slice(&(payload.len() as u32).to_be_bytes()[1..]);
+        out.extend_from_slice(&[kind, flags]);
+        out.extend_from_slice(&stream.to_be_bytes());
+        out.extend_from_slice(payload);
+    }
+
+    pub fn settings(out: &mut Vec<u8>, pairs: &[(u16, u32)]) {
+        let payload: Vec<u8> = pairs
+            .iter()
+            .flat_map(|(id, value)| id.to_be_bytes().into_iter().chain(value.to_be_bytes()))
+            .collect();
+        frame(out, SETTINGS, 0, 0, &payload);
+    }
+
+    pub fn rst_stream(out: &mut Vec<u8>, stream: u32, code: u32) {
+        frame(out, 0x3, 0, stream, &code.to_be_bytes());
+    }
+
+    pub fn goaway(out: &mut Vec<u8>, last: u32) {
+        let payload: Vec<u8> = last.to_be_bytes().into_iter().chain(0u32.to_be_bytes()).collect();
+        frame(out, 0x7, 0, 0, &payload);
+    }
+
+    pub fn window_update(out: &mut Vec<u8>, stream: u32, increment: u32) {
+        frame(out, 0x8, 0, stream, &increment.to_be_bytes());
+    }
+
+    /// HEADERS with `:status: 201` (a literal with the static table's `:status` name), ending the stream.
+    pub fn created(out: &mut Vec<u8>, stream: u32) {
+        frame(
+            out,
+            HEADERS,
+            END_HEADERS | END_STREAM,
+            stream,
+            &[0x08, 3, b'2', b'0', b'1'],
+        );
+    }
+}
+
 #[derive(Default)]
 struct Seen {
-    /// Path and body length of every request answered 201.
-    answered: Vec<(String, usize)>,
-    /// How often each path arrived at all.
-    received: HashMap<String, usize>,
+    /// Request number and body length of every request answered 201.
+    answered: Vec<(u8, usize)>,
+    /// How often each request arrived at all.
+    received: HashMap<u8, usize>,
     connections: usize,
     refused_one: bool,
     /// The request refused with REFUSED_STREAM (and so rightly sent again).
-    refused: Option<String>,
+    refused: Option<u8>,
 }
 
-/// One connection of the awkward server; it answers `per_connection` requests, then sends GOAWAY:
-/// naming the open streams as unprocessed, or (`abrupt`) as possibly processed, then closing
-/// without answering them.
+/// One connection of the awkward server; it answers `per_connection` requests, and when the next
+/// one has come in, sends GOAWAY: naming the open streams as unprocessed, or (`abrupt`) as possibly
+/// processed, then closes without answering them. Requests are told apart by their bodies (request i is BODY bytes of i).
 async fn awkward(mut socket: TcpStream, seen: Arc<Mutex<Seen>>, per_connection: usize, abrupt: bool) {
     let mut input = Vec::new();
     let mut out = Vec::new();
-    frame::settings(
+    wire::settings(
         &mut out,
         &[
-            (setting::MAX_CONCURRENT_STREAMS, 2),
-            (setting::INITIAL_WINDOW_SIZE, STREAM_WINDOW),
+            (wire::MAX_CONCURRENT_STREAMS, 2),
+            (wire::INITIAL_WINDOW_SIZE, STREAM_WINDOW),
         ],
     );
-    let (mut decoder, mut encoder) = (Decoder::new(4096), Encoder::default());
-    // Stream → (path, body bytes so far).
-    let mut open: HashMap<u32, (String, usize)> = HashMap::new();
+    // Stream → (request number once its first byte came, body bytes so far).
+    let mut open: HashMap<u32, (Option<u8>, usize)> = HashMap::new();
     let mut preface = false;
     let mut answered_here = 0;
-    let mut highest_answered = 0;
     loop {
         socket.write_all(&out).await.unwrap();
         out.clear();
@@ -57,92 +114,86 @@ async fn awkward(mut socket: TcpStream, seen: Arc<Mutex<Seen>>, per_connection: 
         }
         input.extend_from_slice(&buf[..n]);
         if !preface {
-            if input.len() < frame::PREFACE.len() {
+            if input.len() < wire::PREFACE.len() {
                 continue;
             }
-            assert!(input.starts_with(frame::PREFACE));
-            input.drain(..frame::PREFACE.len());
+            assert!(input.starts_with(wire::PREFACE));
+            input.drain(..wire::PREFACE.len());
             preface = true;
         }
         let mut at = 0;
-        while let Some(head) = Head::parse(&input[at..]) {
-            if input.len() < at + 9 + head.len {
+        while let Some((len, kind, flags, stream)) = wire::head(&input[at..]) {
+            if input.len() < at + 9 + len {
                 break;
             }
-            let payload = input[at + 9..at + 9 + head.len].to_vec();
-            at += 9 + head.len;
+            let payload = input[at + 9..at + 9 + len].to_vec();
+            at += 9 + len;
             let mut ended = false;
-            match head.kind {
-                kind::SETTINGS if !head.has(flag::ACK) => frame::settings_ack(&mut out),
-                kind::HEADERS => {
-                    assert!(head.has(flag::END_HEADERS));
-                    let mut path = String::new();
-                    decoder
-                        .decode(&payload, |name, value| {
-                            if name == b":path" {
-                                path = String::from_utf8_lossy(value).into_owned();
-                            }
-                        })
-                        .unwrap();
-                    *seen.lock().unwrap().received.entry(path.clone()).or_default() += 1;
-                    open.insert(head.stream, (path, 0));
+            match kind {
+                wire::SETTINGS if flags & wire::ACK == 0 => wire::frame(&mut out, wire::SETTINGS, wire::ACK, 0, &[]),
+                wire::HEADERS => {
+                    assert!(flags & wire::END_HEADERS != 0);
+                    open.insert(stream, (None, 0));
                     assert!(open.len() <= 2, "more streams open than SETTINGS allow");
-                    ended = head.has(flag::END_STREAM);
+                    ended = flags & wire::END_STREAM != 0;
                 }
-                kind::DATA => {
-                    let entry = open.get_mut(&head.stream).expect("DATA on an open stream");
+                wire::DATA => {
+                    let entry = open.get_mut(&stream).expect("DATA on an open stream");
+                    if entry.0.is_none() && !payload.is_empty() {
+                        entry.0 = Some(payload[0]);
+                        *seen.lock().unwrap().received.entry(payload[0]).or_default() += 1;
+                    }
                     entry.1 += payload.len();
                     assert!(entry.1 <= BODY, "a stream's data beyond its body");
                     // Give the window back, so the rest of the body can come.
                     if !payload.is_empty() {
-                        frame::window_update(&mut out, 0, payload.len() as u32);
-                        if !head.has(flag::END_STREAM) {
-                            frame::window_update(&mut out, head.stream, payload.len() as u32);
+                        wire::window_update(&mut out, 0, payload.len() as u32);
+                        if flags & wire::END_STREAM == 0 {
+                            wire::window_update(&mut out, stream, payload.len() as u32);
                         }
                     }
-                    ended = head.has(flag::END_STREAM);
+                    ended = flags & wire::END_STREAM != 0;
                 }
                 _ => {}
             }
             if !ended {
                 continue;
             }
-            let (path, length) = open.remove(&head.stream).unwrap();
+            if answered_here == per_connection {
+                // Enough on this connection: the request that just came in, and any still open, are
+                // named unprocessed (gently: the client must send them again) or possibly processed
+                // (abruptly: never answered, and never to be sent again).
+                let last = if abrupt {
+                    open.keys().copied().max().unwrap_or(stream)
+                } else {
+                    open.keys().copied().min().unwrap_or(stream) - 2
+                };
+                wire::goaway(&mut out, last);
+                socket.write_all(&out).await.unwrap();
+                // Closed: what the client still sends is read and dropped.
+                let _ = socket.shutdown().await;
+                while socket.read(&mut buf).await.is_ok_and(|n| n > 0) {}
+                return;
+            }
+            let (request, length) = open.remove(&stream).unwrap();
+            let request = request.expect("a request with a body");
             let refuse = {
                 let mut seen = seen.lock().unwrap();
                 let refuse = !seen.refused_one;
                 seen.refused_one = true;
                 if refuse {
-                    seen.refused = Some(path);
+                    seen.refused = Some(request);
                 } else {
-                    seen.answered.push((path, length));
+                    seen.answered.push((request, length));
                 }
                 refuse
             };
             if refuse {
-                frame::rst_stream(&mut out, head.stream, code::REFUSED_STREAM);
+                wire::rst_stream(&mut out, stream, wire::REFUSED_STREAM);
                 continue;
             }
-            let mut block = Vec::new();
-            encoder.begin(&mut block);
-            encoder.repeated(&mut block, Name::Static(index::STATUS), b"201");
-            frame::header_block(&mut out, head.stream, &block, true, frame::DEFAULT_MAX_FRAME);
+            wire::created(&mut out, stream);
             answered_here += 1;
-            highest_answered = highest_answered.max(head.stream);
-            if answered_here == per_connection {
-                // Everything still open is below nothing processed: the client must send it again.
-                let last = match open.keys().min() {
-                    Some(_) if abrupt => *open.keys().max().unwrap_or(&highest_answered),
-                    Some(lowest) => lowest - 2,
-                    None => highest_answered,
-                };
-                frame::goaway(&mut out, last, code::NO_ERROR);
-                socket.write_all(&out).await.unwrap();
-                // Closed gently: what the client still sends is read and dropped.
-                let _ = socket.shutdown().await;
-                while socket.read(&mut buf).await.is_ok_and(|n| n > 0) {}
-                return;
-            }
         }
         input.drain(..at);
     }
@@ -170,7 +221,7 @@ fn posts(origin: &Origin, count: usize) -> Vec<Post> {
             path: format!("/push/{i}"),
             headers: headers.clone(),
             authorization: Arc::from("vapid t=x, k=y"),
-            body: vec![i as u8; BODY],
+            body: vec![i as u8; BODY].into(),
         })
         .collect()
 }
@@ -187,8 +238,8 @@ async fn a_service_that_sends_every_connection_away_fails_the_requests_instead_o
             tokio::spawn(async move {
                 let mut out = Vec::new();
                 // One stream per connection: the client wants several connections at once.
-                frame::settings(&mut out, &[(setting::MAX_CONCURRENT_STREAMS, 1)]);
-                frame::goaway(&mut out, 0, code::NO_ERROR);
+                wire::settings(&mut out, &[(wire::MAX_CONCURRENT_STREAMS, 1)]);
+                wire::goaway(&mut out, 0);
                 let _ = socket.write_all(&out).await;
                 let _ = socket.shutdown().await;
                 let mut buf = [0u8; 1024];
@@ -231,11 +282,13 @@ async fn every_request_is_answered_once_through_refusals_small_windows_and_goawa
         }
     }
     let seen = seen.lock().unwrap();
-    let mut paths: Vec<&str> = seen.answered.iter().map(|(p, _)| p.as_str()).collect();
-    paths.sort();
-    let mut expected: Vec<String> = (0..25).map(|i| format!("/push/{i}")).collect();
-    expected.sort();
-    assert_eq!(paths, expected, "each request reached the server exactly once");
+    let mut requests: Vec<u8> = seen.answered.iter().map(|(request, _)| *request).collect();
+    requests.sort();
+    assert_eq!(
+        requests,
+        (0..25).collect::<Vec<u8>>(),
+        "each request reached the server exactly once"
+    );
     assert!(seen.answered.iter().all(|(_, length)| *length == BODY), "whole bodies");
     assert!(
         seen.connections >= 7,
@@ -269,12 +322,12 @@ async fn a_request_the_service_may_have_processed_is_never_sent_twice() {
     }
     let seen = seen.lock().unwrap();
     assert!(unanswered > 0, "some requests were cut off after they were sent");
-    for (path, times) in &seen.received {
-        let refused = seen.refused.as_deref() == Some(path.as_str());
+    for (request, times) in &seen.received {
+        let refused = seen.refused == Some(*request);
         assert_eq!(
             *times,
             if refused { 2 } else { 1 },
-            "{path} reached the service {times} times"
+            "request {request} reached the service {times} times"
         );
     }
     assert_eq!(
