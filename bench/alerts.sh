@@ -21,7 +21,8 @@ port=18091
 sink_port=18092
 cores="$(nproc)"
 
-cargo build --release --quiet --bin broadsheet --example alert_fanout
+# Given a server binary, the caller has built the rest.
+[ -n "${BROADSHEET_BIN:-}" ] || cargo build --release --quiet --bin broadsheet --example alert_fanout
 bin="${BROADSHEET_BIN:-target/release/broadsheet}"
 work="$(mktemp -d)"
 cleanup() {

@@ -234,6 +234,7 @@ struct AlertPage {
     when: String,
     can_approve: bool,
     follow_up: Option<Alert>,
+    by_service: Vec<model::ServiceFigures>,
 }
 
 pub async fn show(
@@ -251,9 +252,11 @@ pub async fn show(
         _ => None,
     };
     let layout = NewsroomLayout::new(&state, &who, &alert.title, "/newsroom/alerts").with_notice(notice);
+    let by_service = model::by_service(&state.db, id).await?;
     Ok(Html(
         AlertPage {
             layout,
+            by_service,
             when: state.site.long_time(alert.sent_at.unwrap_or(alert.created_at)),
             can_approve: alert.status == "awaiting_approval" && alert.created_by != Some(who.staff.id),
             alert,
@@ -273,6 +276,7 @@ pub struct Stats {
     clicks: i64,
     /// Milliseconds from "send" to the first delivery.
     first_delivery_ms: Option<i64>,
+    by_service: Vec<model::ServiceFigures>,
 }
 
 /// The delivery figures, polled by the alert's page while it goes out.
@@ -290,6 +294,7 @@ pub async fn stats(State(state): State<AppState>, Path(id): Path<AlertId>) -> Ap
         removed: a.removed,
         clicks: a.clicks,
         first_delivery_ms,
+        by_service: model::by_service(&state.db, id).await?,
     }))
 }
 

@@ -144,6 +144,8 @@ async fn skip_interrupted(
 /// One delivery's result.
 pub struct Delivery {
     pub subscription: uuid::Uuid,
+    /// Its push service, as the figures name it.
+    pub service: &'static str,
     pub outcome: Outcome,
     pub at: Timestamp,
     /// Attempts made before this one.
@@ -169,45 +171,47 @@ pub async fn deliver_with_attempts(
     };
     let in_flight = state.settings.alerts.concurrency_per_service.max(1);
     let message = &message;
-    let batches: Vec<Vec<Delivery>> = futures_util::stream::iter(targets)
-        // Encrypted a few at a time here, then posted together on the push
-        // client's thread: one hand-off per batch, and their requests leave
-        // in one write rather than one write per message.
-        .chunks(PREPARED_TOGETHER)
-        .map(|chunk| async move {
-            // The refused settle here; the rest once their push services answer.
-            let (mut sent, mut prepared, mut deliveries) = (Vec::new(), Vec::new(), Vec::new());
-            for (target, attempts) in chunk {
-                match state.pusher.prepare(&target, message) {
-                    Ok(ready) => {
-                        sent.push((target.id, attempts));
-                        prepared.push(ready);
+    let batches: Vec<Vec<Delivery>> =
+        futures_util::stream::iter(targets)
+            // Encrypted a few at a time here, then posted together on the push
+            // client's thread: one hand-off per batch, and their requests leave
+            // in one write rather than one write per message.
+            .chunks(PREPARED_TOGETHER)
+            .map(|chunk| async move {
+                // The refused settle here; the rest once their push services answer.
+                let (mut sent, mut prepared, mut deliveries) = (Vec::new(), Vec::new(), Vec::new());
+                for (target, attempts) in chunk {
+                    let service = super::send::service_of_endpoint(&target.endpoint);
+                    match state.pusher.prepare(&target, message) {
+                        Ok(ready) => {
+                            sent.push((target.id, service, attempts));
+                            prepared.push(ready);
+                        }
+                        Err(outcome) => deliveries.push(Delivery {
+                            subscription: target.id,
+                            service,
+                            outcome,
+                            at: Timestamp::now(),
+                            attempts,
+                        }),
                     }
-                    Err(outcome) => deliveries.push(Delivery {
-                        subscription: target.id,
-                        outcome,
-                        at: Timestamp::now(),
-                        attempts,
-                    }),
                 }
-            }
-            let outcomes = state.pusher.post_all(prepared, message).await;
-            let at = Timestamp::now();
-            deliveries.extend(
-                sent.into_iter()
-                    .zip(outcomes)
-                    .map(|((subscription, attempts), outcome)| Delivery {
+                let outcomes = state.pusher.post_all(prepared, message).await;
+                let at = Timestamp::now();
+                deliveries.extend(sent.into_iter().zip(outcomes).map(
+                    |((subscription, service, attempts), outcome)| Delivery {
                         subscription,
+                        service,
                         outcome,
                         at,
                         attempts,
-                    }),
-            );
-            deliveries
-        })
-        .buffer_unordered(in_flight.div_ceil(PREPARED_TOGETHER))
-        .collect()
-        .await;
+                    },
+                ));
+                deliveries
+            })
+            .buffer_unordered(in_flight.div_ceil(PREPARED_TOGETHER))
+            .collect()
+            .await;
     batches.into_iter().flatten().collect()
 }
 
@@ -221,7 +225,9 @@ const MAX_ATTEMPTS: i64 = 5;
 pub async fn record(tx: &mut Tx, alert: &Alert, results: &[Delivery], from_retries: bool) -> anyhow::Result<()> {
     let (mut delivered, mut failed, mut removed) = (0i64, 0i64, 0i64);
     let mut first: Option<Timestamp> = None;
+    let mut by_service: std::collections::BTreeMap<(&str, &str), i64> = Default::default();
     for result in results {
+        *by_service.entry((result.service, result.outcome.label())).or_default() += 1;
         let mut settled = true;
         match &result.outcome {
             Outcome::Delivered => {
@@ -292,6 +298,16 @@ pub async fn record(tx: &mut Tx, alert: &Alert, results: &[Delivery], from_retri
     .bind(alert.id)
     .execute(&mut *tx)
     .await?;
+    for ((service, outcome), count) in by_service {
+        sql("INSERT INTO alert_service_outcomes (alert_id, service, outcome, count) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (alert_id, service, outcome) DO UPDATE SET count = alert_service_outcomes.count + excluded.count")
+        .bind(alert.id)
+        .bind(service)
+        .bind(outcome)
+        .bind(count)
+        .execute(&mut *tx)
+        .await?;
+    }
     if results.iter().any(|r| matches!(r.outcome, Outcome::Retry(_))) {
         super::retry::schedule(tx, alert.id).await?;
     }

@@ -85,6 +85,51 @@ pub async fn by_id(db: &Db, id: AlertId) -> Result<Option<Alert>, DbError> {
         .await
 }
 
+/// What one push service did with an alert's messages so far.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ServiceFigures {
+    pub service: String,
+    pub delivered: i64,
+    /// Deferred (429, 5xx, no connection) and tried again later.
+    pub retried: i64,
+    /// Refused for good (400, 413, a bad key).
+    pub refused: i64,
+    /// Sent and never answered: counted as failed, not sent again.
+    pub unanswered: i64,
+    /// The subscription was gone (404, 410) and has been dropped.
+    pub gone: i64,
+}
+
+/// An alert's figures by push service, the busiest first.
+pub async fn by_service(db: &Db, id: AlertId) -> Result<Vec<ServiceFigures>, DbError> {
+    let rows: Vec<(String, String, i64)> =
+        sql("SELECT service, outcome, count FROM alert_service_outcomes WHERE alert_id = $1 ORDER BY service")
+            .bind(id)
+            .fetch_all(db)
+            .await?;
+    let mut services: Vec<ServiceFigures> = Vec::new();
+    for (service, outcome, count) in rows {
+        if services.last().is_none_or(|s| s.service != service) {
+            services.push(ServiceFigures {
+                service,
+                ..ServiceFigures::default()
+            });
+        }
+        let figures = services.last_mut().expect("just pushed");
+        match outcome.as_str() {
+            "delivered" => figures.delivered += count,
+            "retried" => figures.retried += count,
+            "refused" => figures.refused += count,
+            "unanswered" => figures.unanswered += count,
+            "gone" => figures.gone += count,
+            _ => {}
+        }
+    }
+    let total = |s: &ServiceFigures| s.delivered + s.retried + s.refused + s.unanswered + s.gone;
+    services.sort_by_key(|s| std::cmp::Reverse(total(s)));
+    Ok(services)
+}
+
 pub async fn recent(db: &Db, limit: i64) -> Result<Vec<Alert>, DbError> {
     sql(format!(
         "SELECT {COLUMNS} FROM alerts ORDER BY created_at DESC LIMIT $1"

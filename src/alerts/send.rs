@@ -524,6 +524,11 @@ pub fn service_of(host: &str) -> &'static str {
     }
 }
 
+/// The push service of a subscription's endpoint, as `service_of` names it.
+pub fn service_of_endpoint(endpoint: &str) -> &'static str {
+    Url::parse(endpoint).map_or("other", |url| service_of(url.host_str().unwrap_or("")))
+}
+
 /// A `Retry-After` value in seconds: given as seconds, or as an HTTP date
 /// (RFC 9110 §10.2.3), counted from now.
 pub fn retry_after_secs(value: &str) -> Option<u64> {

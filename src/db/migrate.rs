@@ -114,6 +114,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "faults",
         source: Source::Both(include_str!("../../migrations/0015_faults.sql")),
     },
+    Migration {
+        version: 16,
+        name: "alert_services",
+        source: Source::Both(include_str!("../../migrations/0016_alert_services.sql")),
+    },
 ];
 
 /// A lock number private to Broadsheet, so instances starting together on one

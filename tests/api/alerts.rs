@@ -229,6 +229,23 @@ async fn gone_subscriptions_are_dropped_and_busy_services_are_tried_again() {
         let line = format!("broadsheet_push_requests_total{{service=\"other\",outcome=\"{outcome}\"}} {n}");
         assert!(metrics.contains(&line), "{line} in\n{metrics}");
     }
+    // And on the alert's page, for this alert alone.
+    let by_service = &figures["by_service"];
+    assert_eq!(
+        by_service,
+        &json!([{ "service": "other", "delivered": 3, "retried": 3, "refused": 1, "unanswered": 0, "gone": 2 }]),
+        "{figures}"
+    );
+    let page = editor
+        .get(&format!("/newsroom/alerts/{alert}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<tr><th scope=\"row\">other</th><td>3</td><td>3</td><td>1</td><td>0</td><td>2</td></tr>"),
+        "{page}"
+    );
 
     // 404 and 410 removed the subscriptions: looking them up finds nothing, and the next alert skips them.
     let gone = post_json(

@@ -70,6 +70,7 @@ const OWNERS: &[(&str, &str)] = &[
     ("rate_limits", "accounts/throttle.rs"),
     ("staff", "accounts/"),
     ("staff_invites", "accounts/"),
+    ("alert_service_outcomes", "alerts/"),
     ("alert_shards", "alerts/"),
     ("alerts", "alerts/"),
     ("push_retries", "alerts/"),
