@@ -114,10 +114,14 @@
   const dismissed = () => Date.now() - Number(localStorage.getItem("alerts-dismissed") || 0) < dismissedFor;
   if (prompt && alerts.supported && Notification.permission !== "denied" && !dismissed() && location.pathname !== "/alerts") {
     alerts.current().then((subscription) => {
-      if (!subscription) prompt.hidden = false;
+      if (subscription) return;
+      prompt.hidden = false;
+      // Room below the page's end, so nothing has to stay under the prompt.
+      document.body.classList.add("with-alerts-prompt");
     });
     const close = () => {
       prompt.hidden = true;
+      document.body.classList.remove("with-alerts-prompt");
       document.getElementById("main")?.focus();
     };
     document.getElementById("alerts-no").addEventListener("click", () => {
@@ -152,7 +156,9 @@
     if (!alerts.supported) {
       state.textContent = "This browser cannot receive alerts.";
     } else {
-      preferences.hidden = false;
+      // Drawn disabled, so turning it on moves nothing on the page.
+      document.getElementById("alert-topics").disabled = false;
+      saveButton.disabled = false;
       alerts.current().then(async (subscription) => {
         const topics = subscription && (await alerts.topicsOf(subscription));
         if (topics) {

@@ -18,7 +18,9 @@ use axum::body::Body;
 use axum::http::{HeaderValue, Request};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
+use tower_http::CompressionLevel;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::csrf::{CsrfLayer, ProtectionError};
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::timeout::RequestBodyTimeoutLayer;
@@ -74,6 +76,11 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             web::security::headers,
         ))
+        // Answers not already compressed (the page cache and the assets keep
+        // their own compressed copies) are compressed for clients that take
+        // brotli or gzip, at a level that costs little per answer; event
+        // streams and pictures are left alone.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
         .layer(middleware::from_fn_with_state(state.clone(), ops::metrics::record))
         // Every log line written while answering carries the request's id, which
         // the response repeats (one sent by a load balancer is kept).

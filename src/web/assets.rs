@@ -1,7 +1,7 @@
 //! The site's own CSS, JavaScript and icons: embedded in the binary and
 //! served under fingerprinted names (`site.3f9a2b1c.css`) cached for a year.
-//! Text files are compressed once, at start, and sent gzipped to clients
-//! that take it.
+//! Text files are compressed once, at start, with brotli and with gzip, and
+//! sent in the best coding the client takes.
 
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -16,8 +16,9 @@ struct Asset {
     name: &'static str,
     content_type: &'static str,
     bytes: &'static [u8],
-    /// The same bytes gzipped (text files only).
+    /// The same bytes gzipped and brotli-compressed (text files only).
     gzip: Option<bytes::Bytes>,
+    br: Option<bytes::Bytes>,
     /// `name` with the content hash before the extension.
     fingerprinted: String,
 }
@@ -70,6 +71,7 @@ impl Assets {
                     content_type,
                     bytes,
                     gzip: text.then(|| gzip(bytes)).flatten(),
+                    br: text.then(|| brotli(bytes)).flatten(),
                     fingerprinted: format!("{stem}.{short}.{ext}"),
                 }
             })
@@ -111,12 +113,17 @@ pub async fn serve(
     } else {
         "public, max-age=300"
     };
-    let gzip = asset
-        .gzip
-        .as_ref()
-        .filter(|_| super::page_cache::accepts_gzip(&request));
-    let body = match gzip {
-        Some(gzip) => Body::from(gzip.clone()),
+    use super::page_cache::accepts;
+    let coded = [("br", &asset.br), ("gzip", &asset.gzip)]
+        .into_iter()
+        .find_map(|(coding, bytes)| {
+            bytes
+                .as_ref()
+                .filter(|_| accepts(&request, coding))
+                .map(|b| (coding, b))
+        });
+    let body = match coded {
+        Some((_, bytes)) => Body::from(bytes.clone()),
         None => Body::from(asset.bytes),
     };
     let mut response = (StatusCode::OK, body).into_response();
@@ -126,8 +133,8 @@ pub async fn serve(
     if asset.gzip.is_some() {
         headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     }
-    if gzip.is_some() {
-        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    if let Some((coding, _)) = coded {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
     }
     Ok(response)
 }
@@ -137,6 +144,17 @@ fn gzip(bytes: &[u8]) -> Option<bytes::Bytes> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(bytes).ok()?;
     encoder.finish().ok().map(bytes::Bytes::from)
+}
+
+/// Brotli at its best quality: done once per file, at start.
+fn brotli(bytes: &[u8]) -> Option<bytes::Bytes> {
+    let mut out = Vec::new();
+    let params = ::brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        ..Default::default()
+    };
+    ::brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).ok()?;
+    Some(out.into())
 }
 
 /// `site.0123abcd.css` → `site.css`; `site.css` stays as it is.

@@ -297,6 +297,12 @@ fn gzip(body: &[u8]) -> Option<Bytes> {
 
 /// True unless the client says nothing about gzip or refuses it with `q=0`.
 pub(crate) fn accepts_gzip(request: &HeaderMap) -> bool {
+    accepts(request, "gzip")
+}
+
+/// Whether the request's `Accept-Encoding` takes this content coding (named,
+/// or by `*`, and not refused with `q=0`).
+pub(crate) fn accepts(request: &HeaderMap, wanted: &str) -> bool {
     let Some(accept) = request.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else {
         return false;
     };
@@ -308,7 +314,7 @@ pub(crate) fn accepts_gzip(request: &HeaderMap) -> bool {
                 .and_then(|q| q.parse::<f32>().ok())
                 .is_some_and(|q| q == 0.0)
         });
-        (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        (coding.eq_ignore_ascii_case(wanted) || coding == "*") && !refused
     })
 }
 

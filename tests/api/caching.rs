@@ -140,25 +140,69 @@ async fn static_assets_are_fingerprinted_and_cached_for_a_year() {
     );
     let plain = response.bytes().await.unwrap();
 
-    // Sent gzipped to a client that takes it, and the same CSS once unpacked.
-    let packed = app.get_with(&css, &[("accept-encoding", "gzip, br")]).await;
-    assert_eq!(packed.headers()["content-encoding"], "gzip");
-    assert_eq!(packed.headers()["vary"], "Accept-Encoding");
-    let packed = packed.bytes().await.unwrap();
-    assert!(
-        packed.len() * 3 < plain.len(),
-        "{} → {} bytes",
-        plain.len(),
-        packed.len()
-    );
-    let mut unpacked = Vec::new();
-    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&packed[..]), &mut unpacked).unwrap();
-    assert_eq!(unpacked, plain.to_vec());
+    // Sent in brotli to a client that takes it, else gzipped, and the same CSS once unpacked.
+    for (accepts, coding) in [("gzip, deflate, br", "br"), ("gzip", "gzip"), ("br;q=0, gzip", "gzip")] {
+        let packed = app.get_with(&css, &[("accept-encoding", accepts)]).await;
+        assert_eq!(packed.headers()["content-encoding"], coding, "{accepts}");
+        assert_eq!(packed.headers()["vary"], "Accept-Encoding");
+        let packed = packed.bytes().await.unwrap();
+        assert!(
+            packed.len() * 3 < plain.len(),
+            "{coding}: {} → {} bytes",
+            plain.len(),
+            packed.len()
+        );
+        assert_eq!(unpack(coding, &packed), plain.to_vec(), "{coding}");
+    }
 
     let stale = app.get("/static/site.00000000.css").await;
     assert_eq!(stale.status(), 200);
     assert_eq!(stale.headers()["cache-control"], "public, max-age=300");
     assert_eq!(app.get("/static/nothing.css").await.status(), 404);
+}
+
+/// A body in a content coding, decoded.
+fn unpack(coding: &str, packed: &[u8]) -> Vec<u8> {
+    let mut unpacked = Vec::new();
+    match coding {
+        "gzip" => std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(packed), &mut unpacked).unwrap(),
+        "br" => std::io::Read::read_to_end(&mut brotli::Decompressor::new(packed, 4096), &mut unpacked).unwrap(),
+        other => panic!("unexpected coding {other}"),
+    };
+    unpacked
+}
+
+#[tokio::test]
+async fn pages_not_kept_in_the_cache_are_compressed_too_and_event_streams_are_not() {
+    let app = spawn_app().await;
+    let article = app.story().await;
+    let plain = app.get("/search?q=story").await;
+    assert_eq!(plain.status(), 200);
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.text().await.unwrap();
+    for (accepts, coding) in [("gzip, deflate, br", "br"), ("gzip", "gzip")] {
+        let packed = app.get_with("/search?q=story", &[("accept-encoding", accepts)]).await;
+        assert_eq!(packed.status(), 200);
+        assert_eq!(packed.headers()["content-encoding"], coding, "{accepts}");
+        let packed = packed.bytes().await.unwrap();
+        assert!(
+            packed.len() * 2 < plain.len(),
+            "{coding}: {} → {} bytes",
+            plain.len(),
+            packed.len()
+        );
+        let unpacked = String::from_utf8(unpack(coding, &packed)).unwrap();
+        assert!(
+            unpacked.contains("<h1") && unpacked.trim_end().ends_with("</html>"),
+            "{unpacked}"
+        );
+    }
+    // A live stream is sent as it comes: compressing it would hold events back.
+    let live = app
+        .get_with(&format!("/live/comments/{article}"), &[("accept-encoding", "gzip, br")])
+        .await;
+    assert_eq!(live.headers()["content-type"], "text/event-stream");
+    assert!(live.headers().get("content-encoding").is_none());
 }
 
 #[tokio::test]

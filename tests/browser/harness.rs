@@ -22,9 +22,16 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// Starts chromedriver and a fresh headless Chromium pointed at `app`.
+    /// Starts chromedriver and a fresh headless Chromium pointed at `app`,
+    /// as a reader who has blocked this site's notifications: the alerts
+    /// prompt, which floats over the foot of the window for a reader who has
+    /// not decided, stays away (the alerts tests open a browser that allows them).
     pub async fn open(app: &TestApp) -> Self {
-        Self::open_with(app, json!({})).await
+        Self::open_with(
+            app,
+            json!({ "profile.default_content_setting_values.notifications": 2 }),
+        )
+        .await
     }
 
     /// A browser whose reader has already allowed this site's notifications
