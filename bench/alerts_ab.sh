@@ -3,7 +3,9 @@
 # back in one run, each sending one alert through bench/alerts.sh to the same
 # sink (this tree's, on the h2 crate's server) with the same subscriptions
 # and the same `openssl speed` reference. A is built from a git worktree
-# into the same target folder, so only Broadsheet itself is compiled again.
+# into its own target folder (target/ab-reference, kept between runs): a
+# shared one would keep A's build-script output, which names files in the
+# worktree, for this tree's next build.
 #
 #   bench/alerts_ab.sh COMMIT [subscriptions, default 200000]
 set -euo pipefail
@@ -18,14 +20,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Each binary is copied out as soon as it is built: both builds leave theirs at the same path.
 echo "== building B (this tree)"
 cargo build --release --quiet --bin broadsheet --example alert_fanout
 cp target/release/broadsheet "$work/broadsheet-b"
 echo "== building A ($commit)"
 git worktree add --detach --quiet "$work/a" "$commit"
-(cd "$work/a" && CARGO_TARGET_DIR="$root/target" cargo build --release --quiet --bin broadsheet)
-cp target/release/broadsheet "$work/broadsheet-a"
+(cd "$work/a" && CARGO_TARGET_DIR="$root/target/ab-reference" cargo build --release --quiet --bin broadsheet)
+cp target/ab-reference/release/broadsheet "$work/broadsheet-a"
 
 for side in a b; do
   if [ "$side" = a ]; then bin="$work/broadsheet-a"; label="A ($commit)"; else bin="$work/broadsheet-b"; label="B (this tree)"; fi
