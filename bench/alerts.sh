@@ -48,7 +48,7 @@ target/release/examples/alert_fanout seed "$BROADSHEET_DATABASE__URL" "$count" "
 
 # HTTP2=false: the push service and the client speak HTTP/1.1 instead.
 if [ "${HTTP2:-true}" = true ]; then sink_mode=""; else sink_mode=http1; fi
-target/release/examples/alert_fanout sink "$sink_port" $sink_mode &
+target/release/examples/alert_fanout sink "$sink_port" $sink_mode > "$work/sink.txt" &
 sink_pid=$!
 export BROADSHEET_SERVER__BIND="127.0.0.1:$port" BROADSHEET_LOG__LEVEL=warn
 export BROADSHEET_DEMO__LOAD_WHEN_EMPTY=false BROADSHEET_ALERTS__ALLOW_PRIVATE_ENDPOINTS=true
@@ -66,6 +66,8 @@ echo "== one alert to every subscription"
 target/release/examples/alert_fanout send "http://127.0.0.1:$port" bench@bench.example "a long bench password" | tee "$work/send.txt"
 rate="$(awk -F': ' '/alerts per second/ {print $2}' "$work/send.txt")"
 peak="$(awk '/VmHWM/ {print $2}' "/proc/$app_pid/status")"
+sleep 1.2   # the sink prints its counts each second
+[ -s "$work/sink.txt" ] && tail -1 "$work/sink.txt"
 echo "broadsheet peak memory: $((peak / 1024)) MiB"
 echo "CPU seconds during the fan-out: broadsheet $(awk -v a="$(cpu "$app_pid")" -v b="$app_cpu_before" 'BEGIN {print a - b}'), sink $(awk -v a="$(cpu "$sink_pid")" -v b="$sink_cpu_before" 'BEGIN {print a - b}')"
 awk -v r="$rate" -v l="$limit" 'BEGIN { printf "ratio to the key-agreement limit on all cores: %.2f (goal >= 0.50)\n", r / l }'
