@@ -98,6 +98,12 @@ enum UserCommand {
         #[arg(long, default_value = "writer")]
         role: String,
     },
+    /// Set a staff member's password (for an admin locked out with no one to
+    /// reset it). Read as for `add`; every session of theirs ends.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 pub fn run() -> ExitCode {
@@ -151,6 +157,26 @@ pub fn run() -> ExitCode {
                 println!(
                     "Created {} ({}) as {}. Sign in at /newsroom/login.",
                     member.name, member.email, role
+                );
+                Ok(())
+            }
+            Command::User(UserCommand::ResetPassword { email }) => {
+                let password = read_password()?;
+                let state = startup::prepare(settings).await?;
+                let member = staff::by_email(&state.db, &email)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("No staff account has the email {email}."))?;
+                let hashed = password::Hashed::new(&password)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.report().detail))?;
+                let mut change = Change::begin(&state, Actor::system("Command line")).await?;
+                staff::set_password(&mut change, &member, &hashed, None, "from the command line")
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.report().detail))?;
+                change.commit().await?;
+                println!(
+                    "The password of {} ({}) is set, and every session of theirs has ended.",
+                    member.name, member.email
                 );
                 Ok(())
             }

@@ -13,6 +13,7 @@ pub mod readers;
 pub mod secrets;
 pub mod sessions;
 pub mod staff;
+pub mod staff_reset;
 pub mod throttle;
 pub mod tokens;
 

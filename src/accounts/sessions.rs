@@ -137,6 +137,22 @@ pub async fn end_all<'c>(conn: impl Into<Conn<'c>>, kind: Kind, account: impl In
     Ok(())
 }
 
+/// Ends every session of this account but `keep` (a session's id), or all of them.
+pub async fn end_others<'c>(
+    conn: impl Into<Conn<'c>>,
+    kind: Kind,
+    account: impl Into<uuid::Uuid>,
+    keep: Option<&str>,
+) -> Result<(), DbError> {
+    sql("DELETE FROM sessions WHERE account_kind = $1 AND account_id = $2 AND token_hash <> $3")
+        .bind(kind.as_str())
+        .bind(account.into())
+        .bind(keep.unwrap_or(""))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// The value of one cookie in the request.
 pub fn read_cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers

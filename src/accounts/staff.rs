@@ -207,3 +207,36 @@ pub async fn update(change: &mut Change, member: &StaffRow, to: &StaffChange) ->
         .await?;
     Ok(())
 }
+
+/// Gives the member a new password and ends every session of theirs but
+/// `keep` (the one they changed it from), with an audit line; `detail` is
+/// what the line adds (the address a reset link was used from).
+pub async fn set_password(
+    change: &mut Change,
+    member: &StaffRow,
+    hashed: &password::Hashed,
+    keep: Option<&str>,
+    detail: &str,
+) -> Result<(), AppError> {
+    sql("UPDATE staff SET password_hash = $1 WHERE id = $2")
+        .bind(hashed.as_str())
+        .bind(member.id)
+        .execute(&mut *change)
+        .await
+        .with_context(|| format!("setting staff member {}'s password", member.id))?;
+    super::sessions::end_others(&mut *change, super::sessions::Kind::Staff, member.id, keep)
+        .await
+        .context("ending the member's other sessions")?;
+    change
+        .audit(
+            if keep.is_some() {
+                "changed their password"
+            } else {
+                "set a new password from a reset link"
+            },
+            Target::new("staff", member.id, &member.email),
+            detail,
+        )
+        .await?;
+    Ok(())
+}

@@ -270,8 +270,10 @@ async fn start(change: &mut Change, id: AlertId) -> anyhow::Result<()> {
                 .await?
         }
         Some(original_sent) => {
-            sql("SELECT COUNT(*) FROM push_topics t JOIN push_subscriptions s ON s.id = t.subscription_id
-                 WHERE t.topic = $1 AND s.created_at <= $2")
+            sql(
+                "SELECT COUNT(*) FROM push_topics t JOIN push_subscriptions s ON s.id = t.subscription_id
+                 WHERE t.topic = $1 AND s.created_at <= $2",
+            )
             .bind(&topic)
             .bind(original_sent)
             .fetch_count(&mut *change)

@@ -119,6 +119,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "alert_services",
         source: Source::Both(include_str!("../../migrations/0016_alert_services.sql")),
     },
+    Migration {
+        version: 17,
+        name: "staff_tokens",
+        source: Source::Both(include_str!("../../migrations/0017_staff_tokens.sql")),
+    },
 ];
 
 /// A lock number private to Broadsheet, so instances starting together on one

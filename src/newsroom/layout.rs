@@ -102,6 +102,7 @@ pub fn notice_for(code: &str) -> Option<&'static str> {
         "updated" => "Updated.",
         "rebuilt" => "The ledger was derived again from Stripe's events.",
         "ended" => "The session has ended.",
+        "password-changed" => "Your password is changed. You stay signed in here; everywhere else you were signed out.",
         "revoked" => "Revoked.",
         _ => return None,
     })

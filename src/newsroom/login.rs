@@ -34,6 +34,9 @@ pub struct LoginQuery {
     next: String,
     #[serde(default)]
     expired: Option<String>,
+    /// Back from a reset link.
+    #[serde(default)]
+    reset: Option<String>,
 }
 
 /// Only newsroom addresses are followed after signing in (no open redirect).
@@ -64,9 +67,12 @@ pub async fn form(
     if who.is_some() {
         return Ok(Redirect::to(&safe_next(&query.next)).into_response());
     }
-    let notice = query
-        .expired
-        .map(|_| "Your session had ended. Sign in again: what you were writing has been kept.".to_owned());
+    let notice = match (query.expired, query.reset) {
+        (Some(_), _) => Some("Your session had ended. Sign in again: what you were writing has been kept."),
+        (_, Some(_)) => Some("Your new password is set. Sign in with it."),
+        _ => None,
+    }
+    .map(str::to_owned);
     Ok(Html(page(&state, "", &safe_next(&query.next), None, notice)?).into_response())
 }
 

@@ -11,6 +11,7 @@ mod authors;
 mod images;
 pub mod layout;
 mod login;
+mod password;
 mod sections;
 mod staff;
 mod tags;
@@ -33,6 +34,15 @@ pub fn routes(state: &AppState) -> Routes {
         .get("/newsroom", Staff(Permission::WriteArticles), list::show)
         .get("/newsroom/login", Public, login::form)
         .post("/newsroom/login", Public, login::submit)
+        .get("/newsroom/password/forgot", Public, password::forgot_form)
+        .post("/newsroom/password/forgot", Public, password::forgot)
+        .get("/newsroom/password/reset/{token}", Public, password::reset_form)
+        .post("/newsroom/password/reset/{token}", Public, password::reset)
+        .post(
+            "/newsroom/account/password",
+            Staff(Permission::OwnAccount),
+            password::change,
+        )
         .post("/newsroom/logout", Staff(Permission::OwnAccount), login::logout)
         .get("/newsroom/account", Staff(Permission::OwnAccount), account::show)
         .post(

@@ -71,6 +71,7 @@ const OWNERS: &[(&str, &str)] = &[
     ("staff", "accounts/"),
     ("staff_invites", "accounts/"),
     ("alert_service_outcomes", "alerts/"),
+    ("staff_tokens", "accounts/staff_reset.rs"),
     ("alert_shards", "alerts/"),
     ("alerts", "alerts/"),
     ("push_retries", "alerts/"),

@@ -274,3 +274,141 @@ async fn admins_invite_staff_who_set_their_own_password_and_are_signed_in() {
     let audit = admin.page("/newsroom/audit").await;
     assert!(audit.contains("invited") && audit.contains("accepted an invitation"));
 }
+
+/// What signing in to the newsroom with this password answers.
+async fn sign_in_status(app: &crate::support::TestApp, email: &str, password: &str) -> u16 {
+    let fields = [("email", email), ("password", password)];
+    app.post_form("/newsroom/login", &fields).await.status().as_u16()
+}
+
+/// The reset link in the newest email to `address`.
+async fn reset_link(app: &crate::support::TestApp, address: &str) -> String {
+    let email = app.email_to(address).await;
+    let start = email
+        .find("/newsroom/password/reset/")
+        .expect("a reset link in the email");
+    let link: String = email[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    link
+}
+
+#[tokio::test]
+async fn staff_who_forget_their_password_set_a_new_one_from_an_emailed_link_that_works_once() {
+    let app = spawn_app().await;
+    let (member, old_session) = app.signed_in(Role::Writer).await;
+    let login = app.page("/newsroom/login").await;
+    assert!(login.contains(r#"href="/newsroom/password/forgot""#), "{login}");
+
+    // The same answer for a newsroom address and for an unknown one; only the first gets a link.
+    let asked = app
+        .post_form("/newsroom/password/forgot", &[("email", &member.email.to_uppercase())])
+        .await;
+    assert_eq!(asked.status(), 200);
+    let asked = asked.text().await.unwrap();
+    assert!(
+        asked.contains("a link to choose a new password is on its way"),
+        "{asked}"
+    );
+    let unknown = app
+        .post_form("/newsroom/password/forgot", &[("email", "nobody@news.example")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        unknown.contains("a link to choose a new password is on its way"),
+        "{unknown}"
+    );
+    let link = reset_link(&app, &member.email).await;
+
+    // Too short a password is refused and the link still works.
+    let short = app.post_form(&link, &[("password", "short")]).await;
+    assert_eq!(short.status(), 422);
+    assert!(short.text().await.unwrap().contains("at least 10 characters"));
+    let done = app.post_form(&link, &[("password", "a brand new passphrase")]).await;
+    assert_eq!(done.status(), 303);
+    assert_eq!(done.headers()["location"], "/newsroom/login?reset=1");
+    assert!(
+        app.page("/newsroom/login?reset=1")
+            .await
+            .contains("Your new password is set")
+    );
+
+    // The old session is over, the old password no longer works, the new one does.
+    assert_eq!(
+        old_session.get("/newsroom").await.status(),
+        303,
+        "signed out by the reset"
+    );
+    let old = app
+        .post_form("/newsroom/login", &[("email", &member.email), ("password", PASSWORD)])
+        .await;
+    assert_eq!(old.status(), 401);
+    assert_eq!(sign_in_status(&app, &member.email, "a brand new passphrase").await, 303);
+
+    // The link works once.
+    let again = app.post_form(&link, &[("password", "yet another passphrase")]).await;
+    assert_eq!(again.status(), 410);
+    assert!(again.text().await.unwrap().contains("This link has expired"));
+    // And the audit log says what happened.
+    let (_, admin) = app.signed_in(Role::Admin).await;
+    let log = admin.page("/newsroom/audit").await;
+    assert!(
+        log.contains("asked for a password reset link") && log.contains("set a new password from a reset link"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn staff_change_their_password_on_my_account_and_stay_signed_in_only_there() {
+    let app = spawn_app().await;
+    let member = app.member(Role::Editor).await;
+    let here = app.sign_in(&member).await;
+    let elsewhere = app.sign_in(&member).await;
+    let wrong = here
+        .post(
+            "/newsroom/account/password",
+            &[("current", "not my password"), ("password", "a brand new passphrase")],
+        )
+        .await;
+    assert_eq!(wrong.status(), 422);
+    assert!(wrong.text().await.unwrap().contains("not your current password"));
+    let changed = here
+        .post(
+            "/newsroom/account/password",
+            &[("current", PASSWORD), ("password", "a brand new passphrase")],
+        )
+        .await;
+    assert_eq!(changed.status(), 303);
+    assert!(
+        here.page("/newsroom/account?done=password-changed")
+            .await
+            .contains("Your password is changed")
+    );
+    assert_eq!(
+        elsewhere.get("/newsroom").await.status(),
+        303,
+        "the other browser is signed out"
+    );
+    assert_eq!(sign_in_status(&app, &member.email, "a brand new passphrase").await, 303);
+}
+
+#[tokio::test]
+async fn a_locked_out_admin_sets_a_new_password_from_the_command_line() {
+    let app = spawn_app().await;
+    let (member, session) = app.signed_in(Role::Admin).await;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_broadsheet"));
+    command
+        .args(["user", "reset-password", "--email", &member.email])
+        .current_dir(app.dir.path())
+        .env("BROADSHEET_DATABASE__URL", &app.database_url)
+        .env("BROADSHEET_LOG__LEVEL", "error")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    let mut child = command.spawn().expect("the binary starts");
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"a brand new passphrase\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("is set"), "{output:?}");
+    assert_eq!(session.get("/newsroom").await.status(), 303, "their sessions ended");
+    assert_eq!(sign_in_status(&app, &member.email, "a brand new passphrase").await, 303);
+}

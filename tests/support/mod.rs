@@ -196,6 +196,16 @@ impl TestApp {
         request.send().await.expect("the request is answered")
     }
 
+    /// Posts a form as a visitor with no session.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("the request is answered")
+    }
+
     /// The page's HTML, asserting it was served with 200.
     pub async fn page(&self, path: &str) -> String {
         let response = self.get(path).await;
