@@ -17,6 +17,7 @@ use crate::audit::Actor;
 use crate::change::Change;
 use crate::domain::{AuthorId, Email};
 use crate::error::{AppError, AppResult};
+use crate::mail;
 use crate::site::queries as site_queries;
 use crate::state::AppState;
 use crate::web::client::Client;
@@ -137,13 +138,38 @@ pub async fn invite(State(state): State<AppState>, who: CurrentStaff, form: Form
                 .into_response());
         }
     };
+    if let Some(member) = staff::by_email(&state.db, email.as_str()).await? {
+        let message = format!(
+            "{} already has a newsroom account, as {}: change their role below instead.",
+            member.email, member.role
+        );
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Html(page(&state, &who, form, None, Some(message), None).await?),
+        )
+            .into_response());
+    }
     let mut change = Change::begin(&state, &who).await?;
     let token = invites::invite(&mut change, &email, &name, role).await?;
-    change.commit().await?;
     let link = state.site.url(&format!("/newsroom/invite/{token}"));
-    // The link is a credential: it is shown to the admin who made it, never logged.
+    let text = format!(
+        "Hello {name},\n\n{} has invited you to the {} newsroom as {role}. To join, choose your password here within 7 days:\n\n{link}\n\nThe link works once. If you were not expecting this, ignore this message.\n",
+        who.staff.name, state.site.name
+    );
+    change.queued_work();
+    mail::queue(
+        &mut change,
+        &mail::Message {
+            to: email.as_str().to_owned(),
+            subject: format!("You are invited to the {} newsroom", state.site.name),
+            text,
+        },
+    )
+    .await?;
+    change.commit().await?;
+    // The link is a credential: it is emailed and shown to the admin who made it, never logged.
     tracing::info!(%email, "staff invitation created");
-    let notice = Some("Invitation created. Send this link to them; it works once, for 7 days.");
+    let notice = Some("Invitation created and emailed to them. The link below works once, for 7 days.");
     Ok(Html(page(&state, &who, FormFields::default(), Some(link), None, notice).await?).into_response())
 }
 

@@ -230,6 +230,9 @@ async fn admins_invite_staff_who_set_their_own_password_and_are_signed_in() {
         .unwrap()
         .to_owned();
     let path = link.trim_start_matches(crate::support::BASE_URL).to_owned();
+    // The same link is emailed to them.
+    let email = app.email_to("kit@news.example").await;
+    assert!(email.contains(&link) && email.contains("Hello Kit Adler"), "{email}");
 
     assert_eq!(app.get(&path).await.status(), 200);
     let short = app
@@ -271,6 +274,20 @@ async fn admins_invite_staff_who_set_their_own_password_and_are_signed_in() {
 
     let staff = admin.page("/newsroom/staff").await;
     assert!(staff.contains("kit@news.example"));
+    // Inviting them again says they are already in, instead of a link that cannot work.
+    let again = admin
+        .post(
+            "/newsroom/staff/invite",
+            &[("name", "Kit Adler"), ("email", "Kit@News.example"), ("role", "editor")],
+        )
+        .await;
+    assert_eq!(again.status(), 422);
+    let again = again.text().await.unwrap();
+    assert!(
+        again.contains("kit@news.example already has a newsroom account, as writer"),
+        "{again}"
+    );
+    assert!(!again.contains("invite-link"), "no new invitation");
     let audit = admin.page("/newsroom/audit").await;
     assert!(audit.contains("invited") && audit.contains("accepted an invitation"));
 }
