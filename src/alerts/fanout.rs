@@ -220,6 +220,9 @@ const PREPARED_TOGETHER: usize = 32;
 
 /// After this many tries a delivery the push service kept deferring counts as failed.
 const MAX_ATTEMPTS: i64 = 5;
+/// After this many tries to a push service whose name leads only to refused
+/// addresses, its subscription is dropped (a name can be wrong for a moment).
+const MISDIRECTED_ATTEMPTS: i64 = 2;
 
 /// Counts the results on the alert, drops gone subscriptions and books retries.
 pub async fn record(tx: &mut Tx, alert: &Alert, results: &[Delivery], from_retries: bool) -> anyhow::Result<()> {
@@ -227,7 +230,7 @@ pub async fn record(tx: &mut Tx, alert: &Alert, results: &[Delivery], from_retri
     let mut first: Option<Timestamp> = None;
     let mut by_service: std::collections::BTreeMap<(&str, &str), i64> = Default::default();
     for result in results {
-        *by_service.entry((result.service, result.outcome.label())).or_default() += 1;
+        let mut label = result.outcome.label();
         let mut settled = true;
         match &result.outcome {
             Outcome::Delivered => {
@@ -254,7 +257,20 @@ pub async fn record(tx: &mut Tx, alert: &Alert, results: &[Delivery], from_retri
                     "an alert got no answer after it was sent; not sent again, as it may have arrived"
                 );
             }
-            Outcome::Retry(after) => {
+            Outcome::Misdirected(why) if result.attempts + 1 >= MISDIRECTED_ATTEMPTS => {
+                removed += 1;
+                label = "gone";
+                tracing::warn!(alert = %alert.id, subscription = %result.subscription, why, "a subscription whose push service leads nowhere we send to is dropped");
+                sql("DELETE FROM push_subscriptions WHERE id = $1")
+                    .bind(result.subscription)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Outcome::Retry(_) | Outcome::Misdirected(_) => {
+                let after = match &result.outcome {
+                    Outcome::Retry(after) => *after,
+                    _ => None,
+                };
                 let attempts = result.attempts + 1;
                 if attempts >= MAX_ATTEMPTS {
                     failed += 1;
@@ -278,7 +294,8 @@ pub async fn record(tx: &mut Tx, alert: &Alert, results: &[Delivery], from_retri
                 }
             }
         }
-        if settled && from_retries && result.outcome != Outcome::Gone {
+        *by_service.entry((result.service, label)).or_default() += 1;
+        if settled && from_retries && label != "gone" {
             sql("DELETE FROM push_retries WHERE alert_id = $1 AND subscription_id = $2")
                 .bind(alert.id)
                 .bind(result.subscription)
@@ -308,7 +325,10 @@ pub async fn record(tx: &mut Tx, alert: &Alert, results: &[Delivery], from_retri
         .execute(&mut *tx)
         .await?;
     }
-    if results.iter().any(|r| matches!(r.outcome, Outcome::Retry(_))) {
+    if results
+        .iter()
+        .any(|r| matches!(r.outcome, Outcome::Retry(_) | Outcome::Misdirected(_)))
+    {
         super::retry::schedule(tx, alert.id).await?;
     }
     Ok(())

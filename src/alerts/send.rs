@@ -33,6 +33,37 @@ pub enum Outcome {
     Unanswered(String),
     /// Try again later (429, 5xx, network trouble), after this many seconds if the service said.
     Retry(Option<u64>),
+    /// The endpoint's host resolved only to addresses we do not send to
+    /// (private, local): tried once more, then the subscription is dropped.
+    Misdirected(String),
+}
+
+/// A push service's name that leads only to addresses we refuse to reach.
+#[derive(Debug)]
+pub struct RefusedAddress(pub String);
+
+impl std::fmt::Display for RefusedAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} resolves only to private or local addresses", self.0)
+    }
+}
+
+impl std::error::Error for RefusedAddress {}
+
+/// The refused address behind an error, if that is what it was.
+pub fn refused_address<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a RefusedAddress> {
+    let mut cause = Some(err);
+    while let Some(err) = cause {
+        if let Some(refused) = err.downcast_ref::<RefusedAddress>() {
+            return Some(refused);
+        }
+        // An I/O error's `source` skips the error it wraps.
+        cause = match err.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
+    }
+    None
 }
 
 /// The keys of a subscription, as stored.
@@ -208,7 +239,7 @@ impl Resolve for PublicOnly {
                 .filter(|a| is_public(a.ip()))
                 .collect();
             if addrs.is_empty() {
-                return Err(format!("{host} has no public address").into());
+                return Err(Box::new(RefusedAddress(host)) as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
         })
@@ -386,6 +417,7 @@ impl Pusher {
                         Outcome::Retry(None)
                     }
                     Err(http2::Failure::Unanswered(why)) => Outcome::Unanswered(why),
+                    Err(http2::Failure::Misdirected(why)) => Outcome::Misdirected(why),
                     Err(http2::Failure::Http1(post)) => match Prepared::from_post(*post) {
                         Ok(ready) => {
                             by_http1.push((slot, ready));
@@ -470,6 +502,9 @@ async fn post_http1(
     }
     let response = match request.send().await {
         Ok(response) => response,
+        Err(err) if refused_address(&err).is_some() => {
+            return Outcome::Misdirected(refused_address(&err).map(ToString::to_string).unwrap_or_default());
+        }
         // No connection: the request never left, so it may go again.
         Err(err) if err.is_connect() => {
             tracing::debug!(error = %err, "push request failed");
@@ -500,7 +535,7 @@ impl Outcome {
             Outcome::Gone => "gone",
             Outcome::Failed(_) => "refused",
             Outcome::Unanswered(_) => "unanswered",
-            Outcome::Retry(_) => "retried",
+            Outcome::Retry(_) | Outcome::Misdirected(_) => "retried",
         }
     }
 }

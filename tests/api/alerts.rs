@@ -642,3 +642,59 @@ async fn only_editors_and_admins_reach_the_alert_desk() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn a_subscription_whose_push_service_now_leads_only_to_private_addresses_is_dropped() {
+    // This machine's own name: it resolves to a loopback or private address.
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let host = host.trim().to_owned();
+    let resolved: Vec<std::net::SocketAddr> = match tokio::net::lookup_host((host.as_str(), 443)).await {
+        Ok(addrs) => addrs.collect(),
+        Err(_) => Vec::new(),
+    };
+    if host.is_empty() || resolved.is_empty() {
+        eprintln!("skipped: this machine's name ({host:?}) does not resolve");
+        return;
+    }
+    let app = spawn_app_with(|s| s.alerts.allow_private_endpoints = false).await;
+    app.story().await;
+    // Subscribed while its name still led somewhere public (so written directly,
+    // past the check made at subscribe time).
+    let push = PushService::start().await;
+    let (_, browser) = push.subscribe(&[]);
+    let id = uuid::Uuid::now_v7();
+    let now = broadsheet::domain::Timestamp::now();
+    broadsheet::db::sql(
+        "INSERT INTO push_subscriptions (id, endpoint, p256dh, auth, shard, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 0, $5, $5)",
+    )
+    .bind(id)
+    .bind(format!("https://{host}:9/push/0"))
+    .bind(browser["keys"]["p256dh"].as_str().unwrap())
+    .bind(browser["keys"]["auth"].as_str().unwrap())
+    .bind(now)
+    .execute(&app.state.db)
+    .await
+    .unwrap();
+    broadsheet::db::sql("INSERT INTO push_topics (topic, shard, subscription_id) VALUES ('breaking', 0, $1)")
+        .bind(id)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+
+    let (_, editor) = app.signed_in(Role::Editor).await;
+    let alert = editor.send_alert("Storm warning for the coast", "breaking").await;
+    let figures = wait_until_sent(&editor, &alert).await;
+    assert_eq!(figures["removed"], 1, "{figures}");
+    assert_eq!(
+        figures["by_service"],
+        json!([{ "service": "other", "delivered": 0, "retried": 1, "refused": 0, "unanswered": 0, "gone": 1 }]),
+        "tried once more, then dropped: {figures}"
+    );
+    let left = broadsheet::db::sql("SELECT COUNT(*) FROM push_subscriptions WHERE id = $1")
+        .bind(id)
+        .fetch_count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}

@@ -53,7 +53,10 @@ pub(super) async fn run(service: Arc<Service>) {
         }
         Err(err) => {
             tracing::debug!(origin = service.authority, error = %err, "could not connect to a push service");
-            service.connect_failed(&format!("could not connect: {err}"));
+            match crate::alerts::send::refused_address(&err) {
+                Some(refused) => service.connect_refused(&refused.to_string()),
+                None => service.connect_failed(&format!("could not connect: {err}")),
+            }
         }
     }
 }
@@ -71,7 +74,10 @@ async fn connect(service: &Service) -> std::io::Result<Connected> {
         .await?
         .filter(|a| connector.allow_private || crate::alerts::send::is_public(a.ip()))
         .collect();
-    let mut last = std::io::Error::other(format!("{} has no public address", origin.host));
+    let mut last = std::io::Error::new(
+        std::io::ErrorKind::PermissionDenied,
+        crate::alerts::send::RefusedAddress(origin.host.clone()),
+    );
     let mut tcp = None;
     for addr in addrs {
         match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr)).await {

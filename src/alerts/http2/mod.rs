@@ -47,6 +47,8 @@ pub enum Failure {
     /// last-stream-id, a timeout, a reset): it may have been delivered, so
     /// it is not sent again (RFC 9113 §8.7, RFC 9110 §9.2.2).
     Unanswered(String),
+    /// The service's name led only to addresses we refuse to reach: not sent.
+    Misdirected(String),
     /// The service speaks only HTTP/1.1: here is the request back, unsent.
     Http1(Box<Post>),
 }

@@ -83,10 +83,21 @@ impl Service {
 
     /// A connection could not be made: if no other is left, what is queued fails.
     pub fn connect_failed(&self, why: &str) {
+        self.give_up_connecting(why, || Failure::Network(why.to_owned()));
+    }
+
+    /// The service's name led only to refused addresses: what is queued is not sent.
+    pub fn connect_refused(&self, why: &str) {
+        self.give_up_connecting(why, || Failure::Misdirected(why.to_owned()));
+    }
+
+    fn give_up_connecting(&self, why: &str, failure: impl Fn() -> Failure) {
         tracing::warn!(origin = self.authority, why, "a connection to a push service failed");
         self.failing.store(true, Ordering::Release);
         if self.connections.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.fail_queued(why);
+            for job in self.take_queued() {
+                job.finish(Err(failure()));
+            }
         }
     }
 
@@ -94,13 +105,6 @@ impl Service {
     pub fn answered(&self) {
         if self.failing.load(Ordering::Relaxed) {
             self.failing.store(false, Ordering::Release);
-        }
-    }
-
-    /// Answers everything queued (when no connection is left to take it).
-    fn fail_queued(&self, why: &str) {
-        for job in self.take_queued() {
-            job.finish(Err(Failure::Network(why.to_owned())));
         }
     }
 

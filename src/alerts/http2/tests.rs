@@ -277,7 +277,9 @@ async fn every_request_is_answered_once_through_refusals_small_windows_and_goawa
     for (i, reply) in replies.iter().enumerate() {
         match reply {
             Ok(response) => assert_eq!(response.status, 201, "request {i}"),
-            Err(super::Failure::Network(why) | super::Failure::Unanswered(why)) => panic!("request {i} failed: {why}"),
+            Err(super::Failure::Network(why) | super::Failure::Unanswered(why) | super::Failure::Misdirected(why)) => {
+                panic!("request {i} failed: {why}")
+            }
             Err(super::Failure::Http1(_)) => panic!("request {i} was handed to HTTP/1.1"),
         }
     }
@@ -316,7 +318,9 @@ async fn a_request_the_service_may_have_processed_is_never_sent_twice() {
         match reply {
             Ok(response) => assert_eq!(response.status, 201, "request {i}"),
             Err(super::Failure::Unanswered(_)) => unanswered += 1,
-            Err(super::Failure::Network(why)) => panic!("request {i} was never sent: {why}"),
+            Err(super::Failure::Network(why) | super::Failure::Misdirected(why)) => {
+                panic!("request {i} was never sent: {why}")
+            }
             Err(super::Failure::Http1(_)) => panic!("request {i} was handed to HTTP/1.1"),
         }
     }
