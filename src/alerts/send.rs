@@ -502,15 +502,17 @@ async fn post_http1(
     }
     let response = match request.send().await {
         Ok(response) => response,
-        Err(err) if refused_address(&err).is_some() => {
-            return Outcome::Misdirected(refused_address(&err).map(ToString::to_string).unwrap_or_default());
+        Err(err) => {
+            return if let Some(refused) = refused_address(&err) {
+                Outcome::Misdirected(refused.to_string())
+            } else if err.is_connect() {
+                // No connection: the request never left, so it may go again.
+                tracing::debug!(error = %err, "push request failed");
+                Outcome::Retry(None)
+            } else {
+                Outcome::Unanswered(err.to_string())
+            };
         }
-        // No connection: the request never left, so it may go again.
-        Err(err) if err.is_connect() => {
-            tracing::debug!(error = %err, "push request failed");
-            return Outcome::Retry(None);
-        }
-        Err(err) => return Outcome::Unanswered(err.to_string()),
     };
     let status = response.status().as_u16();
     let retry_after = response
