@@ -69,19 +69,38 @@ enum ImportCommand {
     /// A WordPress export (Tools → Export → All content), a WXR .xml file.
     Wordpress {
         file: PathBuf,
-        /// The folder holding the site's uploads (wp-content/uploads, or a folder above it).
-        #[arg(long, value_name = "DIR")]
-        media: Option<PathBuf>,
+        #[command(flatten)]
+        from: ImportFrom,
     },
     /// A Ghost export (Settings → Advanced → Export), a .json file.
     Ghost {
         file: PathBuf,
-        /// The folder holding the site's images (content/images, or a folder above it).
-        #[arg(long, value_name = "DIR")]
-        media: Option<PathBuf>,
+        #[command(flatten)]
+        from: ImportFrom,
     },
     /// A folder written by `broadsheet export` (into an empty site it gives back the same site).
     Broadsheet { dir: PathBuf },
+}
+
+/// Where an import from another platform finds its pictures and what it calls the old site.
+#[derive(clap::Args)]
+struct ImportFrom {
+    /// The folder holding the old site's pictures (wp-content/uploads or
+    /// content/images, or a folder above it). Pictures not found there are
+    /// fetched from their addresses on the old site.
+    #[arg(long, value_name = "DIR")]
+    media: Option<PathBuf>,
+    /// Do not fetch pictures from the old site (those not in --media are left out).
+    #[arg(long)]
+    no_download: bool,
+    /// Let picture fetches reach private and local addresses (an old site on
+    /// your own network). Refused otherwise.
+    #[arg(long)]
+    allow_private_addresses: bool,
+    /// A name for the old site, for an export that does not say which site
+    /// it is; give the same name at every import from that site.
+    #[arg(long, value_name = "NAME")]
+    source: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -181,16 +200,19 @@ pub fn run() -> ExitCode {
                 Ok(())
             }
             Command::Import(command) => {
-                let (platform, file, media) = match command {
-                    ImportCommand::Wordpress { file, media } => (imports::Platform::WordPress, file, media),
-                    ImportCommand::Ghost { file, media } => (imports::Platform::Ghost, file, media),
+                let (platform, file, from) = match command {
+                    ImportCommand::Wordpress { file, from } => (imports::Platform::WordPress, file, Some(from)),
+                    ImportCommand::Ghost { file, from } => (imports::Platform::Ghost, file, Some(from)),
                     ImportCommand::Broadsheet { dir } => (imports::Platform::Broadsheet, dir, None),
                 };
                 let state = startup::prepare(settings).await?;
                 let request = imports::Request {
                     platform,
                     file: &file,
-                    media,
+                    media: from.as_ref().and_then(|f| f.media.clone()),
+                    source: from.as_ref().and_then(|f| f.source.clone()),
+                    download: from.as_ref().is_some_and(|f| !f.no_download),
+                    allow_private: from.as_ref().is_some_and(|f| f.allow_private_addresses),
                     progress: true,
                 };
                 let summary = imports::run(&state, request).await?;

@@ -3,6 +3,7 @@
 
 pub mod body;
 pub mod content;
+pub mod embeds;
 pub mod input;
 mod jsonld;
 pub mod model;

@@ -108,6 +108,26 @@ pub async fn insert<'c>(conn: impl Into<Conn<'c>>, row: &Row<'_>) -> Result<bool
     Ok(added == 1)
 }
 
+/// Brings a comment imported from another site up to date with it: its
+/// words, and whether it is shown or waits (the caller recounts).
+pub async fn update_imported<'c>(
+    conn: impl Into<Conn<'c>>,
+    id: CommentId,
+    body: &str,
+    status: Status,
+    held_reason: &str,
+) -> Result<(), AppError> {
+    sql("UPDATE comments SET body = $2, status = $3, held_reason = $4 WHERE id = $1 AND reader_id IS NULL")
+        .bind(id)
+        .bind(body)
+        .bind(status.as_str())
+        .bind(held_reason)
+        .execute(conn)
+        .await
+        .with_context(|| format!("updating imported comment {id}"))?;
+    Ok(())
+}
+
 /// Sets the article's count of visible comments from the comments themselves.
 pub async fn recount(conn: &mut Conn<'_>, article: ArticleId) -> Result<(), AppError> {
     let visible = sql("SELECT COUNT(*) FROM comments WHERE article_id = $1 AND status = 'visible'")

@@ -9,6 +9,7 @@
 //! own timeout where it happens.
 
 pub mod access;
+pub mod outbound;
 pub mod routes;
 
 use std::any::Any;
@@ -62,7 +63,7 @@ pub fn route_table(state: &AppState) -> Vec<Rule> {
 }
 
 pub fn router(state: AppState) -> Router {
-    all_routes(&state)
+    let pages: Router = all_routes(&state)
         .into_router()
         .fallback(not_found)
         // Innermost first: a panic becomes an error report, which is then drawn as a page.
@@ -72,6 +73,13 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             web::errors::render_errors,
         ))
+        .with_state(state.clone());
+    let old = site::redirects::OldAddresses {
+        pages: pages.clone(),
+        db: state.db.clone(),
+    };
+    pages
+        .layer(middleware::from_fn_with_state(old, site::redirects::old_addresses))
         .layer(middleware::map_response_with_state(
             state.clone(),
             web::security::headers,
@@ -99,7 +107,6 @@ pub fn router(state: AppState) -> Router {
         )))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(NewRequestId))
-        .with_state(state)
 }
 
 /// A fresh id for a request that arrives without one.

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
 use anyhow::Context;
+use reqwest::Url;
 use uuid::Uuid;
 
 use crate::articles::write::{self, NewArticle};
@@ -19,11 +20,13 @@ use crate::db::{Conn, Db, DbError, sql};
 use crate::domain::{ArticleId, AuthorId, CommentId, ImageId, SectionId, Slug, TagId, Timestamp};
 use crate::error::AppError;
 use crate::media::{self, ImageText};
+use crate::site::RESERVED_SLUGS;
 use crate::site::queries as site;
+use crate::site::redirects::{self, Remembered};
 use crate::site::write::{self as site_write, NewAuthor, NewSection};
-use crate::site::{RESERVED_SLUGS, redirects};
 use crate::state::AppState;
 
+use super::fetch::Fetcher;
 use super::progress::Counters;
 use super::{OldComment, Person, Picture, Post, Summary, Term, original_stem, path_of, percent_decode};
 
@@ -31,6 +34,10 @@ pub struct Importer<'a> {
     state: &'a AppState,
     origin: String,
     media: Option<PathBuf>,
+    /// Fetches pictures missing from `media` from the old site.
+    fetch: Option<Fetcher>,
+    /// The old site's address, for pictures given by their path only.
+    base: Option<Url>,
     actor: Actor,
     sections: HashMap<String, SectionId>,
     authors: HashMap<String, AuthorId>,
@@ -40,11 +47,13 @@ pub struct Importer<'a> {
 }
 
 impl<'a> Importer<'a> {
-    pub fn new(state: &'a AppState, media: Option<PathBuf>) -> Self {
+    pub fn new(state: &'a AppState, media: Option<PathBuf>, fetch: Option<Fetcher>) -> Self {
         Self {
             state,
             origin: String::new(),
             media,
+            fetch,
+            base: None,
             actor: Actor::system("Import"),
             sections: HashMap::new(),
             authors: HashMap::new(),
@@ -58,6 +67,14 @@ impl<'a> Importer<'a> {
     /// records are found again by their id within it.
     pub fn set_origin(&mut self, origin: String) {
         self.origin = origin;
+    }
+
+    /// Names the old site's address, against which pictures given by their
+    /// path alone ("/wp-content/uploads/a.jpg") are fetched.
+    pub fn set_base(&mut self, address: &str) {
+        self.base = Url::parse(address.trim())
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"));
     }
 
     pub fn finish(self) -> Summary {
@@ -89,10 +106,17 @@ impl<'a> Importer<'a> {
         };
         let headline = match headline_of(&post.title) {
             Some(h) => h,
-            None => {
-                self.summary.skip(label, "it has no title");
-                return Ok(());
-            }
+            None => match headline_of(&first_words(&post.body)) {
+                Some(h) => {
+                    self.summary
+                        .remark(&label, "it had no title, so its headline is made of its first words");
+                    h
+                }
+                None => {
+                    self.summary.skip(label, "it has neither a title nor any text");
+                    return Ok(());
+                }
+            },
         };
         let suggested = Slug::parse(&post.slug)
             .ok()
@@ -148,12 +172,29 @@ impl<'a> Importer<'a> {
             }
         }
         let mut images: Vec<Placed<ImageId>> = Vec::new();
+        let mut body = post.body.clone();
+        let mut missing: Vec<&Picture> = Vec::new();
         for picture in &post.pictures {
-            if let Some(id) = self.picture(picture, &label).await?
-                && !images.iter().any(|p| p.item == id)
-            {
-                images.push(Placed::new(id, picture.after));
+            match self.picture(picture, &label).await? {
+                Some(id) if !images.iter().any(|p| p.item == id) => images.push(Placed::new(id, picture.after)),
+                Some(_) => {}
+                None => missing.push(picture),
             }
+        }
+        // A picture that could not be had leaves its caption where it stood.
+        missing.sort_by_key(|p| std::cmp::Reverse(p.after));
+        for picture in missing.into_iter().filter(|p| !p.caption.trim().is_empty()) {
+            let credit = match picture.credit.trim() {
+                "" => String::new(),
+                credit => format!(" Picture: {credit}."),
+            };
+            let line = format!("*(Picture missing.) {}{credit}*", picture.caption.trim());
+            body = crate::articles::body::insert_block(&body, picture.after, &line);
+            for placed in images.iter_mut().filter(|p| p.after > picture.after) {
+                placed.after += 1;
+            }
+            self.summary
+                .remark(&label, "a picture could not be had, so its caption stands in its place");
         }
         let published_at = match status {
             Status::Draft | Status::Review => None,
@@ -168,7 +209,7 @@ impl<'a> Importer<'a> {
                 slug,
                 headline,
                 standfirst: post.standfirst.clone(),
-                body: post.body.clone(),
+                body,
                 footnote: String::new(),
                 section,
                 featured: post.featured,
@@ -208,14 +249,31 @@ impl<'a> Importer<'a> {
         let mut redirected = 0;
         let here = format!("/{section_slug}/{}", new.content.slug);
         for old in &post.old_paths {
-            if redirects::normalise(old) != here && redirects::remember(&mut change, old, id).await? {
-                redirected += 1;
+            let path = redirects::normalise(old);
+            if path == here {
+                continue;
+            }
+            if redirects::is_site_path(&mut change, &path).await? {
+                self.summary.remark(
+                    &label,
+                    "its old address is one of this site's own pages (a section or the site's), which keeps it",
+                );
+                continue;
+            }
+            match redirects::remember(&mut change, &path, id).await? {
+                Remembered::Added => redirected += 1,
+                Remembered::Known => {}
+                Remembered::Taken => self.summary.remark(
+                    &label,
+                    "its old address already leads to another imported article, which keeps it",
+                ),
             }
         }
-        let comments = self.comments(&mut change, id, &post.comments, &label).await?;
+        let (added, updated) = self.comments(&mut change, id, &post.comments, &label).await?;
         change.commit().await?;
         self.summary.redirects += redirected;
-        self.summary.comments += comments;
+        self.summary.comments += added;
+        self.summary.comments_updated += updated;
         match existing {
             None => self.summary.articles_created += 1,
             Some(_) if unchanged => self.summary.articles_unchanged += 1,
@@ -360,6 +418,7 @@ impl<'a> Importer<'a> {
                             Some(src) => {
                                 let picture = Picture {
                                     src: src.clone(),
+                                    original: None,
                                     alt: format!("Portrait of {name}"),
                                     ..Picture::default()
                                 };
@@ -410,24 +469,58 @@ impl<'a> Importer<'a> {
             }
         }
         let what = format!("picture {} in {label}", picture.src);
-        let Some(folder) = &self.media else {
-            self.summary
-                .skip(what, "no media folder was given (--media), so pictures were left out");
-            return Ok(None);
+        let local = self
+            .media
+            .as_deref()
+            .and_then(|folder| find_media(folder, &picture.src));
+        let (bytes, name) = match (local, &self.fetch) {
+            (Some(file), _) => {
+                let bytes = tokio::fs::read(&file)
+                    .await
+                    .with_context(|| format!("reading {}", file.display()))?;
+                (bytes, file_words(&file))
+            }
+            (None, Some(fetcher)) => {
+                // The full-size original first, when the post showed a resized copy.
+                let mut tried = Vec::new();
+                let mut fetched = None;
+                for address in picture.original.iter().chain([&picture.src]) {
+                    let Some(url) = self.absolute(address) else {
+                        tried.push("its address is relative and the export does not give the old site's".to_owned());
+                        continue;
+                    };
+                    match fetcher.get(url.as_str()).await {
+                        Ok(bytes) => {
+                            fetched = Some((bytes, url_words(&url)));
+                            break;
+                        }
+                        Err(why) => tried.push(why),
+                    }
+                }
+                let Some(found) = fetched else {
+                    let why = tried.pop().unwrap_or_default();
+                    self.summary
+                        .skip(what, format!("the picture could not be fetched: {why}"));
+                    return Ok(None);
+                };
+                self.counters.pictures.fetch_add(1, Ordering::Relaxed);
+                found
+            }
+            (None, None) => {
+                let why = match self.media {
+                    Some(_) => "the picture is not in the media folder",
+                    None => "no media folder was given (--media) and fetching was turned off (--no-download)",
+                };
+                self.summary.skip(what, why);
+                return Ok(None);
+            }
         };
-        let Some(file) = find_media(folder, &picture.src) else {
-            self.summary.skip(what, "the picture is not in the media folder");
-            return Ok(None);
-        };
-        let bytes = tokio::fs::read(&file)
-            .await
-            .with_context(|| format!("reading {}", file.display()))?;
         let alt = [&picture.alt, &picture.caption]
             .into_iter()
             .map(|s| s.trim())
             .find(|s| !s.is_empty())
             .map(str::to_owned)
-            .unwrap_or_else(|| format!("Picture: {}", file_words(&file)));
+            .unwrap_or_else(|| format!("Picture: {name}"));
         let text = ImageText {
             alt: &alt,
             caption: picture.caption.trim(),
@@ -452,23 +545,39 @@ impl<'a> Importer<'a> {
         }
     }
 
-    /// Adds the comments not imported before, replies under their parents.
+    /// A picture's address, made whole against the old site's when it is a path.
+    fn absolute(&self, address: &str) -> Option<Url> {
+        let address = address.trim();
+        if let Some(path) = address.strip_prefix("__GHOST_URL__") {
+            return self.base.as_ref()?.join(path.trim_start_matches('/')).ok();
+        }
+        match Url::parse(address) {
+            Ok(url) => Some(url),
+            Err(_) => self.base.as_ref()?.join(address).ok(),
+        }
+    }
+
+    /// Adds the comments not imported before, replies under their parents,
+    /// and brings those imported before up to date (their words, and
+    /// whether the old site approved them); returns (added, updated).
     async fn comments(
         &mut self,
         change: &mut Change,
         article: ArticleId,
         comments: &[OldComment],
         label: &str,
-    ) -> anyhow::Result<u64> {
+    ) -> anyhow::Result<(u64, u64)> {
         if comments.is_empty() {
-            return Ok(0);
+            return Ok((0, 0));
         }
         // Key → (id, place) of every comment already placed.
         let mut placed: HashMap<&str, (CommentId, Place)> = HashMap::new();
         let mut waiting: Vec<&OldComment> = Vec::new();
+        let mut updated = 0;
         for comment in comments {
-            let known: Option<(CommentId, Option<CommentId>, CommentId, String, i64)> = sql(
-                "SELECT c.id, c.parent_id, c.root_id, c.path, c.depth FROM import_origins o JOIN comments c ON c.id = o.target
+            let known: Option<(CommentId, Option<CommentId>, CommentId, String, i64, String, String)> = sql(
+                "SELECT c.id, c.parent_id, c.root_id, c.path, c.depth, c.body, c.status FROM import_origins o
+                 JOIN comments c ON c.id = o.target
                  WHERE o.origin = $1 AND o.kind = 'comment' AND o.source_key = $2",
             )
             .bind(&self.origin)
@@ -476,7 +585,22 @@ impl<'a> Importer<'a> {
             .fetch_optional(&mut *change)
             .await?;
             match known {
-                Some((id, parent, root, path, depth)) => {
+                Some((id, parent, root, path, depth, body, stored)) => {
+                    let (status, held_reason) = imported_status(comment.approved);
+                    // A moderator's decision here (rejected, removed) is not undone.
+                    let current = CommentStatus::parse(&stored);
+                    let status = match current {
+                        CommentStatus::Visible | CommentStatus::Held => status,
+                        other => other,
+                    };
+                    let text = comment.text.trim();
+                    if (text != body && !text.is_empty()) || status != current {
+                        let text = if text.is_empty() { body.as_str() } else { text };
+                        comment_rows::update_imported(&mut *change, id, text, status, held_reason)
+                            .await
+                            .map_err(app)?;
+                        updated += 1;
+                    }
                     placed.insert(
                         &comment.key,
                         (
@@ -528,22 +652,15 @@ impl<'a> Importer<'a> {
                     Some((parent_id, parent)) => Place::below(id, *parent_id, parent),
                     None => Place::top(id),
                 };
+                let (status, held_reason) = imported_status(comment.approved);
                 let row = comment_rows::Row {
                     id,
                     article,
                     reader: None,
                     place: &place,
                     body: comment.text.trim(),
-                    status: if comment.approved {
-                        CommentStatus::Visible
-                    } else {
-                        CommentStatus::Held
-                    },
-                    held_reason: if comment.approved {
-                        ""
-                    } else {
-                        "imported: it was waiting for approval on the old site"
-                    },
+                    status,
+                    held_reason,
                     featured: false,
                     created_at: comment.at,
                     edited_at: None,
@@ -569,8 +686,33 @@ impl<'a> Importer<'a> {
         comment_rows::recount(&mut Conn::from(&mut *change), article)
             .await
             .map_err(app)?;
-        Ok(added)
+        Ok((added, updated))
     }
+}
+
+/// How an imported comment stands here: shown if the old site approved it,
+/// otherwise waiting for a moderator.
+fn imported_status(approved: bool) -> (CommentStatus, &'static str) {
+    if approved {
+        (CommentStatus::Visible, "")
+    } else {
+        (
+            CommentStatus::Held,
+            "imported: it was waiting for approval on the old site",
+        )
+    }
+}
+
+/// A headline for a post that had none: its first words.
+fn first_words(markdown: &str) -> String {
+    const WORDS: usize = 12;
+    let text = crate::articles::body::plain_text(markdown);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut line = words.iter().take(WORDS).copied().collect::<Vec<_>>().join(" ");
+    if words.len() > WORDS {
+        line.push('…');
+    }
+    line
 }
 
 async fn remember<'c>(
@@ -592,6 +734,49 @@ async fn remember<'c>(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// One line of the import memory, as `broadsheet export` writes it.
+#[derive(Debug, serde::Serialize, serde::Deserialize, sqlx::FromRow)]
+pub struct Origin {
+    pub origin: String,
+    pub kind: String,
+    pub source_key: String,
+    pub target: Uuid,
+    pub imported_at: Timestamp,
+}
+
+/// The import memory, a page at a time after `after` (origin, kind, key).
+pub async fn origins_after(db: &Db, after: &(String, String, String), limit: i64) -> Result<Vec<Origin>, DbError> {
+    sql(
+        "SELECT origin, kind, source_key, target, imported_at FROM import_origins
+         WHERE origin > $1 OR (origin = $1 AND (kind > $2 OR (kind = $2 AND source_key > $3)))
+         ORDER BY origin, kind, source_key LIMIT $4",
+    )
+    .bind(&after.0)
+    .bind(&after.1)
+    .bind(&after.2)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Takes in a line of another site's import memory (moving house keeps
+/// what every earlier import created, so a later one updates it); a line
+/// already known is left as it is. Returns whether it was new.
+pub async fn restore_origin(db: &Db, line: &Origin) -> Result<bool, DbError> {
+    let added = sql(
+        "INSERT INTO import_origins (origin, kind, source_key, target, imported_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (origin, kind, source_key) DO NOTHING",
+    )
+    .bind(&line.origin)
+    .bind(&line.kind)
+    .bind(&line.source_key)
+    .bind(line.target)
+    .bind(line.imported_at)
+    .execute(db)
+    .await?;
+    Ok(added == 1)
 }
 
 /// An error the site would show a user, as the import's error.
@@ -629,6 +814,12 @@ fn slug_safe(key: &str) -> String {
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())
         .collect()
+}
+
+/// "https://x.org/up/kyiv-station_2.jpg" → "kyiv station 2".
+fn url_words(url: &Url) -> String {
+    let name = url.path_segments().and_then(|mut s| s.next_back()).unwrap_or("");
+    file_words(Path::new(&percent_decode(name)))
 }
 
 /// "kyiv-station_2.jpg" → "kyiv station 2".

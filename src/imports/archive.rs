@@ -5,7 +5,9 @@
 //! id, so an empty site given an export becomes the same site, and running
 //! it again changes nothing. Reader accounts, push subscriptions and
 //! donations are people's data, not the site's content: they stay in
-//! backups and are not exported (a comment keeps its author's name).
+//! backups and are not exported (a comment keeps its author's name). The
+//! import memory goes along, so a WordPress or Ghost import run again
+//! after the move updates what it brought in before.
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -15,7 +17,7 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::apply::{Importer, app};
+use super::apply::{Importer, Origin, app, origins_after, restore_origin};
 use super::progress::Bar;
 use super::{Request, stream};
 use crate::articles::write::{self, NewArticle};
@@ -33,7 +35,7 @@ use crate::site::write as site_write;
 use crate::state::AppState;
 
 const FORMAT: u32 = 1;
-const RECORDS: &str = "site.jsonl";
+pub(super) const RECORDS: &str = "site.jsonl";
 const MEDIA: &str = "media";
 /// Articles read from the database at a time while exporting.
 const PAGE: i64 = 200;
@@ -55,6 +57,9 @@ enum Record {
     Picture(media::Stored),
     Author(site_write::AuthorRow),
     Article(Box<ArticleRecord>),
+    /// What an earlier import from WordPress or Ghost created, by its id
+    /// there: after a move, importing from there again updates it.
+    ImportOrigin(Origin),
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -177,6 +182,15 @@ pub async fn export(state: &AppState, dir: &Path) -> anyhow::Result<Exported> {
                 write(&Record::Article(Box::new(record)))?;
                 done.articles += 1;
             }
+        }
+    }
+    let mut after = (String::new(), String::new(), String::new());
+    loop {
+        let lines = origins_after(db, &after, PAGE).await?;
+        let Some(last) = lines.last() else { break };
+        after = (last.origin.clone(), last.kind.clone(), last.source_key.clone());
+        for line in lines {
+            write(&Record::ImportOrigin(line))?;
         }
     }
     out.flush()?;
@@ -320,6 +334,9 @@ async fn apply(
             importer.summary.authors += u64::from(added);
         }
         Record::Article(article) => article_in(importer, *article, related).await?,
+        Record::ImportOrigin(line) => {
+            restore_origin(&db, &line).await?;
+        }
     }
     Ok(())
 }
@@ -405,7 +422,9 @@ async fn article_in(
         .await
         .map_err(app)?;
     for path in &record.old_paths {
-        importer.summary.redirects += u64::from(redirects::remember(&mut change, path, id).await?);
+        if redirects::remember(&mut change, path, id).await? == redirects::Remembered::Added {
+            importer.summary.redirects += 1;
+        }
     }
     change.commit().await?;
     importer.summary.comments += comments;

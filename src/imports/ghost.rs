@@ -33,17 +33,36 @@ pub async fn import(importer: &mut Importer<'_>, request: &Request<'_>) -> anyho
     let file = request.file.to_path_buf();
     let total = std::fs::metadata(&file)?.len();
     let counters = importer.counters.clone();
-    importer.set_origin("ghost".into());
+    // Ghost's ids are unique across sites (MongoDB-style object ids), so
+    // they tell one Ghost site's records from another's by themselves.
+    importer.set_origin(
+        match request.source.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(name) => format!("ghost:{name}"),
+            None => "ghost".into(),
+        },
+    );
+    // The export gives no address for the site; a --source that is one
+    // lets pictures given as "__GHOST_URL__/content/images/…" be fetched.
+    if let Some(source) = &request.source {
+        importer.set_base(source);
+    }
 
     let bar = Bar::start("Reading", total, counters.clone(), request.progress);
     let (path, bytes) = (file.clone(), counters.bytes.clone());
     let site = tokio::task::spawn_blocking(move || {
         let mut site = Site::default();
-        walk(&path, &bytes, &|table| table != "posts", &mut |table, row| {
+        let tables = walk(&path, &bytes, &|table| table != "posts", &mut |table, row| {
             gather(&mut site, table, row);
             true
-        })
-        .map(|()| site)
+        })?;
+        if !tables.iter().any(|t| t == "posts") {
+            anyhow::bail!(
+                "{} is JSON but not a Ghost export: it has no posts table (Ghost: Settings → Advanced → \
+                 Import/Export → Export)",
+                path.display()
+            );
+        }
+        Ok(site)
     })
     .await??;
     bar.finish().await;
@@ -55,6 +74,7 @@ pub async fn import(importer: &mut Importer<'_>, request: &Request<'_>) -> anyho
         walk(&file, &bytes, &|table| table == "posts", &mut |_, row| {
             sender.blocking_send(row).is_ok()
         })
+        .map(drop)
     };
     let outcome = stream(read, async |row: Value| {
         match post_of(&site, &row, &mut importer.summary) {
@@ -130,12 +150,9 @@ fn post_of(site: &Site, row: &Value, summary: &mut Summary) -> Option<Post> {
         summary.skip(label, "it has no id");
         return None;
     }
+    let page = text(row, "type") == "page";
     match text(row, "type") {
-        "" | "post" => {}
-        "page" => {
-            summary.skip(label, "a Ghost page, not a post (pages are not imported)");
-            return None;
-        }
+        "" | "post" | "page" => {}
         other => {
             summary.skip(label, format!("a post of type {other}"));
             return None;
@@ -155,6 +172,13 @@ fn post_of(site: &Site, row: &Value, summary: &mut Summary) -> Option<Post> {
             return None;
         }
     };
+    if page {
+        post.status = Some(Status::Draft);
+        post.remarks.push(
+            "a Ghost page: the site has no static pages yet, so it came in as a draft to publish or delete by hand"
+                .into(),
+        );
+    }
     let Some(body) = row.get("html").and_then(Value::as_str) else {
         summary.skip(
             label,
@@ -209,6 +233,7 @@ fn post_of(site: &Site, row: &Value, summary: &mut Summary) -> Option<Post> {
             caption,
             credit,
             after: 0,
+            original: None,
         });
     }
     for found in converted.pictures {
@@ -222,6 +247,7 @@ fn post_of(site: &Site, row: &Value, summary: &mut Summary) -> Option<Post> {
             caption,
             credit,
             after: found.after,
+            original: None,
         });
     }
     // Ghost's default addresses are /{slug}/.
@@ -237,17 +263,28 @@ const STOPPED: &str = "reading stopped";
 type Row<'f> = dyn FnMut(&str, Value) -> bool + 'f;
 
 /// Streams `{"db": [{"meta": …, "data": {table: [rows]}}]}` (or a bare
-/// `{"data": …}`), calling `row` for each row of the tables `wanted` picks.
-fn walk(file: &Path, bytes: &AtomicU64, wanted: &dyn Fn(&str) -> bool, row: &mut Row<'_>) -> anyhow::Result<()> {
+/// `{"data": …}`), calling `row` for each row of the tables `wanted` picks;
+/// returns the names of every table it passed.
+fn walk(
+    file: &Path,
+    bytes: &AtomicU64,
+    wanted: &dyn Fn(&str) -> bool,
+    row: &mut Row<'_>,
+) -> anyhow::Result<Vec<String>> {
     let reader = Counting {
         inner: BufReader::with_capacity(1 << 16, File::open(file)?),
         bytes,
     };
     let mut json = serde_json::Deserializer::from_reader(reader);
-    let mut walker = Walker { wanted, row };
+    let mut walker = Walker {
+        wanted,
+        row,
+        tables: Vec::new(),
+    };
     let fault = |err: serde_json::Error| anyhow::anyhow!("{}: {err}", file.display());
     Top(&mut walker).deserialize(&mut json).map_err(fault)?;
-    json.end().map_err(fault)
+    json.end().map_err(fault)?;
+    Ok(walker.tables)
 }
 
 struct Counting<'a, R> {
@@ -266,6 +303,7 @@ impl<R: Read> Read for Counting<'_, R> {
 struct Walker<'a, 'f> {
     wanted: &'a dyn Fn(&str) -> bool,
     row: &'a mut Row<'f>,
+    tables: Vec<String>,
 }
 
 /// The document, or one entry of its "db" list: finds "db" and "data".
@@ -332,6 +370,7 @@ impl<'de> Visitor<'de> for Tables<'_, '_, '_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(table) = map.next_key::<String>()? {
+            self.0.tables.push(table.clone());
             if (self.0.wanted)(&table) {
                 map.next_value_seed(Rows(&mut *self.0, table))?;
             } else {

@@ -23,6 +23,9 @@ pub struct FoundPicture {
 pub struct Converted {
     pub markdown: String,
     pub pictures: Vec<FoundPicture>,
+    /// The ids of the footnotes the text marks (WordPress's `data-fn`), in
+    /// order: the first is `[^1]` in the Markdown. Their notes are the caller's to add.
+    pub footnotes: Vec<String>,
     /// What could not be carried over, for the import summary.
     pub dropped: Vec<String>,
 }
@@ -299,6 +302,10 @@ struct Writer {
     pre: Option<String>,
     table: Option<(usize, String)>,
     figure: Option<Figure>,
+    /// Inside an embed's figure: its address so far.
+    embed: Option<String>,
+    /// Inside a footnote's marker, whose own text is replaced.
+    footnote: bool,
     skip: usize,
     code: usize,
     /// Pictures waiting for the block they stand in to end.
@@ -320,6 +327,8 @@ impl Writer {
             pre: None,
             table: None,
             figure: None,
+            embed: None,
+            footnote: false,
             skip: 0,
             code: 0,
             waiting: Vec::new(),
@@ -328,6 +337,24 @@ impl Writer {
     }
 
     fn piece(&mut self, piece: Piece) {
+        if self.footnote {
+            if matches!(&piece, Piece::Close(name) if name == "sup") {
+                self.footnote = false;
+            }
+            return;
+        }
+        if let Some(address) = &mut self.embed {
+            match &piece {
+                Piece::Text(text) => address.push_str(text),
+                Piece::Open(name, _) if name == "figcaption" => self.end_embed(),
+                Piece::Close(name) if name == "figure" => {
+                    self.end_embed();
+                    self.close(name);
+                }
+                _ => {}
+            }
+            return;
+        }
         if let Some((depth, html)) = &mut self.table {
             match &piece {
                 Piece::Open(name, attrs) => {
@@ -435,6 +462,18 @@ impl Writer {
             "strong" | "b" => self.mark(name, "**", "**"),
             "em" | "i" | "cite" => self.mark(name, "*", "*"),
             "s" | "del" | "strike" => self.mark(name, "~~", "~~"),
+            "sup" if attr(attrs, "data-fn").is_some_and(|id| !id.is_empty()) => {
+                let id = attr(attrs, "data-fn").unwrap_or_default().to_owned();
+                let number = match self.out.footnotes.iter().position(|f| *f == id) {
+                    Some(at) => at + 1,
+                    None => {
+                        self.out.footnotes.push(id);
+                        self.out.footnotes.len()
+                    }
+                };
+                self.write_visible(&format!("[^{number}]"));
+                self.footnote = true;
+            }
             "sup" | "sub" => self.mark(name, &format!("<{name}>"), &format!("</{name}>")),
             "code" | "kbd" | "samp" => {
                 self.mark(name, "`", "`");
@@ -456,6 +495,10 @@ impl Writer {
                 }
                 self.picture(src, attr(attrs, "alt").unwrap_or("").trim());
             }
+            "figure" if attr(attrs, "class").is_some_and(|c| c.contains("wp-block-embed")) => {
+                self.flush();
+                self.embed = Some(String::new());
+            }
             "figure" => {
                 self.flush();
                 self.figure = Some(Figure {
@@ -469,7 +512,10 @@ impl Writer {
             },
             "iframe" | "video" | "audio" | "embed" | "source" => {
                 let src = attr(attrs, "src").unwrap_or("").trim();
-                if is_safe_link(src) && src.starts_with("http") {
+                if let Some(embed) = crate::articles::embeds::recognise(src) {
+                    self.flush();
+                    self.push_block(format!("<{}>", embed.page));
+                } else if is_safe_link(src) && src.starts_with("http") {
                     self.flush();
                     let host = src.split('/').nth(2).unwrap_or(src);
                     let mut text = String::new();
@@ -572,6 +618,22 @@ impl Writer {
                     }
                 }
             }
+        }
+    }
+
+    /// Ends an embed's figure: its address alone in a paragraph (the form
+    /// bodies here show as an embed), or its text when it holds no address.
+    fn end_embed(&mut self) {
+        let Some(address) = self.embed.take() else { return };
+        let address = address.trim();
+        if address.is_empty() {
+            return;
+        }
+        if is_safe_link(address) && address.starts_with("http") && !address.contains([' ', '<', '>']) {
+            self.push_block(format!("<{address}>"));
+        } else {
+            self.text(address);
+            self.flush();
         }
     }
 
@@ -748,6 +810,12 @@ impl Writer {
                 out.join("\n")
             }
         };
+        // A list of pictures only (an older block-editor gallery) leaves no list behind.
+        let rendered = if rendered.lines().all(|l| matches!(l.trim(), "-" | "")) {
+            String::new()
+        } else {
+            rendered
+        };
         if rendered.trim().is_empty() {
             // An empty list item still counts as an item.
             if matches!(self.top().kind, Kind::List { .. }) {
@@ -865,6 +933,45 @@ mod tests {
             vec![("/a.jpg", 0, ""), ("/b.jpg", 2, ""), ("/c.jpg", 2, "Ruins. Photo: Jo")]
         );
         assert_eq!(split_credit("Ruins. Photo: Jo"), ("Ruins.".to_owned(), "Jo".to_owned()));
+    }
+
+    #[test]
+    fn block_editor_galleries_keep_every_picture_and_leave_no_empty_list() {
+        let nested = to_markdown(
+            r#"<figure class="wp-block-gallery has-nested-images columns-default"><!-- wp:image {"id":41} -->
+<figure class="wp-block-image size-large"><img src="/u/a-1024x683.jpg" alt="A" class="wp-image-41"/><figcaption class="wp-element-caption">First</figcaption></figure>
+<figure class="wp-block-image"><a href="/u/b.jpg"><img src="/u/b.jpg" alt="B"/></a></figure>
+<figcaption class="blocks-gallery-caption">The harbour at dawn</figcaption></figure><p>After.</p>"#,
+            Breaks::WordPress,
+        );
+        let srcs: Vec<&str> = nested.pictures.iter().map(|p| p.src.as_str()).collect();
+        assert_eq!(srcs, ["/u/a-1024x683.jpg", "/u/b.jpg"]);
+        assert_eq!(nested.pictures[0].caption, "First");
+        assert!(nested.markdown.contains("The harbour at dawn") && nested.markdown.contains("After."));
+        let listed = to_markdown(
+            r#"<figure class="wp-block-gallery columns-2"><ul class="blocks-gallery-grid"><li class="blocks-gallery-item"><figure><img src="/u/c.jpg" alt="C"/><figcaption class="blocks-gallery-item__caption">Cee</figcaption></figure></li><li class="blocks-gallery-item"><figure><img src="/u/d.jpg" alt="D"/></figure></li></ul></figure><p>Text.</p>"#,
+            Breaks::WordPress,
+        );
+        assert_eq!(listed.pictures.len(), 2);
+        assert_eq!(listed.markdown, "Text.", "no empty bullets");
+        assert_eq!(listed.pictures[0].caption, "Cee");
+    }
+
+    #[test]
+    fn embeds_become_an_address_alone_and_footnotes_markers() {
+        let out = to_markdown(
+            r##"<figure class="wp-block-embed is-type-video is-provider-youtube"><div class="wp-block-embed__wrapper">
+https://www.youtube.com/watch?v=abc_12
+</div><figcaption>The launch.</figcaption></figure>
+<p>A claim<sup data-fn="f-1" class="fn"><a href="#f-1" id="f-1-link">1</a></sup> and another<sup data-fn="f-2" class="fn"><a href="#f-2">2</a></sup>.</p>
+<iframe src="https://player.vimeo.com/video/76979871?h=x" width="640"></iframe>"##,
+            Breaks::Html,
+        );
+        assert_eq!(
+            out.markdown,
+            "<https://www.youtube.com/watch?v=abc_12>\n\nThe launch.\n\nA claim[^1] and another[^2].\n\n<https://vimeo.com/76979871>"
+        );
+        assert_eq!(out.footnotes, ["f-1", "f-2"]);
     }
 
     #[test]

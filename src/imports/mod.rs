@@ -8,10 +8,12 @@
 
 mod apply;
 pub mod archive;
+mod fetch;
 mod ghost;
 pub mod html;
 mod progress;
 mod shortcodes;
+mod sniff;
 mod summary;
 mod wordpress;
 mod xml;
@@ -41,6 +43,14 @@ pub struct Request<'a> {
     pub file: &'a Path,
     /// Where the export's pictures are (an uploads folder, or the site's root).
     pub media: Option<PathBuf>,
+    /// Names the site the export comes from, when the export cannot say
+    /// (`--source`): records are found again by their ids within it.
+    pub source: Option<String>,
+    /// Fetch pictures not found in `media` from their addresses on the old site.
+    pub download: bool,
+    /// Let those fetches reach private and local addresses (an old site on
+    /// the newsroom's own network); refused otherwise, like every fetch.
+    pub allow_private: bool,
     /// Draw a progress bar on standard error (when it is a terminal).
     pub progress: bool,
 }
@@ -48,7 +58,12 @@ pub struct Request<'a> {
 /// Imports an export into the site. On a malformed file, what came before
 /// the fault stays imported and the error names the line and the reason.
 pub async fn run(state: &AppState, request: Request<'_>) -> anyhow::Result<Summary> {
-    let mut importer = apply::Importer::new(state, request.media.clone());
+    sniff::check(request.file, request.platform)?;
+    let fetch = match request.download && request.platform != Platform::Broadsheet {
+        true => Some(fetch::Fetcher::new(request.allow_private)?),
+        false => None,
+    };
+    let mut importer = apply::Importer::new(state, request.media.clone(), fetch);
     let outcome = match request.platform {
         Platform::WordPress => wordpress::import(&mut importer, &request).await,
         Platform::Ghost => ghost::import(&mut importer, &request).await,
@@ -147,6 +162,8 @@ pub struct Picture {
     pub credit: String,
     /// Body blocks before it (0: the lead picture).
     pub after: i64,
+    /// The full-size original's address, when `src` is a resized copy of it.
+    pub original: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

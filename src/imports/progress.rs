@@ -11,6 +11,8 @@ use std::time::Duration;
 pub struct Counters {
     pub bytes: Arc<AtomicU64>,
     pub posts: Arc<AtomicU64>,
+    /// Pictures fetched from the old site.
+    pub pictures: Arc<AtomicU64>,
 }
 
 pub struct Bar {
@@ -53,7 +55,11 @@ fn draw(label: &str, total: u64, counters: &Counters) {
     let percent = (done * 100).checked_div(total).unwrap_or(100);
     let bar: String = (0..WIDTH).map(|i| if i < filled { '#' } else { '-' }).collect();
     let posts = counters.posts.load(Ordering::Relaxed);
+    let pictures = match counters.pictures.load(Ordering::Relaxed) {
+        0 => String::new(),
+        n => format!(", {n} pictures fetched"),
+    };
     let mut err = std::io::stderr().lock();
-    let _ = write!(err, "\r{label:<10} [{bar}] {percent:>3}%  {posts} posts");
+    let _ = write!(err, "\r{label:<10} [{bar}] {percent:>3}%  {posts} posts{pictures}");
     let _ = err.flush();
 }

@@ -14,7 +14,14 @@ pub struct Attachment {
     pub caption: String,
 }
 
-pub fn expand(content: &str, attachment: &dyn Fn(&str) -> Option<Attachment>, dropped: &mut Vec<String>) -> String {
+/// Expands the shortcodes of one post's body. `attached` are the pictures
+/// uploaded to the post, which a `[gallery]` naming none shows.
+pub fn expand(
+    content: &str,
+    attachment: &dyn Fn(&str) -> Option<Attachment>,
+    attached: &[Attachment],
+    dropped: &mut Vec<String>,
+) -> String {
     let mut out = String::with_capacity(content.len());
     let mut rest = content;
     while let Some(at) = rest.find('[') {
@@ -28,7 +35,7 @@ pub fn expand(content: &str, attachment: &dyn Fn(&str) -> Option<Attachment>, dr
                     Some(end) if !open.self_closed => (Some(&after[..end]), open.length + end + closing.len()),
                     _ => (None, open.length),
                 };
-                match render(&open, inner, attachment, dropped) {
+                match render(&open, inner, attachment, attached, dropped) {
                     Some(html) => {
                         out.push_str(&html);
                         rest = &tail[consumed..];
@@ -165,6 +172,15 @@ fn figure(url: &str, alt: &str, caption: &str) -> String {
     )
 }
 
+/// An address to show as an embed: the form WordPress's block editor
+/// writes, which the HTML reader turns into an address alone in a paragraph.
+pub fn embed(url: &str) -> String {
+    format!(
+        "\n\n<figure class=\"wp-block-embed\"><div class=\"wp-block-embed__wrapper\">{}</div></figure>\n\n",
+        escape(url.trim())
+    )
+}
+
 fn link(url: &str, text: &str) -> String {
     format!("\n\n<p><a href=\"{}\">{}</a></p>\n\n", escape(url), escape(text))
 }
@@ -173,6 +189,7 @@ fn render(
     open: &Open<'_>,
     inner: Option<&str>,
     attachment: &dyn Fn(&str) -> Option<Attachment>,
+    attached: &[Attachment],
     dropped: &mut Vec<String>,
 ) -> Option<String> {
     match open.name {
@@ -202,8 +219,11 @@ fn render(
         }
         "gallery" => {
             let Some(ids) = open.attr("ids").or_else(|| open.attr("include")) else {
-                dropped.push("a [gallery] that lists no pictures".into());
-                return Some(String::new());
+                // WordPress shows the pictures uploaded to the post.
+                if attached.is_empty() {
+                    dropped.push("a [gallery] on a post with no pictures of its own".into());
+                }
+                return Some(attached.iter().map(|a| figure(&a.url, &a.alt, &a.caption)).collect());
             };
             let mut html = String::new();
             for id in ids.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -216,7 +236,7 @@ fn render(
         }
         "embed" => {
             let url = inner.map(str::trim).filter(|u| !u.is_empty()).or(open.attr("src"))?;
-            Some(link(url, url))
+            Some(embed(url))
         }
         "video" | "audio" | "youtube" | "vimeo" | "playlist" => {
             let url = [
@@ -226,6 +246,7 @@ fn render(
             .find_map(|k| open.attr(k))
             .or(inner.map(str::trim).filter(|u| u.starts_with("http")));
             match url {
+                Some(url) if matches!(open.name, "youtube" | "vimeo") => Some(embed(url)),
                 Some(url) => Some(link(url, if open.name == "audio" { "Listen" } else { "Watch" })),
                 None => {
                     dropped.push(format!("a [{}] without an address", open.name));
@@ -254,7 +275,12 @@ mod tests {
             })
         };
         let mut dropped = Vec::new();
-        let out = expand(text, &lookup, &mut dropped);
+        let attached = [Attachment {
+            url: "https://x.org/wp-content/uploads/own.jpg".into(),
+            alt: "Own".into(),
+            caption: String::new(),
+        }];
+        let out = expand(text, &lookup, &attached, &mut dropped);
         (out, dropped)
     }
 
@@ -275,9 +301,19 @@ mod tests {
             "[gallery ids=\"7,8\"][embed]https://v.example/1[/embed][sic] [note]kept[/note] [youtube=https://y.example/2]",
         );
         assert!(out.contains("<img src=\"https://x.org/wp-content/uploads/g.jpg\" alt=\"G\"><figcaption>Gallery one"));
-        assert!(out.contains("<a href=\"https://v.example/1\">"));
+        assert!(out.contains("wp-block-embed__wrapper\">https://v.example/1<"));
         assert!(out.contains("[sic] kept"));
-        assert!(out.contains("<a href=\"https://y.example/2\">Watch</a>"));
+        assert!(out.contains("wp-block-embed__wrapper\">https://y.example/2<"));
         assert_eq!(dropped.len(), 2, "{dropped:?}");
+    }
+
+    #[test]
+    fn a_gallery_naming_no_pictures_shows_the_posts_own() {
+        let (out, dropped) = run("[gallery columns=\"3\"]");
+        assert!(
+            out.contains("<img src=\"https://x.org/wp-content/uploads/own.jpg\" alt=\"Own\">"),
+            "{out}"
+        );
+        assert!(dropped.is_empty());
     }
 }

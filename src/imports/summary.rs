@@ -16,6 +16,8 @@ pub struct Summary {
     pub tags: u64,
     pub pictures: u64,
     pub comments: u64,
+    /// Comments imported before whose words or approval changed since.
+    pub comments_updated: u64,
     pub redirects: u64,
     /// Reason → how many, and the first few records it applied to.
     pub skipped: BTreeMap<String, (u64, Vec<String>)>,
@@ -34,7 +36,7 @@ impl Summary {
 
     /// Whether readers can see anything new.
     pub fn changed(&self) -> bool {
-        self.articles_created + self.articles_updated + self.comments + self.redirects > 0
+        self.articles_created + self.articles_updated + self.comments + self.comments_updated + self.redirects > 0
     }
 
     pub fn skipped_count(&self) -> u64 {
@@ -73,6 +75,9 @@ impl fmt::Display for Summary {
             "Also created: {} authors, {} sections, {} tags, {} pictures, {} comments, {} old addresses redirected.",
             self.authors, self.sections, self.tags, self.pictures, self.comments, self.redirects
         )?;
+        if self.comments_updated > 0 {
+            writeln!(f, "Comments brought up to date: {}.", self.comments_updated)?;
+        }
         for (title, notes) in [("Imported with a remark", &self.remarks), ("Skipped", &self.skipped)] {
             if notes.is_empty() {
                 continue;

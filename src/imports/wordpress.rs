@@ -24,12 +24,50 @@ const RECORD_DEPTH: usize = 3;
 /// What posts refer to, gathered by the first reading.
 #[derive(Default)]
 struct Site {
-    url: String,
+    /// The blog's own address (`wp:base_blog_url`): on a hosting network or
+    /// a multisite, `wp:base_site_url` is the network's, shared by every blog.
+    blog_url: String,
+    /// The channel's `<link>`, the blog's address in older exports.
+    link: String,
     authors: HashMap<String, Person>,
     categories: HashMap<String, Term>,
     attachments: HashMap<String, Attachment>,
-    /// [`upload_key`] → attachment id, to find the attachment a body's picture shows.
+    /// Attachment id by the path of its file, and by [`upload_key`] for
+    /// originals (so a resized copy of one leads to it).
     uploads: HashMap<String, String>,
+    /// Post id → its attached pictures' ids, in upload order (a `[gallery]`
+    /// without `ids` shows them).
+    attached: HashMap<String, Vec<String>>,
+}
+
+impl Site {
+    /// Which blog the export is: its own address, or the name given with
+    /// `--source`; refused when neither is there, since ids alone would
+    /// mix it up with another blog's.
+    fn origin(&self, source: Option<&str>) -> anyhow::Result<String> {
+        if let Some(name) = source.map(str::trim).filter(|s| !s.is_empty()) {
+            return Ok(format!("wordpress:{name}"));
+        }
+        let url = [&self.blog_url, &self.link]
+            .into_iter()
+            .map(|u| u.trim().trim_end_matches('/'))
+            .find(|u| !u.is_empty());
+        match url {
+            Some(url) => Ok(format!("wordpress:{url}")),
+            None => anyhow::bail!(
+                "this export does not say which blog it comes from (it has neither <wp:base_blog_url> nor \
+                 <link>): name the blog with --source NAME, and give the same name each time you import it"
+            ),
+        }
+    }
+
+    /// The attachment a picture's address shows: its own file, or the
+    /// original a resized copy was made from.
+    fn attachment_of(&self, src: &str) -> Option<&String> {
+        self.uploads
+            .get(&path_key(src))
+            .or_else(|| self.uploads.get(&upload_key(src)))
+    }
 }
 
 pub async fn import(importer: &mut Importer<'_>, request: &Request<'_>) -> anyhow::Result<()> {
@@ -49,7 +87,12 @@ pub async fn import(importer: &mut Importer<'_>, request: &Request<'_>) -> anyho
     })
     .await??;
     bar.finish().await;
-    importer.set_origin(format!("wordpress:{}", site.url.trim_end_matches('/')));
+    importer.set_origin(site.origin(request.source.as_deref())?);
+    importer.set_base(if site.blog_url.is_empty() {
+        &site.link
+    } else {
+        &site.blog_url
+    });
 
     counters.bytes.store(0, Ordering::Relaxed);
     let bar = Bar::start("Importing", total, counters.clone(), request.progress);
@@ -72,8 +115,8 @@ pub async fn import(importer: &mut Importer<'_>, request: &Request<'_>) -> anyho
 
 fn gather(site: &mut Site, node: Node) {
     match node.name.as_str() {
-        "wp:base_site_url" => site.url = node.text.trim().to_owned(),
-        "link" if site.url.is_empty() => site.url = node.text.trim().to_owned(),
+        "wp:base_blog_url" => site.blog_url = node.text.trim().to_owned(),
+        "link" => site.link = node.text.trim().to_owned(),
         "wp:author" => {
             let login = node.text_of("wp:author_login").to_owned();
             let name = match node.text_of("wp:author_display_name") {
@@ -108,7 +151,14 @@ fn gather(site: &mut Site, node: Node) {
                 caption: html::to_text(node.text_of("excerpt:encoded"), Breaks::WordPress),
             };
             let id = node.text_of("wp:post_id").to_owned();
-            site.uploads.insert(upload_key(&attachment.url), id.clone());
+            site.uploads.insert(path_key(&attachment.url), id.clone());
+            if !is_resized(&attachment.url) {
+                site.uploads.insert(upload_key(&attachment.url), id.clone());
+            }
+            let parent = node.text_of("wp:post_parent");
+            if !parent.is_empty() && parent != "0" {
+                site.attached.entry(parent.to_owned()).or_default().push(id.clone());
+            }
             site.attachments.insert(id, attachment);
         }
         _ => {}
@@ -153,11 +203,8 @@ fn post_of(site: &Site, item: &Node, summary: &mut Summary) -> Option<Post> {
     if MACHINERY.contains(&kind) {
         return None;
     }
-    if kind == "page" {
-        summary.skip(label, "a WordPress page, not a post (pages are not imported)");
-        return None;
-    }
-    if kind != "post" {
+    let page = kind == "page";
+    if !page && kind != "post" {
         summary.skip(label, format!("a custom post type ({kind})"));
         return None;
     }
@@ -187,6 +234,10 @@ fn post_of(site: &Site, item: &Node, summary: &mut Summary) -> Option<Post> {
             return None;
         }
     };
+    if page {
+        post.status = Some(Status::Draft);
+        post.remarks.push(PAGE_REMARK.into());
+    }
     post.slug = item.text_of("wp:post_name").to_owned();
     post.published_at =
         parse_date(item.text_of("wp:post_date_gmt")).or_else(|| parse_date(item.text_of("wp:post_date")));
@@ -229,10 +280,27 @@ fn post_of(site: &Site, item: &Node, summary: &mut Summary) -> Option<Post> {
     }
 
     let lookup = |id: &str| site.attachments.get(id).cloned();
+    let attached: Vec<Attachment> = site
+        .attached
+        .get(&post.key)
+        .into_iter()
+        .flatten()
+        .filter_map(|id| site.attachments.get(id).cloned())
+        .collect();
     let mut dropped = Vec::new();
-    let expanded = shortcodes::expand(item.text_of("content:encoded"), &lookup, &mut dropped);
+    let content = lone_addresses_as_embeds(item.text_of("content:encoded"));
+    let expanded = shortcodes::expand(&content, &lookup, &attached, &mut dropped);
     let converted = html::to_markdown(&expanded, Breaks::WordPress);
     post.body = converted.markdown;
+    if !converted.footnotes.is_empty() {
+        let notes = footnotes(meta(item, "footnotes").unwrap_or(""));
+        for (n, id) in converted.footnotes.iter().enumerate() {
+            match notes.get(id) {
+                Some(note) => post.body.push_str(&format!("\n\n[^{}]: {note}", n + 1)),
+                None => dropped.push(format!("the note of footnote {} (not in the export)", n + 1)),
+            }
+        }
+    }
     dropped.extend(converted.dropped);
     for what in dropped {
         post.remarks.push(format!("left out of the body: {what}"));
@@ -245,14 +313,21 @@ fn post_of(site: &Site, item: &Node, summary: &mut Summary) -> Option<Post> {
             caption,
             credit,
             after: 0,
+            original: None,
         });
     }
     for found in converted.pictures {
-        let key = upload_key(&found.src);
-        if post.pictures.iter().any(|p| upload_key(&p.src) == key) {
+        // Two addresses are one picture when they are one file, or copies
+        // of one original the export lists; names alone prove nothing.
+        let attachment = site.attachment_of(&found.src);
+        let same = |p: &Picture| {
+            path_key(&p.src) == path_key(&found.src)
+                || (attachment.is_some() && site.attachment_of(&p.src) == attachment)
+        };
+        if post.pictures.iter().any(same) {
             continue;
         }
-        let known = site.uploads.get(&key).and_then(|id| site.attachments.get(id));
+        let known = attachment.and_then(|id| site.attachments.get(id));
         let (caption, credit) = html::split_credit(if found.caption.is_empty() {
             known.map(|a| a.caption.as_str()).unwrap_or("")
         } else {
@@ -262,17 +337,23 @@ fn post_of(site: &Site, item: &Node, summary: &mut Summary) -> Option<Post> {
             (true, Some(a)) => a.alt.clone(),
             _ => found.alt,
         };
+        let original = known
+            .map(|a| a.url.clone())
+            .filter(|url| path_key(url) != path_key(&found.src));
         post.pictures.push(Picture {
             src: found.src,
             alt,
             caption,
             credit,
             after: found.after,
+            original,
         });
     }
     if let Some(path) = path_of(item.text_of("link")) {
         post.old_paths.push(path);
     }
+    // WordPress answers /?p=ID (its "plain" addresses, and every short link) too.
+    post.old_paths.push(format!("/?p={}", post.key));
     for comment in item.children_named("wp:comment") {
         let key = comment.text_of("wp:comment_id").to_owned();
         let what = format!("comment {key} on {label}");
@@ -315,6 +396,59 @@ fn post_of(site: &Site, item: &Node, summary: &mut Summary) -> Option<Post> {
         });
     }
     Some(post)
+}
+
+/// WordPress shows an address alone on a line of a post as an embed (its
+/// oEmbed convention): such a line becomes an embed block here.
+fn lone_addresses_as_embeds(content: &str) -> String {
+    if !content.contains("http") {
+        return content.to_owned();
+    }
+    let mut out = String::with_capacity(content.len());
+    for line in content.split_inclusive('\n') {
+        let address = line.trim();
+        let lone = (address.starts_with("http://") || address.starts_with("https://"))
+            && !address.contains(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '[' | ']'));
+        if lone {
+            out.push_str(&shortcodes::embed(address));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// The notes of the block editor's footnotes (post meta `footnotes`, a JSON
+/// list of `{id, content}`), by id, as one line of Markdown each.
+fn footnotes(meta: &str) -> HashMap<String, String> {
+    #[derive(serde::Deserialize)]
+    struct Note {
+        id: String,
+        content: String,
+    }
+    let notes: Vec<Note> = serde_json::from_str(meta).unwrap_or_default();
+    notes
+        .into_iter()
+        .map(|note| {
+            let text = html::to_markdown(&note.content, Breaks::Html).markdown;
+            (note.id, text.split_whitespace().collect::<Vec<_>>().join(" "))
+        })
+        .collect()
+}
+
+const PAGE_REMARK: &str =
+    "a WordPress page: the site has no static pages yet, so it came in as a draft to publish or delete by hand";
+
+/// The path of a file's address, whatever the host: "https://x.org/a.jpg" → "/a.jpg".
+fn path_key(url: &str) -> String {
+    path_of(url).unwrap_or_else(|| url.split(['?', '#']).next().unwrap_or("").to_owned())
+}
+
+/// Whether a file's name ends like a resized copy's ("-300x200").
+fn is_resized(url: &str) -> bool {
+    let name = url.rsplit('/').next().unwrap_or(url);
+    let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(name);
+    original_stem(stem) != stem
 }
 
 /// What names an upload whatever its size: "/wp-content/uploads/2023/05/a-1024x683.jpg"

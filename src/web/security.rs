@@ -8,7 +8,8 @@ use crate::state::AppState;
 
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
 script-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; \
-form-action 'self'; frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'";
+form-action 'self'; frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'; \
+frame-src https://www.youtube-nocookie.com https://player.vimeo.com https://platform.twitter.com";
 
 /// The policy with one more place forms may lead to (a payment page).
 pub fn policy_with_form_target(origin: &str) -> String {
