@@ -385,3 +385,22 @@
   source.addEventListener("resync", () => location.reload());
   ready.then(() => {});
 })();
+
+// Embeds: the card links to the video or post; on request, the provider's
+// player takes its place (nothing of theirs loads before).
+(function () {
+  document.querySelectorAll(".embed__load").forEach((button) => {
+    button.hidden = false;
+    button.addEventListener("click", () => {
+      const frame = document.createElement("iframe");
+      frame.src = button.dataset.player;
+      frame.title = button.dataset.title;
+      frame.allow = "fullscreen; picture-in-picture; encrypted-media";
+      frame.referrerPolicy = "strict-origin-when-cross-origin";
+      frame.className = "embed__frame";
+      button.closest(".embed").append(frame);
+      button.remove();
+      frame.focus();
+    });
+  });
+})();

@@ -37,7 +37,7 @@ pub fn recognise(address: &str) -> Option<Embed> {
     let host = url.host_str()?.trim_start_matches("www.").trim_start_matches("m.");
     let segments: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
     let video = |provider, id: &str, page: String, player: String| {
-        is_id(id).then(|| Embed {
+        is_id(id).then_some(Embed {
             provider,
             kind: "video",
             page,

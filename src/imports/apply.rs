@@ -121,7 +121,7 @@ impl<'a> Importer<'a> {
         let suggested = Slug::parse(&post.slug)
             .ok()
             .or_else(|| Slug::suggest(&percent_decode(&post.slug)))
-            .or_else(|| Slug::suggest(&post.title));
+            .or_else(|| Slug::suggest(headline.as_str()));
         let Some(mut slug) = suggested.or_else(|| {
             // A title in a non-Latin script: the address carries the old id instead.
             let slug = Slug::parse(&format!("article-{}", slug_safe(&post.key))).ok()?;
@@ -575,7 +575,7 @@ impl<'a> Importer<'a> {
         let mut waiting: Vec<&OldComment> = Vec::new();
         let mut updated = 0;
         for comment in comments {
-            let known: Option<(CommentId, Option<CommentId>, CommentId, String, i64, String, String)> = sql(
+            let known: Option<KnownComment> = sql(
                 "SELECT c.id, c.parent_id, c.root_id, c.path, c.depth, c.body, c.status FROM import_origins o
                  JOIN comments c ON c.id = o.target
                  WHERE o.origin = $1 AND o.kind = 'comment' AND o.source_key = $2",
@@ -585,7 +585,15 @@ impl<'a> Importer<'a> {
             .fetch_optional(&mut *change)
             .await?;
             match known {
-                Some((id, parent, root, path, depth, body, stored)) => {
+                Some(KnownComment {
+                    id,
+                    parent_id: parent,
+                    root_id: root,
+                    path,
+                    depth,
+                    body,
+                    status: stored,
+                }) => {
                     let (status, held_reason) = imported_status(comment.approved);
                     // A moderator's decision here (rejected, removed) is not undone.
                     let current = CommentStatus::parse(&stored);
@@ -688,6 +696,18 @@ impl<'a> Importer<'a> {
             .map_err(app)?;
         Ok((added, updated))
     }
+}
+
+/// A comment an earlier import brought in, as it stands here.
+#[derive(sqlx::FromRow)]
+struct KnownComment {
+    id: CommentId,
+    parent_id: Option<CommentId>,
+    root_id: CommentId,
+    path: String,
+    depth: i64,
+    body: String,
+    status: String,
 }
 
 /// How an imported comment stands here: shown if the old site approved it,

@@ -86,9 +86,9 @@ fn kind_of_bytes(head: &[u8]) -> Kind {
     if text.starts_with('<') {
         return xml_kind(&text.to_ascii_lowercase());
     }
-    if text.starts_with('{') {
+    if let Some(object) = text.strip_prefix('{') {
         // Ghost writes {"db":[{"meta":…,"data":…}]}; an older or hand-made one {"meta":…,"data":…}.
-        let first_key = text[1..]
+        let first_key = object
             .trim_start()
             .strip_prefix('"')
             .and_then(|rest| rest.split('"').next());

@@ -7,7 +7,9 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 const MAX_GROUPS: usize = 12;
-const MAX_WORD: usize = 40;
+/// Longer words are cut; both engines index words far longer (a headline's
+/// 85-letter compound must be found when typed whole).
+const MAX_WORD: usize = 240;
 
 /// Groups of words: each group is a phrase (one word or several in order).
 #[derive(Debug, Default, PartialEq, Eq)]

@@ -21,6 +21,7 @@ mod liveblogs;
 mod mail;
 mod metadata;
 mod moderation;
+mod moving_in;
 mod newsroom_access;
 mod newsroom_api;
 mod newsroom_editing;

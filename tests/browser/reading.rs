@@ -85,3 +85,56 @@ async fn the_article_reads_on_a_360_pixel_phone_without_sideways_scrolling() {
     browser.screenshot("lead-article-phone").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn an_embed_loads_its_player_only_when_asked_and_a_long_unbroken_headline_fits_a_phone() {
+    use crate::support::exports::{Item, file, import_with, wxr};
+    let app = crate::support::spawn_app().await;
+    let long = "Donaudampfschifffahrtselektrizitätenhauptbetriebswerkbauunterbeamtengesellschaftsvorstand";
+    let items = [
+        Item::post(
+            1,
+            "Launch day",
+            "Watch it:\n\nhttps://youtu.be/Launch_Day1\n\nMore later.",
+        ),
+        Item::post(2, long, "<p>A long word.</p>"),
+    ];
+    let path = file(
+        &app,
+        "embeds.xml",
+        &wxr(Some("https://old.example"), "https://old.example", &items),
+    );
+    import_with(&app, broadsheet::imports::Platform::WordPress, &path, |_| {})
+        .await
+        .unwrap();
+    let browser = Browser::open(&app).await;
+    browser.visit("/news/launch-day").await;
+    assert!(
+        !browser.has("iframe").await,
+        "nothing of the provider's loads by itself"
+    );
+    assert_eq!(browser.text(".embed__link").await, "Watch the video on YouTube");
+    browser.click_in_place(".embed__load").await;
+    let player = browser.run("return document.querySelector('.embed iframe').src;").await;
+    assert_eq!(player, "https://www.youtube-nocookie.com/embed/Launch_Day1");
+    browser.assert_accessible().await;
+
+    browser.resize(360, 780).await;
+    let slug: (String,) = broadsheet::db::sql("SELECT slug FROM articles WHERE headline LIKE 'Donau%'")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    for path in [format!("/news/{}", slug.0), format!("/search?q={long}")] {
+        browser.visit(&path).await;
+        let fits = browser
+            .run("return document.documentElement.scrollWidth <= window.innerWidth;")
+            .await;
+        assert_eq!(fits, true, "{path} fits a 360 px screen");
+    }
+    assert_eq!(
+        browser.text(".search__headline a").await,
+        long,
+        "the whole word is found when typed whole"
+    );
+    browser.close().await;
+}

@@ -7,6 +7,7 @@
 
 #![allow(dead_code, reason = "each test binary uses a different part of the harness")]
 
+pub mod exports;
 pub mod faults;
 pub mod fixtures;
 pub mod newsroom;
