@@ -128,8 +128,7 @@ fn root_element(lower: &str) -> Option<String> {
             rest = &after[after.find("?>")? + 2..];
         } else if let Some(after) = rest.strip_prefix("<!--") {
             rest = &after[after.find("-->")? + 3..];
-        } else if let Some(after) = rest.strip_prefix("<!doctype html") {
-            let _ = after;
+        } else if rest.starts_with("<!doctype html") {
             return Some("html".into());
         } else if let Some(after) = rest.strip_prefix("<!") {
             rest = &after[after.find('>')? + 1..];

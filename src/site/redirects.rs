@@ -31,9 +31,9 @@ pub async fn old_addresses(State(old): State<OldAddresses>, request: Request, ne
     let path = uri.path();
     if let Some(query) = uri.query()
         && matches!(path, "/" | "/index.php")
-        && wordpress_id(&format!("{path}?{query}")).is_some()
+        && let Some(id) = wordpress_id(&format!("{path}?{query}"))
     {
-        match find(&old.db, &format!("{path}?{query}")).await {
+        match find(&old.db, &format!("/?p={id}")).await {
             Ok(Some(location)) => return moved(&location),
             Ok(None) => {}
             Err(err) => tracing::warn!("looking up an old address: {err}"),
