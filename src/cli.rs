@@ -55,6 +55,9 @@ enum Command {
     /// Write the whole site (articles, live blogs, comments, pictures, sections,
     /// authors, tags, old addresses) into a new folder, for `import broadsheet`.
     Export { dir: PathBuf },
+    /// Newsletter subscribers in and out, as CSV (email,name,newsletters,consent_date).
+    #[command(subcommand)]
+    Subscribers(SubscribersCommand),
     /// Put a backup folder's database and media in place (stop the site first).
     Restore {
         dir: std::path::PathBuf,
@@ -62,6 +65,15 @@ enum Command {
         #[arg(long)]
         replace: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum SubscribersCommand {
+    /// Subscribe the rows of a CSV file: each needs an email, the newsletters
+    /// (their addresses, separated by spaces) and the date consent was given.
+    Import { file: PathBuf },
+    /// Write every subscriber, with their newsletters, as CSV to standard output.
+    Export,
 }
 
 #[derive(Subcommand)]
@@ -217,6 +229,18 @@ pub fn run() -> ExitCode {
                 };
                 let summary = imports::run(&state, request).await?;
                 print!("{summary}");
+                Ok(())
+            }
+            Command::Subscribers(SubscribersCommand::Import { file }) => {
+                let state = startup::prepare(settings).await?;
+                let summary = crate::newsletters::csv::import(&state, &file, true).await?;
+                print!("{summary}");
+                Ok(())
+            }
+            Command::Subscribers(SubscribersCommand::Export) => {
+                let state = startup::prepare(settings).await?;
+                let count = crate::newsletters::csv::export(&state, std::io::stdout()).await?;
+                eprintln!("Exported {count} subscribers.");
                 Ok(())
             }
             Command::Export { dir } => {

@@ -27,6 +27,40 @@ pub struct Settings {
     pub community: CommunitySettings,
     pub alerts: AlertSettings,
     pub donations: DonationSettings,
+    pub newsletters: NewsletterSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NewsletterSettings {
+    /// The relay newsletters go through; empty: the one in `mail.smtp_url`.
+    pub smtp_url: Secret<String>,
+    /// SMTP connections kept open to the relay, per instance.
+    pub connections: usize,
+    /// Messages handed to the relay per second, per instance; 0: as fast as it takes them.
+    pub messages_per_second: u64,
+    /// Return path for bounces (bounces@news.example); each message's is bounces+<who>-<edition>@…
+    pub bounce_address: String,
+    /// Key the inbound bounce webhook must be given; empty turns it off.
+    pub inbound_key: Secret<String>,
+    /// Soft bounces after which an address gets no more newsletters.
+    pub soft_bounce_limit: u64,
+    /// Recipients one sending job handles between two saved checkpoints.
+    pub batch_size: usize,
+}
+
+impl Default for NewsletterSettings {
+    fn default() -> Self {
+        Self {
+            smtp_url: Secret::new(String::new()),
+            connections: 8,
+            messages_per_second: 0,
+            bounce_address: String::new(),
+            inbound_key: Secret::new(String::new()),
+            soft_bounce_limit: 3,
+            batch_size: 500,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -443,6 +477,34 @@ pub const SETTINGS_HELP: &[(&str, &str)] = &[
     ),
     ("mail.from", "sender of the site's email"),
     ("mail.outbox_dir", "folder for email when no SMTP server is configured"),
+    (
+        "newsletters.smtp_url",
+        "relay for newsletters (smtp://…); empty uses mail.smtp_url",
+    ),
+    (
+        "newsletters.connections",
+        "SMTP connections kept open to the relay, per instance",
+    ),
+    (
+        "newsletters.messages_per_second",
+        "messages handed to the relay per second, per instance; 0 for no limit",
+    ),
+    (
+        "newsletters.bounce_address",
+        "return path for bounces; each message's is user+<subscriber>-<edition>@domain",
+    ),
+    (
+        "newsletters.inbound_key",
+        "key the bounce webhook must be given; empty turns it off",
+    ),
+    (
+        "newsletters.soft_bounce_limit",
+        "soft bounces after which an address gets no more newsletters",
+    ),
+    (
+        "newsletters.batch_size",
+        "recipients a sending job handles between saved checkpoints",
+    ),
     (
         "community.on_account_delete",
         "anonymise or remove a deleted reader's comments",

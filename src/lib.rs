@@ -31,6 +31,7 @@ pub mod liveblogs;
 pub mod mail;
 pub mod media;
 pub mod moderation;
+pub mod newsletters;
 pub mod newsroom;
 pub mod ops;
 pub mod search;

@@ -134,6 +134,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     );
     pages.follow(&events);
     let mailer = crate::mail::Mailer::from_settings(&settings.mail)?;
+    let newsletter_sender = crate::newsletters::send::Sender::from_settings(&settings)?;
     let vapid = crate::alerts::vapid::Vapid::load(&db, &settings.alerts)
         .await
         .context("loading the VAPID key")?;
@@ -148,6 +149,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         assets: Assets::embedded(),
         events,
         mailer,
+        newsletter_sender,
         live: crate::comments::live::CommentStreams::default(),
         live_entries: crate::web::live::Hub::default(),
         metrics: crate::ops::metrics::Metrics::default(),

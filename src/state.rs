@@ -22,6 +22,8 @@ pub struct Services {
     pub assets: Assets,
     pub events: Bus,
     pub mailer: crate::mail::Mailer,
+    /// Hands newsletter editions to the mail relay.
+    pub newsletter_sender: Arc<crate::newsletters::send::Sender>,
     /// Open live-comment streams on this instance.
     pub live: crate::comments::live::CommentStreams,
     /// Requests counted for `/metrics`.

@@ -25,6 +25,8 @@ pub enum Permission {
     SendAlerts,
     /// Donation reports, campaigns and the appeal's words.
     ViewDonations,
+    /// Newsletters, their editions and the suppression list.
+    SendNewsletters,
 }
 
 impl Permission {
@@ -36,7 +38,8 @@ impl Permission {
             Permission::PublishArticles
             | Permission::ManageTaxonomy
             | Permission::SendAlerts
-            | Permission::ViewDonations => matches!(role, Admin | Editor),
+            | Permission::ViewDonations
+            | Permission::SendNewsletters => matches!(role, Admin | Editor),
             Permission::Administer => matches!(role, Admin),
             Permission::ModerateComments => matches!(role, Admin | Moderator),
         }
@@ -53,6 +56,7 @@ impl Permission {
             Permission::ModerateComments => "moderate comments",
             Permission::SendAlerts => "send alerts",
             Permission::ViewDonations => "see donations",
+            Permission::SendNewsletters => "send newsletters",
         }
     }
 }
@@ -97,6 +101,10 @@ pub const ROLE_TABLE: &[(&str, Permission)] = &[
     (
         "mark a live blog's key events (each alerts the blog's followers)",
         Permission::SendAlerts,
+    ),
+    (
+        "set up newsletters, write and send editions, keep the suppression list",
+        Permission::SendNewsletters,
     ),
     (
         "see donation reports, run campaigns, word the appeal",

@@ -28,7 +28,10 @@ pub fn blocks(markdown: &str) -> Vec<SafeHtml> {
         }
         current.push(event);
         if depth == 0 {
-            if let Some(embed) = lone_address(&current).and_then(|a| embeds::recognise(&a)) {
+            if let Some(embed) = lone_address(&current)
+                .filter(|a| a.starts_with("http"))
+                .and_then(|a| embeds::recognise(&a))
+            {
                 current.clear();
                 blocks.push(embeds::render(&embed));
                 continue;
@@ -47,8 +50,9 @@ pub fn blocks(markdown: &str) -> Vec<SafeHtml> {
     blocks
 }
 
-/// The address a paragraph consists of alone (written bare or as `<…>`), if so.
-fn lone_address(events: &[Event<'_>]) -> Option<String> {
+/// The address a paragraph consists of alone (written bare or as `<…>`), if
+/// so: a paragraph of one word, maybe linked. Newsletters read story cards with it too.
+pub fn lone_address(events: &[Event<'_>]) -> Option<String> {
     let [Event::Start(Tag::Paragraph), inner @ .., Event::End(TagEnd::Paragraph)] = events else {
         return None;
     };
@@ -61,7 +65,7 @@ fn lone_address(events: &[Event<'_>]) -> Option<String> {
         }
     }
     let text = text.trim();
-    (text.starts_with("http") && !text.contains(char::is_whitespace)).then(|| text.to_owned())
+    (!text.is_empty() && !text.contains(char::is_whitespace)).then(|| text.to_owned())
 }
 
 /// The body with `block` (Markdown) put in as its block number `at` (after

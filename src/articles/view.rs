@@ -95,6 +95,8 @@ pub struct ArticleView {
     pub comments_open: bool,
     /// A live blog's entries, summary and stream.
     pub live: Option<crate::liveblogs::view::LiveView>,
+    /// The newsletter offered under the story.
+    pub newsletter: Option<crate::newsletters::pages::Offer>,
 }
 
 #[derive(Clone, Debug)]
@@ -168,6 +170,7 @@ impl ArticleView {
             comment_count,
             comments_open,
             live: None,
+            newsletter: None,
         }
     }
 }

@@ -124,6 +124,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "staff_tokens",
         source: Source::Both(include_str!("../../migrations/0017_staff_tokens.sql")),
     },
+    Migration {
+        version: 18,
+        name: "newsletters",
+        source: Source::Both(include_str!("../../migrations/0018_newsletters.sql")),
+    },
 ];
 
 /// A lock number private to Broadsheet, so instances starting together on one

@@ -61,6 +61,19 @@ macro_rules! id_type {
 }
 
 id_type!(
-    ArticleId, AuthorId, ImageId, SectionId, TagId, CommentId, ReaderId, StaffId, EntryId, AlertId, DonationId,
+    ArticleId,
+    AuthorId,
+    ImageId,
+    SectionId,
+    TagId,
+    CommentId,
+    ReaderId,
+    StaffId,
+    EntryId,
+    AlertId,
+    DonationId,
     CampaignId,
+    NewsletterId,
+    EditionId,
+    SubscriberId,
 );

@@ -30,8 +30,8 @@ use tower_http::trace::TraceLayer;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::{
-    accounts, alerts, api, articles, comments, donations, feeds, liveblogs, media, moderation, newsroom, ops, search,
-    site, web,
+    accounts, alerts, api, articles, comments, donations, feeds, liveblogs, media, moderation, newsletters, newsroom,
+    ops, search, site, web,
 };
 
 pub use access::{Access, Caller, Verdict};
@@ -51,6 +51,7 @@ fn all_routes(state: &AppState) -> Routes {
         .merge(moderation::routes(state))
         .merge(alerts::routes(state))
         .merge(donations::routes(state))
+        .merge(newsletters::routes(state))
         .merge(search::routes(state))
         .merge(liveblogs::routes(state))
         .merge(ops::routes(state))

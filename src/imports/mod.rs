@@ -11,7 +11,7 @@ pub mod archive;
 mod fetch;
 mod ghost;
 pub mod html;
-mod progress;
+pub mod progress;
 mod shortcodes;
 mod sniff;
 mod summary;

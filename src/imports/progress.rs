@@ -22,18 +22,23 @@ pub struct Bar {
 
 impl Bar {
     pub fn start(label: &'static str, total: u64, counters: Counters, wanted: bool) -> Self {
+        Self::counting(label, "posts", total, counters, wanted)
+    }
+
+    /// A bar that counts `noun` (subscribers, rows …) in `counters.posts`.
+    pub fn counting(label: &'static str, noun: &'static str, total: u64, counters: Counters, wanted: bool) -> Self {
         let stop = Arc::new(tokio::sync::Notify::new());
         let task = (wanted && std::io::stderr().is_terminal()).then(|| {
             let stop = stop.clone();
             tokio::spawn(async move {
                 loop {
-                    draw(label, total, &counters);
+                    draw(label, noun, total, &counters);
                     tokio::select! {
                         () = stop.notified() => break,
                         () = tokio::time::sleep(Duration::from_millis(200)) => {}
                     }
                 }
-                draw(label, total, &counters);
+                draw(label, noun, total, &counters);
                 eprintln!();
             })
         });
@@ -48,7 +53,7 @@ impl Bar {
     }
 }
 
-fn draw(label: &str, total: u64, counters: &Counters) {
+fn draw(label: &str, noun: &str, total: u64, counters: &Counters) {
     const WIDTH: u64 = 30;
     let done = counters.bytes.load(Ordering::Relaxed).min(total);
     let filled = (done * WIDTH).checked_div(total).unwrap_or(WIDTH);
@@ -60,6 +65,6 @@ fn draw(label: &str, total: u64, counters: &Counters) {
         n => format!(", {n} pictures fetched"),
     };
     let mut err = std::io::stderr().lock();
-    let _ = write!(err, "\r{label:<10} [{bar}] {percent:>3}%  {posts} posts{pictures}");
+    let _ = write!(err, "\r{label:<10} [{bar}] {percent:>3}%  {posts} {noun}{pictures}");
     let _ = err.flush();
 }

@@ -220,6 +220,8 @@ async fn run(state: &AppState, job: &Job) -> anyhow::Result<Step> {
     match job.kind.as_str() {
         crate::mail::JOB => crate::mail::send_queued(state, &job.payload).await,
         crate::alerts::fanout::JOB => crate::alerts::fanout::run_shard(state, job).await,
+        crate::newsletters::fanout::JOB => crate::newsletters::fanout::run_shard(state, job).await,
+        crate::newsletters::retry::JOB => crate::newsletters::retry::run(state, job).await,
         crate::alerts::retry::JOB => crate::alerts::retry::run(state, job).await,
         crate::alerts::personal::JOB => crate::alerts::personal::run(state, &job.payload)
             .await

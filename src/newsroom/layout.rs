@@ -31,6 +31,7 @@ impl NewsroomLayout {
             ("New article", "/newsroom/articles/new", Permission::WriteArticles),
             ("Pictures", "/newsroom/images", Permission::WriteArticles),
             ("Alerts", "/newsroom/alerts", Permission::SendAlerts),
+            ("Newsletters", "/newsroom/newsletters", Permission::SendNewsletters),
             ("Donations", "/newsroom/donations", Permission::ViewDonations),
             ("Tags", "/newsroom/tags", Permission::ManageTaxonomy),
             ("Authors", "/newsroom/authors", Permission::ManageTaxonomy),

@@ -20,6 +20,11 @@ pub fn policy_with_form_target(origin: &str) -> String {
     CONTENT_SECURITY_POLICY.replace("form-action 'self'", &format!("form-action 'self' {origin}"))
 }
 
+/// The policy for a page that frames pages of this site (the newsroom's email preview).
+pub fn policy_with_own_frames() -> String {
+    CONTENT_SECURITY_POLICY.replace("frame-src ", "frame-src 'self' ")
+}
+
 const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
 
 /// A site served over https tells browsers to use nothing else for a year.

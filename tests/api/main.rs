@@ -22,6 +22,7 @@ mod mail;
 mod metadata;
 mod moderation;
 mod moving_in;
+mod newsletters;
 mod newsroom_access;
 mod newsroom_api;
 mod newsroom_editing;

@@ -53,7 +53,10 @@ fn sample(pattern: &str) -> String {
     pattern
         .split('/')
         .map(|segment| match segment {
-            "{id}" | "{entry}" | "{article}" => NO_ID,
+            "{id}" | "{entry}" | "{article}" | "{subscriber}" | "{newsletter}" => NO_ID,
+            "{number}" => "1",
+            "{signature}" => "not-a-signature",
+            "{action}" => "no-such-action",
             "{version}" => "1",
             "{decision}" => "approve",
             "{token}" => "not-a-token",

@@ -9,5 +9,6 @@ mod community;
 mod donations;
 mod harness;
 mod liveblogs;
+mod newsletters;
 mod newsroom;
 mod reading;

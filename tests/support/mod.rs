@@ -13,6 +13,7 @@ pub mod fixtures;
 pub mod newsroom;
 pub mod push;
 pub mod readers;
+pub mod smtp_sink;
 pub mod sse;
 pub mod stripe;
 

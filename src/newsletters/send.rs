@@ -1,0 +1,240 @@
+//! Handing newsletter messages to the mail relay: one pool of SMTP
+//! connections per instance, kept open between messages, with a ceiling on
+//! messages per second; each message carries its recipient's own links,
+//! one-click unsubscribe headers (RFC 8058) and, when a bounce address is
+//! set, a return path that names the recipient and the edition (VERP), so a
+//! bounce says whom it is about. Without an SMTP server, messages go to the
+//! outbox folder, as the site's other email does.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use lettre::address::Envelope;
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::file::AsyncFileTransport;
+use lettre::transport::smtp::PoolConfig;
+use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use tokio::sync::{Mutex, Semaphore};
+
+use crate::config::Settings;
+use crate::domain::SubscriberId;
+
+use super::model::{Edition, Newsletter};
+use super::render::Composed;
+
+/// What became of one message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The relay took it.
+    Sent,
+    /// The relay said not now (4xx), or could not be reached: nothing was taken; try again later.
+    Deferred(String),
+    /// The relay refused it for good (5xx); `mailbox` when the refusal is about the address itself.
+    Refused { why: String, mailbox: bool },
+    /// The conversation broke after the message may have been taken: counted
+    /// as failed and not sent again, so no one gets it twice.
+    Unanswered(String),
+}
+
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Outbox(AsyncFileTransport<Tokio1Executor>),
+}
+
+pub struct Sender {
+    transport: Transport,
+    /// Messages in flight at once (each holds one pooled connection).
+    slots: Semaphore,
+    connections: usize,
+    /// Time between two messages when a rate is set, and when the next may leave.
+    spacing: Option<Duration>,
+    next: Mutex<Instant>,
+    default_from: Mailbox,
+    bounce: Option<Address>,
+}
+
+impl Sender {
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Arc<Self>> {
+        let n = &settings.newsletters;
+        let url = if n.smtp_url.expose().is_empty() {
+            settings.mail.smtp_url.expose()
+        } else {
+            n.smtp_url.expose()
+        };
+        let connections = n.connections.max(1);
+        let transport = if url.is_empty() {
+            std::fs::create_dir_all(&settings.mail.outbox_dir)
+                .with_context(|| format!("creating the outbox folder {}", settings.mail.outbox_dir.display()))?;
+            Transport::Outbox(AsyncFileTransport::new(&settings.mail.outbox_dir))
+        } else {
+            Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .context("the newsletters' SMTP URL is not valid (smtp://, smtps:// …)")?
+                    .pool_config(PoolConfig::new().max_size(connections as u32))
+                    .timeout(Some(Duration::from_secs(30)))
+                    .build(),
+            )
+        };
+        let bounce = if n.bounce_address.trim().is_empty() {
+            None
+        } else {
+            Some(
+                n.bounce_address
+                    .trim()
+                    .parse()
+                    .with_context(|| format!("newsletters.bounce_address {:?} is not an address", n.bounce_address))?,
+            )
+        };
+        Ok(Arc::new(Self {
+            transport,
+            slots: Semaphore::new(connections),
+            connections,
+            spacing: (n.messages_per_second > 0).then(|| Duration::from_secs_f64(1.0 / n.messages_per_second as f64)),
+            next: Mutex::new(Instant::now()),
+            default_from: settings
+                .mail
+                .from
+                .parse()
+                .with_context(|| format!("mail.from {:?} is not an email address", settings.mail.from))?,
+            bounce,
+        }))
+    }
+
+    /// How many messages may be in flight at once.
+    pub fn parallel(&self) -> usize {
+        self.connections
+    }
+
+    /// The sender a newsletter's email shows: its own name and address, or the site's.
+    pub fn from_for(&self, newsletter: &Newsletter) -> Mailbox {
+        let name = if newsletter.sender_name.is_empty() {
+            self.default_from.name.clone()
+        } else {
+            Some(newsletter.sender_name.clone())
+        };
+        let email = newsletter
+            .sender_address
+            .parse()
+            .unwrap_or_else(|_| self.default_from.email.clone());
+        Mailbox::new(name, email)
+    }
+
+    /// The return path for this recipient of this edition: bounces+S-N@domain.
+    pub fn return_path(&self, subscriber: SubscriberId, edition: &Edition) -> Option<Address> {
+        let bounce = self.bounce.as_ref()?;
+        let local = format!("{}+{}-{}", bounce.user(), subscriber.0.simple(), edition.number);
+        Address::new(local, bounce.domain()).ok()
+    }
+
+    /// Waits for a free connection and for the rate's next slot.
+    async fn turn(&self) -> tokio::sync::SemaphorePermit<'_> {
+        let permit = self.slots.acquire().await.expect("the semaphore is never closed");
+        if let Some(spacing) = self.spacing {
+            let at = {
+                let mut next = self.next.lock().await;
+                let now = Instant::now();
+                let at = (*next).max(now);
+                *next = at + spacing;
+                at
+            };
+            tokio::time::sleep_until(at.into()).await;
+        }
+        permit
+    }
+
+    /// Sends one recipient their copy.
+    pub async fn send(&self, letter: &Letter<'_>) -> Outcome {
+        let message = match letter.build() {
+            Ok(message) => message,
+            Err(why) => return Outcome::Refused { why, mailbox: true },
+        };
+        let _permit = self.turn().await;
+        match &self.transport {
+            Transport::Smtp(smtp) => match smtp.send(message).await {
+                Ok(_) => Outcome::Sent,
+                Err(e) => classify(&e),
+            },
+            Transport::Outbox(outbox) => match outbox.send(message).await {
+                Ok(_) => Outcome::Sent,
+                Err(e) => Outcome::Deferred(format!("writing to the outbox: {e}")),
+            },
+        }
+    }
+}
+
+/// Sorts an SMTP failure by whether the message could have been taken.
+fn classify(e: &lettre::transport::smtp::Error) -> Outcome {
+    let why = e.to_string();
+    if e.is_transient() {
+        Outcome::Deferred(why)
+    } else if e.is_permanent() {
+        // 5.1.x: the address itself (no such mailbox, no such domain). Other
+        // refusals (relaying denied, authentication) are about the setup,
+        // and must not cost readers their subscription.
+        let mailbox = why.contains(" 5.1.");
+        Outcome::Refused { why, mailbox }
+    } else if e.is_client() {
+        Outcome::Refused { why, mailbox: true }
+    } else if e.is_tls() || why.starts_with("Connection error") {
+        // No connection was made: nothing can have been sent.
+        Outcome::Deferred(why)
+    } else {
+        Outcome::Unanswered(why)
+    }
+}
+
+/// One recipient's message.
+pub struct Letter<'a> {
+    pub composed: &'a Composed,
+    pub from: &'a Mailbox,
+    pub reply_to: Option<&'a Mailbox>,
+    pub to: &'a str,
+    pub to_name: &'a str,
+    pub return_path: Option<Address>,
+    /// Absolute URLs of this recipient's own links.
+    pub leave: &'a str,
+    pub manage: &'a str,
+    /// Names the list, for mail programs that group by it (RFC 2919).
+    pub list_id: &'a str,
+}
+
+impl Letter<'_> {
+    fn build(&self) -> Result<lettre::Message, String> {
+        let to_address: Address = self
+            .to
+            .parse()
+            .map_err(|e| format!("{:?} is not an email address: {e}", self.to))?;
+        let to = Mailbox::new(
+            (!self.to_name.is_empty()).then(|| self.to_name.to_owned()),
+            to_address.clone(),
+        );
+        let from_address = self.return_path.clone().unwrap_or_else(|| self.from.email.clone());
+        let envelope = Envelope::new(Some(from_address), vec![to_address]).map_err(|e| e.to_string())?;
+        let (html, text) = self.composed.personal(self.leave, self.manage);
+        let mut builder = lettre::Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(&self.composed.subject)
+            .envelope(envelope)
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{}>", self.leave),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".into(),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Id"),
+                self.list_id.to_owned(),
+            ));
+        if let Some(reply_to) = self.reply_to {
+            builder = builder.reply_to(reply_to.clone());
+        }
+        builder
+            .multipart(MultiPart::alternative_plain_html(text, html))
+            .map_err(|e| format!("the message cannot be written: {e}"))
+    }
+}

@@ -1,0 +1,368 @@
+//! The one way newsletters and editions are written: created, changed,
+//! started, paused and resumed, each with its audit line.
+
+use crate::audit::Target;
+use crate::change::Change;
+use crate::db::sql;
+use crate::domain::{EditionId, Email, NewsletterId, Slug, Timestamp};
+use crate::error::AppError;
+use crate::events::Event;
+
+use super::model::{Edition, Newsletter};
+use super::subscribers::SHARDS;
+
+const MAX_NAME: usize = 80;
+const MAX_SUBJECT: usize = 150;
+const MAX_PREHEADER: usize = 200;
+/// Gmail clips a message past 102 KB; the words alone are kept well below.
+pub const MAX_BODY: usize = 60_000;
+
+fn invalid(field: &str, message: impl Into<String>) -> AppError {
+    AppError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// A newsletter as the newsroom's form gives it, checked.
+#[derive(Clone, Debug, Default)]
+pub struct NewsletterDraft {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub frequency: String,
+    pub sender_name: String,
+    pub sender_address: String,
+    pub reply_to: String,
+    pub position: i64,
+    pub retired: bool,
+}
+
+impl NewsletterDraft {
+    pub fn check(&mut self) -> Result<(), AppError> {
+        self.name = self.name.trim().to_owned();
+        if self.name.is_empty() || self.name.chars().count() > MAX_NAME {
+            return Err(invalid(
+                "name",
+                format!("Give the newsletter a name of 1 to {MAX_NAME} characters."),
+            ));
+        }
+        let slug = if self.slug.trim().is_empty() {
+            Slug::suggest(&self.name)
+        } else {
+            Slug::parse(self.slug.trim()).ok()
+        };
+        self.slug = slug
+            .ok_or_else(|| invalid("slug", "Use lower-case letters, digits and hyphens for the address."))?
+            .to_string();
+        for (field, value) in [
+            ("sender_address", &mut self.sender_address),
+            ("reply_to", &mut self.reply_to),
+        ] {
+            if !value.trim().is_empty() {
+                *value = Email::parse(value)
+                    .map_err(|_| {
+                        invalid(
+                            field,
+                            "Enter an email address like desk@example.com, or leave it empty.",
+                        )
+                    })?
+                    .as_str()
+                    .to_owned();
+            }
+        }
+        self.sender_name = self.sender_name.trim().replace(['\r', '\n', '"', '<', '>'], " ");
+        Ok(())
+    }
+}
+
+fn slug_taken(err: crate::db::DbError) -> AppError {
+    if err.is_unique_violation() {
+        invalid("slug", "Another newsletter already uses this address.")
+    } else {
+        AppError::Internal(anyhow::Error::new(err).context("writing a newsletter"))
+    }
+}
+
+pub async fn create_newsletter(change: &mut Change, draft: &NewsletterDraft) -> Result<NewsletterId, AppError> {
+    let id = NewsletterId::new();
+    let now = Timestamp::now();
+    sql(
+        "INSERT INTO newsletters (id, slug, name, description, frequency, sender_name, sender_address, reply_to,
+             position, retired_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+    )
+    .bind(id)
+    .bind(&draft.slug)
+    .bind(&draft.name)
+    .bind(draft.description.trim())
+    .bind(draft.frequency.trim())
+    .bind(&draft.sender_name)
+    .bind(&draft.sender_address)
+    .bind(&draft.reply_to)
+    .bind(draft.position)
+    .bind(draft.retired.then_some(now))
+    .bind(now)
+    .execute(&mut *change)
+    .await
+    .map_err(slug_taken)?;
+    change
+        .audit("created a newsletter", Target::new("newsletter", id, &draft.name), "")
+        .await?;
+    // Articles offer the first newsletter: their cached pages are stale.
+    change.announce(Event::ContentChanged);
+    Ok(id)
+}
+
+pub async fn update_newsletter(change: &mut Change, id: NewsletterId, draft: &NewsletterDraft) -> Result<(), AppError> {
+    let now = Timestamp::now();
+    let changed = sql(
+        "UPDATE newsletters SET slug = $1, name = $2, description = $3, frequency = $4, sender_name = $5,
+             sender_address = $6, reply_to = $7, position = $8,
+             retired_at = CASE WHEN $9 THEN COALESCE(retired_at, $10) ELSE NULL END, updated_at = $10
+         WHERE id = $11",
+    )
+    .bind(&draft.slug)
+    .bind(&draft.name)
+    .bind(draft.description.trim())
+    .bind(draft.frequency.trim())
+    .bind(&draft.sender_name)
+    .bind(&draft.sender_address)
+    .bind(&draft.reply_to)
+    .bind(draft.position)
+    .bind(draft.retired)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *change)
+    .await
+    .map_err(slug_taken)?;
+    if changed == 0 {
+        return Err(AppError::NotFound);
+    }
+    change
+        .audit("changed a newsletter", Target::new("newsletter", id, &draft.name), "")
+        .await?;
+    change.announce(Event::ContentChanged);
+    Ok(())
+}
+
+/// An edition's words as the editor gives them, checked.
+#[derive(Clone, Debug, Default)]
+pub struct EditionDraft {
+    pub subject: String,
+    pub preheader: String,
+    pub body: String,
+    pub with_appeal: bool,
+}
+
+impl EditionDraft {
+    pub fn check(&mut self) -> Result<(), AppError> {
+        self.subject = self.subject.trim().replace(['\r', '\n'], " ");
+        self.preheader = self.preheader.trim().replace(['\r', '\n'], " ");
+        // Browsers send CRLF; the words are kept with plain line ends.
+        self.body = self.body.replace("\r\n", "\n");
+        if self.subject.is_empty() || self.subject.chars().count() > MAX_SUBJECT {
+            return Err(invalid(
+                "subject",
+                format!("Write a subject line of 1 to {MAX_SUBJECT} characters."),
+            ));
+        }
+        if self.preheader.chars().count() > MAX_PREHEADER {
+            return Err(invalid(
+                "preheader",
+                format!("Keep the preview line under {MAX_PREHEADER} characters."),
+            ));
+        }
+        if self.body.trim().is_empty() {
+            return Err(invalid("body", "Write the edition before saving it."));
+        }
+        if self.body.len() > MAX_BODY {
+            return Err(invalid(
+                "body",
+                format!(
+                    "This edition is {} KB of text; keep it under {} KB so mail programs show it whole.",
+                    self.body.len() / 1000,
+                    MAX_BODY / 1000
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+pub async fn create_edition(
+    change: &mut Change,
+    newsletter: &Newsletter,
+    draft: &EditionDraft,
+) -> Result<EditionId, AppError> {
+    let id = EditionId::new();
+    let now = Timestamp::now();
+    let by = change.actor().name.clone();
+    sql(
+        "INSERT INTO editions (id, number, newsletter_id, subject, preheader, body, with_appeal, status,
+             created_by_name, created_at, updated_at)
+         VALUES ($1, (SELECT COALESCE(MAX(number), 0) + 1 FROM editions), $2, $3, $4, $5, $6, 'draft', $7, $8, $8)",
+    )
+    .bind(id)
+    .bind(newsletter.id)
+    .bind(&draft.subject)
+    .bind(&draft.preheader)
+    .bind(&draft.body)
+    .bind(draft.with_appeal)
+    .bind(by)
+    .bind(now)
+    .execute(&mut *change)
+    .await
+    .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("writing an edition")))?;
+    change
+        .audit(
+            "wrote a newsletter edition",
+            Target::new("edition", id, &draft.subject),
+            &newsletter.name,
+        )
+        .await?;
+    Ok(id)
+}
+
+/// Saves new words over `revision`; someone else's save in between is a conflict, not overwritten.
+pub async fn update_edition(
+    change: &mut Change,
+    edition: &Edition,
+    revision: i64,
+    draft: &EditionDraft,
+) -> Result<(), AppError> {
+    let changed = sql(
+        "UPDATE editions SET subject = $1, preheader = $2, body = $3, with_appeal = $4,
+             revision = revision + 1, updated_at = $5
+         WHERE id = $6 AND revision = $7 AND status = 'draft'",
+    )
+    .bind(&draft.subject)
+    .bind(&draft.preheader)
+    .bind(&draft.body)
+    .bind(draft.with_appeal)
+    .bind(Timestamp::now())
+    .bind(edition.id)
+    .bind(revision)
+    .execute(&mut *change)
+    .await?;
+    if changed == 0 {
+        return Err(AppError::Conflict(if edition.is_out() {
+            "This edition has been sent, so its words can no longer change.".into()
+        } else {
+            "Someone else saved this edition while you were editing. Your words are below; \
+             open the edition again to see theirs, then copy yours in."
+                .into()
+        }));
+    }
+    change
+        .audit(
+            "changed a newsletter edition",
+            Target::new("edition", edition.id, &draft.subject),
+            "",
+        )
+        .await?;
+    Ok(())
+}
+
+/// Counts the audience and queues one sending job per shard; it goes out when the change commits.
+pub async fn start(change: &mut Change, edition: &Edition) -> Result<(), AppError> {
+    let now = Timestamp::now();
+    let queued = sql("SELECT COUNT(*) FROM newsletter_subscriptions WHERE newsletter_id = $1")
+        .bind(edition.newsletter_id)
+        .fetch_count(&mut *change)
+        .await?;
+    let changed = sql(
+        "UPDATE editions SET status = 'sending', sent_at = $1, queued = $2, updated_at = $1
+         WHERE id = $3 AND status = 'draft'",
+    )
+    .bind(now)
+    .bind(queued)
+    .bind(edition.id)
+    .execute(&mut *change)
+    .await?;
+    if changed == 0 {
+        return Err(AppError::Conflict("This edition has already been sent.".into()));
+    }
+    for shard in 0..SHARDS {
+        sql("INSERT INTO edition_shards (edition_id, shard) VALUES ($1, $2)")
+            .bind(edition.id)
+            .bind(shard)
+            .execute(&mut *change)
+            .await?;
+    }
+    queue_shards(change, edition.id).await?;
+    change
+        .audit(
+            "sent a newsletter edition",
+            Target::new("edition", edition.id, &edition.subject),
+            &format!("to {queued} subscribers"),
+        )
+        .await?;
+    Ok(())
+}
+
+/// One job for each shard not yet finished.
+async fn queue_shards(change: &mut Change, edition: EditionId) -> Result<(), AppError> {
+    let open: Vec<(i64,)> = sql("SELECT shard FROM edition_shards WHERE edition_id = $1 AND done_at IS NULL")
+        .bind(edition)
+        .fetch_all(&mut *change)
+        .await?;
+    for (shard,) in open {
+        let job = super::fanout::ShardJob { edition, shard };
+        // A shard's job from before a pause may still be waiting or running:
+        // it carries on by itself, and a second one would race it.
+        let waiting = sql("SELECT COUNT(*) FROM jobs WHERE kind = $1 AND payload = $2 AND done_at IS NULL")
+            .bind(super::fanout::JOB)
+            .bind(serde_json::to_string(&job).map_err(anyhow::Error::from)?)
+            .fetch_count(&mut *change)
+            .await?;
+        if waiting == 0 {
+            crate::jobs::enqueue(&mut *change, super::fanout::JOB, &job, None).await?;
+        }
+    }
+    change.queued_work();
+    Ok(())
+}
+
+/// Stops sending after the batches under way; nothing is lost or sent twice.
+pub async fn pause(change: &mut Change, edition: &Edition) -> Result<(), AppError> {
+    let changed = sql("UPDATE editions SET status = 'paused', updated_at = $1 WHERE id = $2 AND status = 'sending'")
+        .bind(Timestamp::now())
+        .bind(edition.id)
+        .execute(&mut *change)
+        .await?;
+    if changed == 0 {
+        return Err(AppError::Conflict(
+            "Only an edition that is being sent can be paused.".into(),
+        ));
+    }
+    change
+        .audit(
+            "paused a newsletter edition",
+            Target::new("edition", edition.id, &edition.subject),
+            "",
+        )
+        .await?;
+    Ok(())
+}
+
+/// Carries on from where each shard stopped.
+pub async fn resume(change: &mut Change, edition: &Edition) -> Result<(), AppError> {
+    let changed = sql("UPDATE editions SET status = 'sending', updated_at = $1 WHERE id = $2 AND status = 'paused'")
+        .bind(Timestamp::now())
+        .bind(edition.id)
+        .execute(&mut *change)
+        .await?;
+    if changed == 0 {
+        return Err(AppError::Conflict("Only a paused edition can be resumed.".into()));
+    }
+    queue_shards(change, edition.id).await?;
+    change
+        .audit(
+            "resumed a newsletter edition",
+            Target::new("edition", edition.id, &edition.subject),
+            "",
+        )
+        .await?;
+    Ok(())
+}

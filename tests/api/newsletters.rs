@@ -1,0 +1,411 @@
+//! Newsletters end to end, through Postfix's smtp-sink as the relay: a
+//! reader signs up and confirms by email, the newsroom writes and sends an
+//! edition, the relay receives a proper message per recipient, and the
+//! reader leaves with a mail program's one-click POST.
+
+use std::time::Duration;
+
+use broadsheet::accounts::Role;
+
+use crate::support::readers::link_in;
+use crate::support::smtp_sink::{Sink, Taken};
+use crate::support::{BASE_URL, TestApp, spawn_app_with};
+
+const INBOUND_KEY: &str = "inbound-test-key-0123456789";
+
+async fn app_with(sink: &Sink, batch: usize) -> TestApp {
+    app_at_rate(sink, batch, 0).await
+}
+
+async fn app_at_rate(sink: &Sink, batch: usize, per_second: u64) -> TestApp {
+    let url = sink.url();
+    spawn_app_with(move |s| {
+        s.newsletters.messages_per_second = per_second;
+        s.newsletters.smtp_url = broadsheet::config::Secret::new(url);
+        s.newsletters.bounce_address = "bounces@news.example".into();
+        s.newsletters.inbound_key = broadsheet::config::Secret::new(INBOUND_KEY.into());
+        s.newsletters.batch_size = batch;
+    })
+    .await
+}
+
+/// Creates a newsletter through the desk; returns its id.
+async fn newsletter(session: &crate::support::newsroom::Session<'_>, name: &str) -> String {
+    let response = session
+        .post(
+            "/newsroom/newsletters",
+            &[
+                ("name", name),
+                ("description", "The day's news before breakfast."),
+                ("frequency", "Every weekday at 6am"),
+                ("sender_name", "The Morning Desk"),
+                ("reply_to", "desk@news.example"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303, "{}", response.text().await.unwrap());
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    location.rsplit('/').next().unwrap().to_owned()
+}
+
+/// Writes an edition and sends it; returns its id.
+async fn send_edition(session: &crate::support::newsroom::Session<'_>, newsletter: &str, subject: &str) -> String {
+    let response = session
+        .post(
+            &format!("/newsroom/newsletters/{newsletter}/editions"),
+            &[
+                ("subject", subject),
+                ("preheader", "Three things to know"),
+                (
+                    "body",
+                    "## Good morning\r\n\r\nThe talks resume at *noon*.\r\n\r\n<script>alert(1)</script>",
+                ),
+                ("with_appeal", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let edition = location
+        .trim_start_matches("/newsroom/editions/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let sent = session.post(&format!("/newsroom/editions/{edition}/send"), &[]).await;
+    assert_eq!(sent.status(), 303);
+    edition
+}
+
+async fn wait_until_sent(session: &crate::support::newsroom::Session<'_>, edition: &str) -> String {
+    for _ in 0..300 {
+        let page = session.page(&format!("/newsroom/editions/{edition}")).await;
+        if page.contains("id=\"edition-status\">sent<") {
+            return page;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the edition was not sent");
+}
+
+/// Signs `email` up without an account and follows the emailed link.
+async fn sign_up(app: &TestApp, email: &str, newsletter: &str) {
+    let response = app
+        .post_form(
+            "/newsletters/subscribe",
+            &[
+                ("email", email),
+                ("newsletter", newsletter),
+                ("return_to", "/world/some-story"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/world/some-story?done=check");
+    let link = link_in(&app.email_to(&email.to_lowercase()).await);
+    assert!(link.starts_with("/newsletters/confirm/"), "{link}");
+    let page = app.page(&link).await;
+    assert!(
+        page.contains(">Confirm</button>"),
+        "a scanner following the link confirms nothing"
+    );
+    let confirmed = app.post_form(&link, &[]).await;
+    assert_eq!(confirmed.status(), 303);
+    let again = app.post_form(&link, &[]).await;
+    assert_eq!(again.status(), 410, "a confirmation link works once");
+}
+
+fn to<'a>(taken: &'a [Taken], email: &str) -> &'a Taken {
+    taken
+        .iter()
+        .find(|t| t.recipient == email)
+        .expect("a message to the reader")
+}
+
+#[tokio::test]
+async fn a_reader_confirms_by_email_gets_the_edition_from_a_real_relay_and_leaves_in_one_click() {
+    let sink = Sink::start().await;
+    let app = app_with(&sink, 500).await;
+    let (_, desk) = app.signed_in(Role::Editor).await;
+    let id = newsletter(&desk, "The Morning Briefing").await;
+
+    // Before confirming, the address gets nothing.
+    app.post_form(
+        "/newsletters/subscribe",
+        &[("email", "waiting@readers.example"), ("newsletter", &id)],
+    )
+    .await;
+    sign_up(&app, "Kim@Readers.example", &id).await;
+    let public = app.page("/newsletters").await;
+    assert!(public.contains("The Morning Briefing") && public.contains("Every weekday at 6am"));
+
+    let edition = send_edition(&desk, &id, "Talks resume at noon").await;
+    let page = wait_until_sent(&desk, &edition).await;
+    assert!(
+        page.contains("<dd id=\"edition-sent\">1</dd>"),
+        "one confirmed subscriber: {page}"
+    );
+
+    let taken = sink.wait_for(1).await;
+    assert_eq!(taken.len(), 1, "only the confirmed address");
+    let message = to(&taken, "kim@readers.example");
+    assert_eq!(message.header("Subject").as_deref(), Some("Talks resume at noon"));
+    assert!(message.header("From").unwrap().contains("The Morning Desk"));
+    assert_eq!(message.header("Reply-To").as_deref(), Some("desk@news.example"));
+    assert_eq!(
+        message.header("List-Unsubscribe-Post").as_deref(),
+        Some("List-Unsubscribe=One-Click")
+    );
+    // The return path names the reader and the edition (VERP).
+    assert!(
+        message.envelope_from.starts_with("bounces+"),
+        "{}",
+        message.envelope_from
+    );
+    assert!(message.envelope_from.ends_with("@news.example"));
+    let unsubscribe = message.header("List-Unsubscribe").unwrap();
+    let leave = unsubscribe.trim_start_matches('<').trim_end_matches('>').to_owned();
+    assert!(leave.starts_with(&format!("{BASE_URL}/newsletters/leave/")), "{leave}");
+    let leave_here = app.url(leave.trim_start_matches(BASE_URL));
+
+    let (text, html) = message.bodies();
+    assert!(
+        text.contains("The talks resume at *noon*."),
+        "the words as written: {text}"
+    );
+    assert!(text.contains(&leave), "the text part carries the way out too");
+    assert!(html.contains("<em>noon</em>"), "{html}");
+    assert!(!html.contains("<script"), "raw HTML never reaches the email");
+    assert!(
+        html.contains("role=\"presentation\""),
+        "laid out in tables for mail programs"
+    );
+    assert!(
+        html.contains(&format!("href=\"{BASE_URL}/support\"")),
+        "the appeal links to the support page"
+    );
+    assert!(html.contains(&leave.replace('&', "&amp;")) || html.contains(&leave));
+    assert!(message.raw.len() < 102_000, "under Gmail's clipping size");
+    let archive = html
+        .split("href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let public_copy = app.get(archive.trim_start_matches(BASE_URL)).await;
+    assert_eq!(public_copy.status(), 200, "view in browser: {archive}");
+    let public_copy = public_copy.text().await.unwrap();
+    assert!(public_copy.contains("Good morning") && !public_copy.contains("/newsletters/leave/"));
+
+    // A mail program's one-click unsubscribe: a plain POST, no cookie, no page.
+    let one_click = reqwest::Client::new()
+        .post(&leave_here)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(one_click.status(), 200);
+    let page = desk.page(&format!("/newsroom/newsletters/{id}")).await;
+    assert!(page.contains("0 subscribers"), "{page}");
+    let edition_page = desk.page(&format!("/newsroom/editions/{edition}")).await;
+    assert!(
+        edition_page.contains("<dt>Unsubscribed</dt><dd>1</dd>"),
+        "{edition_page}"
+    );
+
+    // A forged link leaves nothing.
+    let forged = format!("{}x", leave.split('?').next().unwrap());
+    assert_eq!(
+        app.post_form(forged.trim_start_matches(BASE_URL), &[]).await.status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn a_hard_bounce_suppresses_the_address_and_the_next_edition_skips_it() {
+    let sink = Sink::start().await;
+    let app = app_with(&sink, 500).await;
+    let (_, desk) = app.signed_in(Role::Admin).await;
+    let id = newsletter(&desk, "Evening Edition").await;
+    sign_up(&app, "gone@readers.example", &id).await;
+    sign_up(&app, "stays@readers.example", &id).await;
+    let edition = send_edition(&desk, &id, "First evening").await;
+    wait_until_sent(&desk, &edition).await;
+    let taken = sink.wait_for(2).await;
+    let bounced = to(&taken, "gone@readers.example");
+
+    // The receiving server's bounce, handed to the webhook as Postfix's pipe would.
+    let dsn = format!(
+        "From: MAILER-DAEMON@mx.readers.example\r\nTo: {}\r\nSubject: Undelivered Mail Returned to Sender\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b1\"\r\n\r\n\
+--b1\r\nContent-Type: text/plain\r\n\r\nThe mail system could not deliver your message.\r\n\
+--b1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.readers.example\r\n\r\n\
+Final-Recipient: rfc822; gone@readers.example\r\nAction: failed\r\nStatus: 5.1.1\r\n\
+Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n--b1--\r\n",
+        bounced.envelope_from
+    );
+    let refused = app
+        .client
+        .post(app.url("/newsletters/bounces"))
+        .header("authorization", "Bearer wrong")
+        .body(dsn.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let answer = app
+        .client
+        .post(app.url("/newsletters/bounces"))
+        .header("authorization", format!("Bearer {INBOUND_KEY}"))
+        .header("content-type", "message/rfc822")
+        .body(dsn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 202);
+    let answer: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(answer["kind"], "hard_bounce");
+    assert_eq!(answer["address"], "gone@readers.example");
+
+    let list = desk.page("/newsroom/newsletters/suppressions").await;
+    assert!(
+        list.contains("gone@readers.example") && list.contains("hard bounce"),
+        "{list}"
+    );
+    let figures = desk.page(&format!("/newsroom/editions/{edition}")).await;
+    assert!(figures.contains("<dt>Bounced</dt><dd>1</dd>"), "{figures}");
+
+    // The next edition skips the suppressed address.
+    let second = send_edition(&desk, &id, "Second evening").await;
+    let page = wait_until_sent(&desk, &second).await;
+    assert!(page.contains("<dd id=\"edition-sent\">1</dd>"), "{page}");
+    let taken = sink.wait_for(3).await;
+    assert_eq!(
+        taken.iter().filter(|t| t.recipient == "gone@readers.example").count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_paused_and_resumed_send_reaches_everyone_exactly_once() {
+    let sink = Sink::start().await;
+    // Slow enough (about a second in all) that the pause lands mid-send.
+    let mut app = app_at_rate(&sink, 7, 150).await;
+    let id = {
+        let (_, desk) = app.signed_in(Role::Editor).await;
+        newsletter(&desk, "Weekly Long Read").await
+    };
+    let slug = "weekly-long-read";
+
+    // 120 subscribers from a CSV export, through the command line (with the
+    // site stopped, so its own jobs hold no write lock the command queues behind).
+    let mut csv = String::from("email,name,newsletters,consent_date\n");
+    for n in 0..120 {
+        csv.push_str(&format!(
+            "reader{n}@readers.example,Reader {n},{slug},2026-01-0{}\n",
+            1 + n % 9
+        ));
+    }
+    csv.push_str("no-consent@readers.example,Nobody,weekly-long-read,\n");
+    csv.push_str("not-an-address,Nobody,weekly-long-read,2026-01-01\n");
+    let file = app.dir.path().join("subscribers.csv");
+    std::fs::write(&file, csv).unwrap();
+    app.stop().await;
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_broadsheet"))
+        .args(["subscribers", "import"])
+        .arg(&file)
+        .current_dir(app.dir.path())
+        .env("BROADSHEET_DATABASE__URL", &app.database_url)
+        .env("BROADSHEET_LOG__LEVEL", "error")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    assert!(printed.contains("Subscribed (or already subscribed): 120"), "{printed}");
+    assert!(printed.contains("row 121: no consent date"), "{printed}");
+    assert!(
+        printed.contains("row 122: \"not-an-address\" is not an email address"),
+        "{printed}"
+    );
+    let app = app.restart().await;
+    let (_, desk) = app.signed_in(Role::Editor).await;
+
+    let edition = send_edition(&desk, &id, "The long read").await;
+    let paused = desk.post(&format!("/newsroom/editions/{edition}/pause"), &[]).await;
+    assert_eq!(paused.status(), 303, "paused while sending");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let held = sink.taken().len();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sink.taken().len(), held, "nothing more leaves while paused");
+    assert!(held < 120, "the pause landed before the end ({held} sent)");
+    let resumed = desk.post(&format!("/newsroom/editions/{edition}/resume"), &[]).await;
+    assert_eq!(resumed.status(), 303);
+    let page = wait_until_sent(&desk, &edition).await;
+    assert!(page.contains("<dd id=\"edition-sent\">120</dd>"), "{page}");
+    let taken = sink.wait_for(120).await;
+    let mut recipients: Vec<&str> = taken.iter().map(|t| t.recipient.as_str()).collect();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(taken.len(), 120, "nobody twice (held {held} while paused)");
+    assert_eq!(recipients.len(), 120, "everybody once");
+
+    // The export gives back what was imported.
+    drop(desk);
+    let mut app = app;
+    app.stop().await;
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_broadsheet"))
+        .args(["subscribers", "export"])
+        .current_dir(app.dir.path())
+        .env("BROADSHEET_DATABASE__URL", &app.database_url)
+        .env("BROADSHEET_LOG__LEVEL", "error")
+        .output()
+        .unwrap();
+    let exported = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(exported.lines().count(), 121, "a header and 120 rows");
+    assert!(
+        exported.contains("reader7@readers.example,Reader 7,weekly-long-read,2026-01-08T00:00:00"),
+        "{exported}"
+    );
+}
+
+#[tokio::test]
+async fn two_editors_saving_the_same_edition_do_not_overwrite_each_other() {
+    let sink = Sink::start().await;
+    let app = app_with(&sink, 500).await;
+    let (_, desk) = app.signed_in(Role::Editor).await;
+    let id = newsletter(&desk, "Politics Weekly").await;
+    let response = desk
+        .post(
+            &format!("/newsroom/newsletters/{id}/editions"),
+            &[("subject", "Draft"), ("body", "First words")],
+        )
+        .await;
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let edition = location
+        .trim_start_matches("/newsroom/editions/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let path = format!("/newsroom/editions/{edition}");
+    let first = desk
+        .post(&path, &[("subject", "Draft"), ("body", "Mine"), ("revision", "1")])
+        .await;
+    assert_eq!(first.status(), 303);
+    let second = desk
+        .post(
+            &path,
+            &[("subject", "Draft"), ("body", "Theirs, kept"), ("revision", "1")],
+        )
+        .await;
+    assert_eq!(second.status(), 409);
+    let page = second.text().await.unwrap();
+    assert!(page.contains("Someone else saved this edition") && page.contains("Theirs, kept"));
+
+    let empty = desk
+        .post(&path, &[("subject", ""), ("body", "x"), ("revision", "2")])
+        .await;
+    assert_eq!(empty.status(), 422);
+    assert!(empty.text().await.unwrap().contains("Write a subject line"));
+}
