@@ -130,6 +130,20 @@ async fn load(state: &AppState) -> anyhow::Result<()> {
     loaded
 }
 
+/// The newsletters a fresh demo site offers (none has subscribers yet).
+const DEMO_NEWSLETTERS: &[(&str, &str, &str)] = &[
+    (
+        "The Morning Briefing",
+        "What happened overnight and what to watch today, in five minutes.",
+        "Every weekday at 6am",
+    ),
+    (
+        "The Long Read",
+        "One story told at length, chosen by our editors.",
+        "Saturdays",
+    ),
+];
+
 async fn load_all(state: &AppState, pictures: &mut Vec<crate::domain::ImageId>) -> anyhow::Result<()> {
     let mut change = Change::begin(state, Actor::system("Demo loader")).await?;
 
@@ -281,6 +295,17 @@ async fn load_all(state: &AppState, pictures: &mut Vec<crate::domain::ImageId>) 
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         write::add_related(&mut change, article, &links).await?;
+    }
+    for (position, (name, description, frequency)) in DEMO_NEWSLETTERS.iter().enumerate() {
+        let mut draft = crate::newsletters::write::NewsletterDraft {
+            name: (*name).into(),
+            description: (*description).into(),
+            frequency: (*frequency).into(),
+            position: position as i64,
+            ..Default::default()
+        };
+        draft.check()?;
+        crate::newsletters::write::create_newsletter(&mut change, &draft).await?;
     }
     change.commit().await?;
     tracing::info!(articles = article_ids.len(), "loaded the demo content");

@@ -134,6 +134,7 @@ pub async fn run_shard(state: &AppState, job: &Job) -> anyhow::Result<Step> {
         let recipients: Vec<Recipient> = sql("SELECT s.id, s.email, s.name FROM newsletter_subscriptions t
              JOIN newsletter_subscribers s ON s.id = t.subscriber_id
              WHERE t.newsletter_id = $1 AND t.shard = $2 AND t.subscriber_id > $3 AND t.created_at <= $5
+               AND NOT EXISTS (SELECT 1 FROM newsletter_suppressions x WHERE x.email = s.email)
              ORDER BY t.subscriber_id LIMIT $4")
         .bind(edition.newsletter_id)
         .bind(task.shard)

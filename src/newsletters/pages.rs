@@ -200,7 +200,13 @@ pub async fn subscribe(
     let back = safe_return(form.get("return_to"));
     let back = if back == "/" { "/newsletters".to_owned() } else { back };
     let typed = form.get("email").trim();
-    if let Some(r) = confirmed(&reader).filter(|r| typed.is_empty() || typed.eq_ignore_ascii_case(&r.email)) {
+    let signed_in = confirmed(&reader).filter(|r| typed.is_empty() || typed.eq_ignore_ascii_case(&r.email));
+    // Mail to a suppressed address bounced or was reported: its owner confirms again by email.
+    let signed_in = match signed_in {
+        Some(r) if !subscribers::is_suppressed(&state.db, &r.email).await? => Some(r),
+        _ => None,
+    };
+    if let Some(r) = signed_in {
         // A signed-in reader's form lists every newsletter: what is ticked is what they get.
         let email = Email::parse(&r.email)?;
         let mut change = Change::begin(&state, subscribers::reader_actor()).await?;
@@ -226,6 +232,11 @@ pub async fn subscribe(
             message: "Tick at least one newsletter.".into(),
         });
     }
+    let typed = if typed.is_empty() {
+        reader.as_ref().map_or("", |r| r.reader.email.as_str())
+    } else {
+        typed
+    };
     let email = Email::parse(typed)?;
     let mut change = Change::begin(&state, subscribers::reader_actor()).await?;
     if let Some(token) = subscribers::request(&mut change, &email, &wanted).await? {

@@ -409,3 +409,43 @@ async fn two_editors_saving_the_same_edition_do_not_overwrite_each_other() {
     assert_eq!(empty.status(), 422);
     assert!(empty.text().await.unwrap().contains("Write a subject line"));
 }
+
+#[tokio::test]
+async fn a_signed_in_reader_with_a_confirmed_address_chooses_newsletters_at_once() {
+    let sink = Sink::start().await;
+    let app = app_with(&sink, 500).await;
+    let (_, desk) = app.signed_in(Role::Editor).await;
+    let morning = newsletter(&desk, "Morning").await;
+    let evening = newsletter(&desk, "Evening").await;
+    let reader = app.register("Ola").await;
+    let verify = link_in(&app.email_to(&reader.email).await);
+    let verified = reader.get(&verify).await;
+    assert_eq!(verified.status(), 200, "{verify}");
+
+    let saved = reader
+        .post(
+            "/newsletters/subscribe",
+            &[("newsletter", &morning), ("newsletter", &evening), ("whole_list", "1")],
+        )
+        .await;
+    assert_eq!(saved.status(), 303);
+    assert_eq!(saved.headers()["location"], "/newsletters?done=saved");
+    let page = reader.page("/newsletters").await;
+    assert_eq!(page.matches(" checked>").count(), 2, "{page}");
+    assert!(page.contains(&format!("Sent to {}", reader.email)));
+
+    // Unticking one takes the reader off it.
+    reader
+        .post(
+            "/newsletters/subscribe",
+            &[("newsletter", &morning), ("whole_list", "1")],
+        )
+        .await;
+    let page = reader.page("/newsletters").await;
+    assert_eq!(page.matches(" checked>").count(), 1, "{page}");
+    assert_eq!(
+        app.emails_to(&reader.email, 1).await.len(),
+        1,
+        "no confirmation email was needed"
+    );
+}
