@@ -77,8 +77,9 @@ post -X POST "$base/newsroom/editions/$edition/test" >/dev/null
 for _ in $(seq 1 100); do [ -n "$(ls "$work/dump")" ] && break; sleep 0.1; done
 sleep 0.3
 sample="$(ls "$work/dump" | head -1)"
-# (The sink adds a few hundred bytes of its own lines on top.)
-size="$(wc -c < "$work/dump/$sample")"
+# The message as the relay took it, without the lines the sink adds on top
+# (X-Client-…, X-…-Args, Received); smtp-source's -l is the same count.
+size="$(awk 'NR == 1, /^Received:/ { next } /^\t/ && !body { next } { body = 1; print }' "$work/dump/$sample" | wc -c)"
 echo "one message: $size bytes (HTML and text, $(echo $stories | wc -w) story cards)"
 stop_app
 kill "$dump_pid"; dump_pid=""
@@ -86,11 +87,13 @@ kill "$dump_pid"; dump_pid=""
 echo "== importing $count subscribers from CSV"
 awk -v n="$count" 'BEGIN { print "email,name,newsletters,consent_date"; for (i = 0; i < n; i++) printf "reader%d@readers.example,Reader %d,morning-briefing,2026-01-01\n", i, i }' > "$work/subscribers.csv"
 import_start="$(date +%s.%N)"
-"$bin" subscribers import "$work/subscribers.csv" | head -3
+"$bin" subscribers import "$work/subscribers.csv" > "$work/import.txt"
+head -3 "$work/import.txt"
 import_end="$(date +%s.%N)"
 awk -v n="$count" -v a="$import_start" -v b="$import_end" 'BEGIN { printf "imported in %.1f s (%.0f subscribers/s)\n", b - a, n / (b - a) }'
 
-count_of() { tr '\r' '\n' < "$1" | grep -o 'msg=[0-9]*' | tail -1 | cut -d= -f2; }
+# smtp-sink -c keeps rewriting one status line ("sess=N quit=N mesg=N\r"): read only its end.
+count_of() { tail -c 80 "$1" | tr '\r' '\n' | grep -o 'mesg=[0-9]*' | tail -1 | cut -d= -f2; }
 
 echo "== the edition to every subscriber, $connections connections"
 smtp-sink "${as_nobody[@]}" -c "127.0.0.1:$sink_port" 1024 > "$work/sink.txt" &

@@ -83,9 +83,11 @@ pub struct DiffLine {
     pub text: String,
 }
 
-/// A readable line-by-line diff of two texts.
+/// A readable line-by-line diff of two texts. Line endings are compared
+/// as lines, not as characters: a browser's CRLF is the same line as a stored LF.
 pub fn diff(old: &str, new: &str) -> Vec<DiffLine> {
-    TextDiff::from_lines(old, new)
+    let (old, new) = (old.replace("\r\n", "\n"), new.replace("\r\n", "\n"));
+    TextDiff::from_lines(&old, &new)
         .iter_all_changes()
         .map(|change| DiffLine {
             kind: match change.tag() {
@@ -96,6 +98,22 @@ pub fn diff(old: &str, new: &str) -> Vec<DiffLine> {
             text: change.value().trim_end_matches('\n').to_owned(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod crlf_tests {
+    use super::*;
+
+    #[test]
+    fn crlf_from_a_browser_marks_only_the_changed_line() {
+        let lines = diff("one\ntwo\nthree\n", "one\r\ntwo, edited\r\nthree\r\n");
+        let changed: Vec<_> = lines
+            .iter()
+            .filter(|l| l.kind != "same")
+            .map(|l| l.text.as_str())
+            .collect();
+        assert_eq!(changed, ["two", "two, edited"]);
+    }
 }
 
 #[cfg(test)]

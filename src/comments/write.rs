@@ -243,6 +243,10 @@ async fn own(state: &AppState, reader: &Reader, id: CommentId) -> Result<Comment
 pub async fn edit(state: &AppState, reader: &Reader, id: CommentId, body: &str) -> Result<Comment, AppError> {
     let comment = own(state, reader, id).await?;
     let now = Timestamp::now();
+    // A suspension or ban stops editing as well as posting: an edit can say anything a new comment could.
+    if let Some(reason) = reader.barred(now) {
+        return Err(AppError::Forbidden(reason));
+    }
     let window = state.settings.community.edit_window_secs;
     if now.as_seconds() - comment.created_at.as_seconds() > window {
         return Err(AppError::Conflict(format!(
@@ -290,11 +294,23 @@ pub async fn remove(state: &AppState, reader: &Reader, id: CommentId) -> Result<
     Ok(comment)
 }
 
+/// Marks a comment's open reports as dealt with.
+async fn resolve_reports(change: &mut Change, comment: &Comment) -> Result<(), AppError> {
+    sql("UPDATE comment_reports SET resolved_at = $1 WHERE comment_id = $2 AND resolved_at IS NULL")
+        .bind(Timestamp::now())
+        .bind(comment.id)
+        .execute(&mut *change)
+        .await
+        .with_context(|| format!("resolving the reports of comment {}", comment.id))?;
+    Ok(())
+}
+
 /// Moves a comment to a new status, keeping counts and open pages in step.
 async fn set_status(change: &mut Change, comment: &Comment, status: Status) -> Result<(), AppError> {
     let was = comment.status();
     if was == status {
-        return Ok(());
+        // Approving a reported comment that stays up is still a decision on its reports.
+        return resolve_reports(change, comment).await;
     }
     // A moderator's name goes with their decision; a reader removing their own comment decides nothing.
     let decided_by = if change.actor().id.is_some() {
@@ -310,12 +326,7 @@ async fn set_status(change: &mut Change, comment: &Comment, status: Status) -> R
         .execute(&mut *change)
         .await
         .with_context(|| format!("moving comment {} to {}", comment.id, status.as_str()))?;
-    sql("UPDATE comment_reports SET resolved_at = $1 WHERE comment_id = $2 AND resolved_at IS NULL")
-        .bind(Timestamp::now())
-        .bind(comment.id)
-        .execute(&mut *change)
-        .await
-        .with_context(|| format!("resolving the reports of comment {}", comment.id))?;
+    resolve_reports(change, comment).await?;
     match (was == Status::Visible, status == Status::Visible) {
         (true, false) => articles::write::count_comments(&mut *change, comment.article_id, -1).await?,
         (false, true) => {

@@ -16,7 +16,6 @@ use serde::{Deserialize, Serialize};
 use crate::audit::Actor;
 use crate::change::Change;
 use crate::db::sql;
-use crate::domain::SubscriberId;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -36,8 +35,8 @@ pub struct Report {
     pub kind: Kind,
     /// The address the report is about, as the report gives it.
     pub address: Option<String>,
-    /// The subscriber and edition number, from a VERP return path.
-    pub verp: Option<(SubscriberId, i64)>,
+    /// The tags of the VERP return paths it was sent to (checked before use).
+    pub tags: Vec<String>,
     pub detail: String,
 }
 
@@ -76,8 +75,9 @@ pub fn read(raw: &[u8], envelope_to: Option<&str>) -> Option<Report> {
     }
     let kind = kind?;
     // The return path we sent with: given by the mail server, or kept in
-    // the headers it added on delivery.
-    let verp = envelope_to
+    // the headers it added on delivery. Anyone can write these headers, so
+    // a tag counts only once its signature is checked.
+    let tags = envelope_to
         .into_iter()
         .map(str::to_owned)
         .chain(["delivered-to", "x-original-to", "to"].iter().filter_map(|name| {
@@ -85,24 +85,21 @@ pub fn read(raw: &[u8], envelope_to: Option<&str>) -> Option<Report> {
                 .header_raw(*name)
                 .map(|v| v.trim().trim_start_matches('<').trim_end_matches('>').to_owned())
         }))
-        .find_map(|to| verp_of(&to));
+        .filter_map(|to| tag_of(&to))
+        .collect();
     Some(Report {
         kind,
         address,
-        verp,
+        tags,
         detail,
     })
 }
 
-/// "bounces+<subscriber hex>-<edition number>@domain" → its two parts.
-fn verp_of(address: &str) -> Option<(SubscriberId, i64)> {
+/// "bounces+TAG@domain" → TAG. A `+` that arrived URL-decoded as a space is taken as `+`.
+fn tag_of(address: &str) -> Option<String> {
     let local = address.split('@').next()?;
-    let tag = local.split_once('+')?.1;
-    let (subscriber, number) = tag.rsplit_once('-')?;
-    Some((
-        SubscriberId(uuid::Uuid::parse_str(subscriber).ok()?),
-        number.parse().ok()?,
-    ))
+    let (_, tag) = local.split_once(['+', ' '])?;
+    Some(tag.trim().to_owned())
 }
 
 /// The DSN's fields, lower-cased names, continuation lines folded.
@@ -179,8 +176,6 @@ fn delivery_status(text: &str) -> Option<(Kind, Option<String>, String)> {
 
 #[derive(Deserialize)]
 pub struct HookQuery {
-    #[serde(default)]
-    key: String,
     /// The envelope recipient, when the mail server passes it (Postfix: `${recipient}`).
     #[serde(default)]
     recipient: Option<String>,
@@ -208,7 +203,7 @@ pub async fn receive(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or(&query.key);
+        .unwrap_or("");
     // Compared as MACs under a throwaway key: constant time, whatever the lengths.
     let throwaway = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &crate::accounts::secrets::token().into_bytes());
     let expected = ring::hmac::sign(&throwaway, key.as_bytes());
@@ -236,36 +231,34 @@ pub async fn receive(
     Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response())
 }
 
-/// Suppresses or counts, and books it on the edition; returns the address it was about, if known here.
+/// Suppresses or counts, and books it on the edition; returns the address
+/// it was about. Only a report on a message we sent (its return path's tag
+/// signed by us) counts: a forged bounce naming an address suppresses nothing.
 pub async fn apply(state: &AppState, report: &Report) -> AppResult<Option<String>> {
-    let subscriber = match (report.verp, &report.address) {
-        (Some((id, _)), _) => subscribers::by_id(&state.db, id).await?,
-        (None, Some(address)) => subscribers::by_email(&state.db, address).await?,
-        (None, None) => None,
-    };
-    let address = subscriber
-        .as_ref()
-        .map(|s| s.email.clone())
-        .or_else(|| report.address.clone());
-    let Some(address) = address else {
+    let signer = super::links::Signer::load(&state.db).await?;
+    let Some((id, number)) = report.tags.iter().find_map(|tag| signer.read_verp_tag(tag)) else {
         return Ok(None);
     };
+    let Some(subscriber) = subscribers::by_id(&state.db, id).await? else {
+        return Ok(None);
+    };
+    let address = subscriber.email.clone();
     let mut change = Change::begin(state, Actor::system("bounce handling")).await?;
     match report.kind {
         Kind::HardBounce => subscribers::suppress(&mut change, &address, Reason::HardBounce, &report.detail).await?,
         Kind::Complaint => subscribers::suppress(&mut change, &address, Reason::Complaint, &report.detail).await?,
         Kind::SoftBounce => {
-            if let Some(subscriber) = &subscriber {
-                let limit = state.settings.newsletters.soft_bounce_limit.max(1) as i64;
-                subscribers::soft_bounce(&mut change, subscriber, limit, &report.detail).await?;
-            }
+            let limit = state.settings.newsletters.soft_bounce_limit.max(1) as i64;
+            subscribers::soft_bounce(&mut change, &subscriber, limit, &report.detail).await?;
         }
     }
-    if let Some((_, number)) = report.verp {
-        let column = match report.kind {
-            Kind::Complaint => "complaints",
-            Kind::HardBounce | Kind::SoftBounce => "bounced",
-        };
+    // The edition's figures count hard bounces and complaints; a delayed message may still arrive.
+    let column = match report.kind {
+        Kind::Complaint => Some("complaints"),
+        Kind::HardBounce => Some("bounced"),
+        Kind::SoftBounce => None,
+    };
+    if let Some(column) = column {
         sql(format!("UPDATE editions SET {column} = {column} + 1 WHERE number = $1"))
             .bind(number)
             .execute(&mut change)
@@ -280,7 +273,7 @@ mod tests {
     use super::*;
 
     const DSN: &str = "From: MAILER-DAEMON@mx.example\r\n\
-To: bounces+0190f0a0b1c27d3e8f00112233445566-42@news.example\r\n\
+To: bounces+0190f0a0b1c27d3e8f00112233445566-42-abcdef012345@news.example\r\n\
 Subject: Undelivered Mail Returned to Sender\r\n\
 MIME-Version: 1.0\r\n\
 Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\
@@ -306,9 +299,7 @@ Diagnostic-Code: smtp; 550 5.1.1 <gone@readers.example>: Recipient address rejec
         let report = read(DSN.as_bytes(), None).expect("a bounce");
         assert_eq!(report.kind, Kind::HardBounce);
         assert_eq!(report.address.as_deref(), Some("gone@readers.example"));
-        let (subscriber, number) = report.verp.expect("the return path is read");
-        assert_eq!(subscriber.0.simple().to_string(), "0190f0a0b1c27d3e8f00112233445566");
-        assert_eq!(number, 42);
+        assert_eq!(report.tags, ["0190f0a0b1c27d3e8f00112233445566-42-abcdef012345"]);
         assert!(report.detail.contains("5.1.1"));
     }
 
@@ -331,11 +322,12 @@ Content-Type: multipart/report; report-type=feedback-report; boundary=\"F\"\r\n\
 Original-Rcpt-To: <angry@readers.example>\r\n--F--\r\n";
         let report = read(
             arf.as_bytes(),
-            Some("bounces+0190f0a0b1c27d3e8f00112233445566-7@x.example"),
+            // Postfix's ${recipient} in a query string arrives with its + decoded as a space.
+            Some("bounces 0190f0a0b1c27d3e8f00112233445566-7-abc@x.example"),
         )
         .unwrap();
         assert_eq!(report.kind, Kind::Complaint);
         assert_eq!(report.address.as_deref(), Some("angry@readers.example"));
-        assert_eq!(report.verp.unwrap().1, 7);
+        assert_eq!(report.tags[0], "0190f0a0b1c27d3e8f00112233445566-7-abc");
     }
 }

@@ -447,6 +447,8 @@ pub async fn act(
     match result {
         Ok(done) => {
             change.commit().await?;
+            // Paused after its last batch went: resuming has nothing left to send, so it ends here.
+            super::fanout::finish_if_done(&state.db, id).await?;
             Ok(Redirect::to(&format!("/newsroom/editions/{id}?done={done}")).into_response())
         }
         Err(e) => {

@@ -131,16 +131,14 @@ pub async fn run_shard(state: &AppState, job: &Job) -> anyhow::Result<Step> {
             // Paused: resuming queues this shard again, from here.
             return Ok(Step::Done);
         }
-        let recipients: Vec<Recipient> = sql("SELECT s.id, s.email, s.name FROM newsletter_subscriptions t
-             JOIN newsletter_subscribers s ON s.id = t.subscriber_id
-             WHERE t.newsletter_id = $1 AND t.shard = $2 AND t.subscriber_id > $3 AND t.created_at <= $5
-               AND NOT EXISTS (SELECT 1 FROM newsletter_suppressions x WHERE x.email = s.email)
-             ORDER BY t.subscriber_id LIMIT $4")
+        let recipients: Vec<Recipient> = sql(format!(
+            "SELECT s.id, s.email, s.name {AUDIENCE} AND t.subscriber_id > $4 ORDER BY t.subscriber_id LIMIT $5"
+        ))
         .bind(edition.newsletter_id)
         .bind(task.shard)
+        .bind(sent_at)
         .bind(after)
         .bind(batch)
-        .bind(sent_at)
         .fetch_all(db)
         .await?;
         let Some(last) = recipients.last().map(|r| r.id.0) else {
@@ -153,26 +151,60 @@ pub async fn run_shard(state: &AppState, job: &Job) -> anyhow::Result<Step> {
             finish_if_done(db, edition.id).await?;
             return Ok(Step::Done);
         };
-        // Written before sending: if this instance dies mid-batch, the batch is not sent again.
-        sql("UPDATE edition_shards SET pending_to = $1 WHERE edition_id = $2 AND shard = $3")
-            .bind(last)
-            .bind(edition.id)
-            .bind(task.shard)
-            .execute(db)
-            .await?;
+        // Written before sending: if this instance dies mid-batch, the batch
+        // is not sent again. Taken only from where this run read the shard,
+        // so a second job on the same shard (a resume racing a pause) finds
+        // it taken and leaves it to the first.
+        let claimed = sql("UPDATE edition_shards SET pending_to = $1
+             WHERE edition_id = $2 AND shard = $3 AND pending_to IS NULL AND done_at IS NULL
+               AND (after_id = $4 OR (after_id IS NULL AND $5))")
+        .bind(last)
+        .bind(edition.id)
+        .bind(task.shard)
+        .bind(progress.after_id)
+        .bind(progress.after_id.is_none())
+        .execute(db)
+        .await?;
+        if claimed == 0 {
+            return Ok(Step::Done);
+        }
         crate::jobs::extend_lease(db, job.id).await?;
-        let results = deliver(state, &sending, recipients.into_iter().map(|r| (r, 0)).collect()).await;
+        let delivering = deliver(state, &sending, recipients.into_iter().map(|r| (r, 0)).collect());
+        tokio::pin!(delivering);
+        // A slow relay (or a rate ceiling) can make a batch outlast the job's
+        // lease; it is renewed while the batch goes, so no other worker takes the job meanwhile.
+        let results = loop {
+            tokio::select! {
+                results = &mut delivering => break results,
+                () = tokio::time::sleep(LEASE_RENEWAL) => crate::jobs::extend_lease(db, job.id).await?,
+            }
+        };
         let mut change = Change::begin(state, Actor::system("newsletter sending")).await?;
         record(&mut change, &sending, &results, false).await?;
-        sql("UPDATE edition_shards SET after_id = $1, pending_to = NULL WHERE edition_id = $2 AND shard = $3")
-            .bind(last)
-            .bind(edition.id)
-            .bind(task.shard)
-            .execute(&mut change)
-            .await?;
+        let moved = sql("UPDATE edition_shards SET after_id = $1, pending_to = NULL
+             WHERE edition_id = $2 AND shard = $3 AND pending_to = $1")
+        .bind(last)
+        .bind(edition.id)
+        .bind(task.shard)
+        .execute(&mut change)
+        .await?;
+        if moved == 0 {
+            // Another run counted this batch as cut off; its figures stand (dropping the change rolls back ours).
+            tracing::warn!(edition = %edition.id, shard = task.shard, "a newsletter batch was taken over while it was sent");
+            return Ok(Step::Done);
+        }
         change.commit().await?;
     }
 }
+
+/// How often a job sending a batch renews its lease.
+const LEASE_RENEWAL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Who in one shard gets an edition: on the newsletter when it went out, and
+/// not suppressed. Binds $1 newsletter, $2 shard, $3 the edition's sending time.
+const AUDIENCE: &str = "FROM newsletter_subscriptions t JOIN newsletter_subscribers s ON s.id = t.subscriber_id
+     WHERE t.newsletter_id = $1 AND t.shard = $2 AND t.created_at <= $3
+       AND NOT EXISTS (SELECT 1 FROM newsletter_suppressions x WHERE x.email = s.email)";
 
 /// A batch that was being sent when its instance died: counted as failed, not resent.
 async fn skip_interrupted(
@@ -183,23 +215,30 @@ async fn skip_interrupted(
     pending: uuid::Uuid,
 ) -> anyhow::Result<()> {
     let mut tx = state.db.begin().await?;
-    let lost = sql("SELECT COUNT(*) FROM newsletter_subscriptions
-         WHERE newsletter_id = $1 AND shard = $2 AND subscriber_id > $3 AND subscriber_id <= $4")
+    let lost = sql(format!(
+        "SELECT COUNT(*) {AUDIENCE} AND t.subscriber_id > $4 AND t.subscriber_id <= $5"
+    ))
     .bind(edition.newsletter_id)
     .bind(shard)
+    .bind(edition.sent_at.unwrap_or_else(Timestamp::now))
     .bind(after)
     .bind(pending)
     .fetch_count(&mut tx)
     .await?;
+    let moved = sql("UPDATE edition_shards SET after_id = $1, pending_to = NULL
+         WHERE edition_id = $2 AND shard = $3 AND pending_to = $1")
+    .bind(pending)
+    .bind(edition.id)
+    .bind(shard)
+    .execute(&mut tx)
+    .await?;
+    if moved == 0 {
+        // Another run settled it first.
+        return Ok(());
+    }
     sql("UPDATE editions SET failed = failed + $1 WHERE id = $2")
         .bind(lost)
         .bind(edition.id)
-        .execute(&mut tx)
-        .await?;
-    sql("UPDATE edition_shards SET after_id = $1, pending_to = NULL WHERE edition_id = $2 AND shard = $3")
-        .bind(pending)
-        .bind(edition.id)
-        .bind(shard)
         .execute(&mut tx)
         .await?;
     tx.commit().await?;
@@ -230,7 +269,7 @@ pub async fn deliver(state: &AppState, sending: &Sending, recipients: Vec<(Recip
                 reply_to: sending.reply_to.as_ref(),
                 to: &recipient.email,
                 to_name: &recipient.name,
-                return_path: sender.return_path(recipient.id, &sending.edition),
+                return_path: sender.return_path(&sending.signer.verp_tag(recipient.id, sending.edition.number)),
                 leave: &leave,
                 manage: &manage,
                 list_id: &sending.list_id,

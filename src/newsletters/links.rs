@@ -53,6 +53,33 @@ impl Signer {
     pub fn manage_is_genuine(&self, subscriber: SubscriberId, signature: &str) -> bool {
         self.verify(&format!("manage:{}", subscriber.0.simple()), signature)
     }
+
+    /// The tag a return path carries, `<subscriber>-<edition number>-<signature>`:
+    /// lower-case hex throughout (mail servers may fold case), and short enough
+    /// that `bounces+TAG` fits the 64 characters a local part may have.
+    pub fn verp_tag(&self, subscriber: SubscriberId, edition: i64) -> String {
+        let s = subscriber.0.simple();
+        format!("{s}-{edition}-{}", self.verp_signature(&s.to_string(), edition))
+    }
+
+    fn verp_signature(&self, subscriber: &str, edition: i64) -> String {
+        let tag = hmac::sign(&self.0, format!("verp:{subscriber}:{edition}").as_bytes());
+        crate::accounts::secrets::hex(&tag.as_ref()[..6])
+    }
+
+    /// Reads a tag back: the subscriber and edition it names, if it was made here.
+    pub fn read_verp_tag(&self, tag: &str) -> Option<(SubscriberId, i64)> {
+        let mut parts = tag.split('-');
+        let (subscriber, edition, signature) = (parts.next()?, parts.next()?, parts.next()?);
+        let edition: i64 = edition.parse().ok()?;
+        let id = SubscriberId(uuid::Uuid::parse_str(subscriber).ok()?);
+        // Compared as MACs, so the time taken tells nothing of the right one.
+        let expected = self.verp_signature(&id.0.simple().to_string(), edition);
+        let key = hmac::Key::new(hmac::HMAC_SHA256, expected.as_bytes());
+        let tag = hmac::sign(&key, signature.to_ascii_lowercase().as_bytes());
+        (parts.next().is_none() && hmac::verify(&key, expected.as_bytes(), tag.as_ref()).is_ok())
+            .then_some((id, edition))
+    }
 }
 
 #[cfg(test)]
@@ -70,5 +97,23 @@ mod tests {
         assert!(!signer.leave_is_genuine(a, NewsletterId::new(), signature));
         assert!(!signer.manage_is_genuine(a, signature), "a leave link does not manage");
         assert!(!signer.leave_is_genuine(a, n, "not-base64!"));
+    }
+
+    #[test]
+    fn a_return_path_tag_reads_back_only_as_made() {
+        let signer = Signer(hmac::Key::new(hmac::HMAC_SHA256, b"test key"));
+        let a = SubscriberId::new();
+        let tag = signer.verp_tag(a, 42);
+        assert!(format!("bounces+{tag}").len() <= 64);
+        assert_eq!(signer.read_verp_tag(&tag), Some((a, 42)));
+        assert_eq!(
+            signer.read_verp_tag(&tag.to_uppercase()),
+            Some((a, 42)),
+            "case folded on the way"
+        );
+        let other = tag.replacen("-42-", "-43-", 1);
+        assert_eq!(signer.read_verp_tag(&other), None, "another edition");
+        let forged = format!("{}-42-000000000000", SubscriberId::new().0.simple());
+        assert_eq!(signer.read_verp_tag(&forged), None);
     }
 }

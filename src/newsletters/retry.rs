@@ -15,7 +15,10 @@ use super::model;
 
 pub const JOB: &str = "newsletter_retry";
 const BATCH: i64 = 500;
-const LOCK_SECS: i64 = 300;
+/// How long recipients taken for a retry stay taken. One still taken after
+/// that was being sent when its instance died: it may have gone, so it is
+/// counted as failed rather than sent again.
+const LOCK_SECS: i64 = 3600;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct RetryJob {
@@ -67,13 +70,47 @@ pub async fn run(state: &AppState, job: &Job) -> anyhow::Result<Step> {
             return Ok(Step::Later(None));
         }
         let now = Timestamp::now();
+        let (status,): (String,) = sql("SELECT status FROM editions WHERE id = $1")
+            .bind(sending.edition.id)
+            .fetch_one(db)
+            .await?;
+        if status == "paused" {
+            return Ok(Step::Later(Some(now.plus_seconds(60))));
+        }
         let token = now.plus_seconds(LOCK_SECS);
         let mut tx = db.begin().await?;
+        let cut_off =
+            sql("DELETE FROM edition_retries WHERE edition_id = $1 AND locked_until IS NOT NULL AND locked_until < $2")
+                .bind(sending.edition.id)
+                .bind(now)
+                .execute(&mut tx)
+                .await?;
+        // Readers who left, or whose address was suppressed, since the first try are no longer due a copy.
+        let gone = sql(
+            "DELETE FROM edition_retries WHERE edition_id = $1 AND subscriber_id IN (
+                 SELECT r.subscriber_id FROM edition_retries r JOIN newsletter_subscribers s ON s.id = r.subscriber_id
+                 WHERE r.edition_id = $1 AND (
+                     NOT EXISTS (SELECT 1 FROM newsletter_subscriptions t
+                                 WHERE t.subscriber_id = s.id AND t.newsletter_id = $2)
+                     OR EXISTS (SELECT 1 FROM newsletter_suppressions x WHERE x.email = s.email)))",
+        )
+        .bind(sending.edition.id)
+        .bind(sending.edition.newsletter_id)
+        .execute(&mut tx)
+        .await?;
+        if cut_off + gone > 0 {
+            sql("UPDATE editions SET failed = failed + $1, queued = queued - $2, deferred = deferred - $1 - $2 WHERE id = $3")
+                .bind(cut_off as i64)
+                .bind(gone as i64)
+                .bind(sending.edition.id)
+                .execute(&mut tx)
+                .await?;
+        }
         sql(format!(
             "UPDATE edition_retries SET locked_until = $1
              WHERE edition_id = $2 AND subscriber_id IN (
                  SELECT subscriber_id FROM edition_retries
-                 WHERE edition_id = $2 AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until < $3)
+                 WHERE edition_id = $2 AND next_attempt_at <= $3 AND locked_until IS NULL
                  LIMIT $4 {lock})"
         ))
         .bind(token)

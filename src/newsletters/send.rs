@@ -18,11 +18,9 @@ use lettre::transport::smtp::PoolConfig;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use tokio::sync::{Mutex, Semaphore};
 
-use crate::config::Settings;
-use crate::domain::SubscriberId;
-
-use super::model::{Edition, Newsletter};
+use super::model::Newsletter;
 use super::render::Composed;
+use crate::config::Settings;
 
 /// What became of one message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -121,11 +119,10 @@ impl Sender {
         Mailbox::new(name, email)
     }
 
-    /// The return path for this recipient of this edition: bounces+S-N@domain.
-    pub fn return_path(&self, subscriber: SubscriberId, edition: &Edition) -> Option<Address> {
+    /// The return path that carries a signed tag (see `links::Signer::verp_tag`): bounces+TAG@domain.
+    pub fn return_path(&self, tag: &str) -> Option<Address> {
         let bounce = self.bounce.as_ref()?;
-        let local = format!("{}+{}-{}", bounce.user(), subscriber.0.simple(), edition.number);
-        Address::new(local, bounce.domain()).ok()
+        Address::new(format!("{}+{tag}", bounce.user()), bounce.domain()).ok()
     }
 
     /// Waits for a free connection and for the rate's next slot.
@@ -164,19 +161,24 @@ impl Sender {
     }
 }
 
+/// Enhanced status codes (RFC 3463) that are about the recipient's address.
+const MAILBOX_CODES: [&str; 5] = [" 5.1.1", " 5.1.2", " 5.1.3", " 5.1.6", " 5.1.10"];
+
 /// Sorts an SMTP failure by whether the message could have been taken.
 fn classify(e: &lettre::transport::smtp::Error) -> Outcome {
     let why = e.to_string();
     if e.is_transient() {
         Outcome::Deferred(why)
     } else if e.is_permanent() {
-        // 5.1.x: the address itself (no such mailbox, no such domain). Other
-        // refusals (relaying denied, authentication) are about the setup,
-        // and must not cost readers their subscription.
-        let mailbox = why.contains(" 5.1.");
+        // Only the codes about the recipient's own address (no such mailbox,
+        // no such domain, a malformed or moved address) cost a reader their
+        // subscription; other refusals (relaying denied, authentication, the
+        // sender's domain) are about the setup.
+        let mailbox = MAILBOX_CODES.iter().any(|code| why.contains(code));
         Outcome::Refused { why, mailbox }
     } else if e.is_client() {
-        Outcome::Refused { why, mailbox: true }
+        // This end could not go on (no STARTTLS, no common authentication): a setup fault.
+        Outcome::Refused { why, mailbox: false }
     } else if e.is_tls() || why.starts_with("Connection error") {
         // No connection was made: nothing can have been sent.
         Outcome::Deferred(why)

@@ -239,8 +239,10 @@ pub async fn choose(
             leave(change, subscriber, newsletter, None).await?;
         } else if wanted && !has {
             sql(
+                // A suppressed address comes back only by confirming a sign-up by email.
                 "INSERT INTO newsletter_subscriptions (newsletter_id, shard, subscriber_id, created_at)
-                 SELECT $1, shard, id, $2 FROM newsletter_subscribers WHERE id = $3
+                 SELECT $1, s.shard, s.id, $2 FROM newsletter_subscribers s WHERE s.id = $3
+                   AND NOT EXISTS (SELECT 1 FROM newsletter_suppressions x WHERE x.email = s.email)
                  ON CONFLICT DO NOTHING",
             )
             .bind(newsletter.id)

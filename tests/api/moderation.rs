@@ -248,3 +248,65 @@ async fn a_suspended_reader_is_told_why_and_cannot_post_until_it_is_lifted() {
             .contains("suspended for 3 days: Repeated personal attacks")
     );
 }
+
+#[tokio::test]
+async fn approving_a_reported_comment_clears_its_report() {
+    let app = spawn_app().await;
+    let article = app.story().await;
+    let ada = app.register("Ada").await;
+    let ben = app.register("Ben").await;
+    let id = ada.comment_id(&article, None, "A fair point, sharply made").await;
+    ben.post(&format!("/comments/{id}/report"), &[("reason", "abuse")])
+        .await;
+    let (_, moderator) = app.signed_in(Role::Moderator).await;
+    assert!(moderator.page("/newsroom/moderation").await.contains("Reported (1)"));
+
+    let decided = moderator
+        .post(
+            &format!("/newsroom/moderation/comments/{id}/approve"),
+            &[("queue", "reported")],
+        )
+        .await;
+    assert_eq!(decided.status(), 303);
+    let queue = moderator.page("/newsroom/moderation?queue=reported").await;
+    assert!(
+        !queue.contains("Reported (1)") && !queue.contains("A fair point"),
+        "{queue}"
+    );
+    assert!(
+        app.page("/world/story/comments")
+            .await
+            .contains("A fair point, sharply made")
+    );
+}
+
+#[tokio::test]
+async fn a_suspended_reader_cannot_edit_their_comments_either() {
+    let app = spawn_app().await;
+    let article = app.story().await;
+    let ada = app.register("Ada").await;
+    let ada_id = ada.me().await["id"].as_str().unwrap().to_owned();
+    let id = ada.comment_id(&article, None, "Before the suspension").await;
+    let (_, moderator) = app.signed_in(Role::Moderator).await;
+    moderator
+        .post(
+            &format!("/newsroom/moderation/readers/{ada_id}/sanction"),
+            &[
+                ("action", "suspend"),
+                ("days", "3"),
+                ("reason", "Repeated personal attacks"),
+            ],
+        )
+        .await;
+
+    let refused = ada
+        .post(
+            &format!("/comments/{id}/edit"),
+            &[("body", "Rewritten while suspended")],
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    assert!(refused.text().await.unwrap().contains("suspended from commenting"));
+    let forum = app.page("/world/story/comments").await;
+    assert!(forum.contains("Before the suspension") && !forum.contains("Rewritten while suspended"));
+}

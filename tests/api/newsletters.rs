@@ -254,6 +254,28 @@ Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n--b1--\r\n",
         .await
         .unwrap();
     assert_eq!(refused.status(), 403);
+    // A forged bounce (a return path we never signed) suppresses no one.
+    let forged = dsn.replace("gone@", "stays@").replace(
+        bounced
+            .envelope_from
+            .split('+')
+            .nth(1)
+            .unwrap()
+            .split('@')
+            .next()
+            .unwrap(),
+        &format!("{}-1-000000000000", uuid::Uuid::now_v7().simple()),
+    );
+    let ignored = app
+        .client
+        .post(app.url("/newsletters/bounces"))
+        .header("authorization", format!("Bearer {INBOUND_KEY}"))
+        .body(forged)
+        .send()
+        .await
+        .unwrap();
+    let ignored: serde_json::Value = ignored.json().await.unwrap();
+    assert_eq!(ignored["outcome"], "unknown recipient");
     let answer = app
         .client
         .post(app.url("/newsletters/bounces"))

@@ -319,7 +319,7 @@ async fn conflict(state: &AppState, current: &Article, yours: &FormFields) -> Ap
         ("Tags", "tags"),
     ]
     .into_iter()
-    .filter(|(_, name)| theirs.get(name).trim() != yours.get(name).trim())
+    .filter(|(_, name)| theirs.get(name).replace("\r\n", "\n").trim() != yours.get(name).replace("\r\n", "\n").trim())
     .map(|(label, name)| (label, revisions::diff(theirs.get(name), yours.get(name))))
     .collect();
     Ok(Conflict {
