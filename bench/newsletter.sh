@@ -93,7 +93,7 @@ import_end="$(date +%s.%N)"
 awk -v n="$count" -v a="$import_start" -v b="$import_end" 'BEGIN { printf "imported in %.1f s (%.0f subscribers/s)\n", b - a, n / (b - a) }'
 
 # smtp-sink -c keeps rewriting one status line ("sess=N quit=N mesg=N\r"): read only its end.
-count_of() { tail -c 80 "$1" | tr '\r' '\n' | grep -o 'mesg=[0-9]*' | tail -1 | cut -d= -f2; }
+count_of() { tail -c 80 "$1" | tr '\r' '\n' | grep -o 'mesg=[0-9]*' | tail -1 | cut -d= -f2 || true; }
 
 echo "== the edition to every subscriber, $connections connections"
 smtp-sink "${as_nobody[@]}" -c "127.0.0.1:$sink_port" 1024 > "$work/sink.txt" &

@@ -118,6 +118,7 @@ pub async fn create(State(state): State<AppState>, who: CurrentStaff, form: Form
 #[template(path = "newsroom/newsletter.html")]
 struct NewsletterPage {
     layout: NewsroomLayout,
+    sections: Vec<crate::site::model::Section>,
     newsletter: Newsletter,
     subscribers: i64,
     editions: Vec<Edition>,
@@ -162,6 +163,7 @@ async fn newsletter_page(
         layout: NewsroomLayout::new(state, who, &newsletter.name, "/newsroom/newsletters").with_notice(notice),
         subscribers: model::subscriber_count(&state.db, newsletter.id).await?,
         editions: model::editions_of(&state.db, newsletter.id, 100).await?,
+        sections: crate::site::queries::sections(&state.db).await?,
         fields: fields.unwrap_or_else(|| fields_of(&newsletter)),
         newsletter,
         error,
@@ -298,13 +300,63 @@ fn edition_draft(form: &FormFields) -> EditionDraft {
     }
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub struct StartFrom {
+    /// "all", or a section's slug: the edition starts as that section's newest stories.
+    #[serde(default)]
+    from: Option<String>,
+}
+
+/// How many stories an edition started from a section lists.
+const STARTING_STORIES: i64 = 6;
+
 pub async fn new_edition(
     State(state): State<AppState>,
     who: CurrentStaff,
     Path(id): Path<NewsletterId>,
+    axum::extract::Query(start): axum::extract::Query<StartFrom>,
 ) -> AppResult<Response> {
     let newsletter = find(&state, id).await?;
-    edition_page(&state, &who, newsletter, None, None, None, None).await
+    let fields = match start.from.as_deref() {
+        Some(from) => Some(started_from(&state, &newsletter, from).await?),
+        None => None,
+    };
+    edition_page(&state, &who, newsletter, None, fields, None, None).await
+}
+
+/// A draft made of the newest published stories (of one section, or of all),
+/// each as a card, for the editor to put words around.
+async fn started_from(state: &AppState, newsletter: &Newsletter, from: &str) -> AppResult<FormFields> {
+    let (filter, section) = match from {
+        "all" => ("", String::new()),
+        slug => ("AND s.slug = $2", slug.to_owned()),
+    };
+    let mut query = crate::db::sql(format!(
+        "SELECT a.headline, s.slug AS section, a.slug FROM articles a JOIN sections s ON s.id = a.section_id
+         WHERE a.status = 'published' {filter} ORDER BY a.published_at DESC LIMIT $1"
+    ))
+    .bind(STARTING_STORIES);
+    if !filter.is_empty() {
+        query = query.bind(section);
+    }
+    let stories: Vec<StoryPick> = query.fetch_all(&state.db).await?;
+    let today = crate::domain::Timestamp::now()
+        .jiff()
+        .to_zoned_datetime(state.site.timezone.clone())
+        .strftime("%A %-d %B")
+        .to_string();
+    let mut body = String::from("Good morning. Here is what you need to know today.\n");
+    for story in &stories {
+        body.push_str(&format!(
+            "\n{}\n",
+            state.site.url(&format!("/{}/{}", story.section, story.slug))
+        ));
+    }
+    let mut fields = FormFields::default();
+    fields.set("subject", &format!("{}: {today}", newsletter.name));
+    fields.set("preheader", stories.first().map_or("", |s| s.headline.as_str()));
+    fields.set("body", &body);
+    Ok(fields)
 }
 
 pub async fn create_edition(

@@ -471,3 +471,24 @@ async fn a_signed_in_reader_with_a_confirmed_address_chooses_newsletters_at_once
         "no confirmation email was needed"
     );
 }
+
+#[tokio::test]
+async fn an_edition_can_start_as_a_sections_newest_stories() {
+    let sink = Sink::start().await;
+    let app = app_with(&sink, 500).await;
+    app.story().await;
+    let (_, desk) = app.signed_in(Role::Editor).await;
+    let id = newsletter(&desk, "World Today").await;
+    let page = desk
+        .page(&format!("/newsroom/newsletters/{id}/editions/new?from=world"))
+        .await;
+    assert!(
+        page.contains(&format!("know today.\n\n{BASE_URL}/world/story")),
+        "{page}"
+    );
+    assert!(page.contains("World Today: "), "a subject with today's date");
+    let empty = desk
+        .page(&format!("/newsroom/newsletters/{id}/editions/new?from=no-such-section"))
+        .await;
+    assert!(!empty.contains(&format!("know today.\n\n{BASE_URL}/world/story")));
+}
