@@ -47,6 +47,8 @@ pub struct NewsletterSettings {
     pub soft_bounce_limit: u64,
     /// Recipients one sending job handles between two saved checkpoints.
     pub batch_size: usize,
+    /// First wait before a deferred message is tried again (doubling each time).
+    pub retry_after_secs: u64,
 }
 
 impl Default for NewsletterSettings {
@@ -59,6 +61,7 @@ impl Default for NewsletterSettings {
             inbound_key: Secret::new(String::new()),
             soft_bounce_limit: 3,
             batch_size: 500,
+            retry_after_secs: 60,
         }
     }
 }
@@ -504,6 +507,10 @@ pub const SETTINGS_HELP: &[(&str, &str)] = &[
     (
         "newsletters.batch_size",
         "recipients a sending job handles between saved checkpoints",
+    ),
+    (
+        "newsletters.retry_after_secs",
+        "first wait before a deferred message is tried again, doubling each time",
     ),
     (
         "community.on_account_delete",

@@ -297,6 +297,7 @@ pub async fn record(
     from_retries: bool,
 ) -> anyhow::Result<()> {
     let edition = &sending.edition;
+    let retry_after = change.state().settings.newsletters.retry_after_secs.clamp(1, 3600) as i64;
     let (mut sent, mut failed, mut deferred_now, mut settled_retries) = (0i64, 0i64, 0i64, 0i64);
     for result in results {
         let mut settled = true;
@@ -338,8 +339,8 @@ pub async fn record(
                     .bind(edition.id)
                     .bind(result.recipient.id)
                     .bind(attempts)
-                    // 1, 2, 4, 8 minutes.
-                    .bind(Timestamp::now().plus_seconds(60 << (attempts - 1)))
+                    // 1, 2, 4, 8 minutes by default.
+                    .bind(Timestamp::now().plus_seconds(retry_after << (attempts - 1)))
                     .execute(&mut *change)
                     .await?;
                 }

@@ -1,7 +1,7 @@
 //! Newsletters by email, from the same binary: the lists and their editions
 //! (`model`, `write`), who gets them (`subscribers`, with consent by an
 //! emailed link, and the suppression list), the email itself (`render`),
-//! handing it to the relay (`send`) as shard jobs in the database
+//! handing it to the relay (`send`, over kept connections: `relay`) as shard jobs in the database
 //! (`fanout`, `retry`), signed personal links (`links`), bounces and
 //! complaints coming back (`bounces`), subscribers in and out as CSV
 //! (`csv`), the readers' pages (`pages`) and the newsroom's desk (`desk`).
@@ -13,6 +13,7 @@ pub mod fanout;
 pub mod links;
 pub mod model;
 pub mod pages;
+pub mod relay;
 pub mod render;
 pub mod retry;
 pub mod send;

@@ -37,6 +37,9 @@ pub enum Outcome {
 }
 
 enum Transport {
+    /// `smtp://`: our own kept connections (see `relay`).
+    Relay(super::relay::Relay),
+    /// `smtps://`: lettre's pooled transport.
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     Outbox(AsyncFileTransport<Tokio1Executor>),
 }
@@ -66,6 +69,8 @@ impl Sender {
             std::fs::create_dir_all(&settings.mail.outbox_dir)
                 .with_context(|| format!("creating the outbox folder {}", settings.mail.outbox_dir.display()))?;
             Transport::Outbox(AsyncFileTransport::new(&settings.mail.outbox_dir))
+        } else if let Some(relay) = super::relay::Relay::from_url(url)? {
+            Transport::Relay(relay)
         } else {
             Transport::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
@@ -149,6 +154,15 @@ impl Sender {
         };
         let _permit = self.turn().await;
         match &self.transport {
+            Transport::Relay(relay) => {
+                use super::relay::Failure;
+                match relay.send(message.envelope(), &message.formatted()).await {
+                    Ok(()) => Outcome::Sent,
+                    Err(Failure::NotConnected(why)) => Outcome::Deferred(format!("no connection to the relay: {why}")),
+                    Err(Failure::Smtp(e)) => classify(&e),
+                    Err(Failure::TimedOut) => Outcome::Unanswered("the relay did not answer in time".into()),
+                }
+            }
             Transport::Smtp(smtp) => match smtp.send(message).await {
                 Ok(_) => Outcome::Sent,
                 Err(e) => classify(&e),

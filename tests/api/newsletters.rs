@@ -492,3 +492,37 @@ async fn an_edition_can_start_as_a_sections_newest_stories() {
         .await;
     assert!(!empty.contains(&format!("know today.\n\n{BASE_URL}/world/story")));
 }
+
+#[tokio::test]
+async fn an_edition_sent_while_the_relay_is_down_arrives_once_it_is_back() {
+    let port = crate::support::smtp_sink::free_port();
+    let app = spawn_app_with(move |s| {
+        s.newsletters.smtp_url = broadsheet::config::Secret::new(format!("smtp://127.0.0.1:{port}"));
+        s.newsletters.retry_after_secs = 1;
+    })
+    .await;
+    let (_, desk) = app.signed_in(Role::Editor).await;
+    let id = newsletter(&desk, "Patient Post").await;
+    sign_up(&app, "patient@readers.example", &id).await;
+    let edition = send_edition(&desk, &id, "While the relay was down").await;
+    let mut waiting = false;
+    for _ in 0..100 {
+        let page = desk.page(&format!("/newsroom/editions/{edition}")).await;
+        if page.contains("<dt>Waiting to retry</dt><dd>1</dd>") {
+            waiting = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(waiting, "nothing could be sent, so the message waits to be tried again");
+
+    let sink = Sink::start_on(port).await;
+    let page = wait_until_sent(&desk, &edition).await;
+    assert!(
+        page.contains("<dd id=\"edition-sent\">1</dd>") && page.contains("<dt>Failed</dt><dd>0</dd>"),
+        "{page}"
+    );
+    let taken = sink.wait_for(1).await;
+    assert_eq!(taken.len(), 1);
+    assert_eq!(taken[0].recipient, "patient@readers.example");
+}

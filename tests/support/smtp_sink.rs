@@ -38,10 +38,11 @@ impl Taken {
 
 impl Sink {
     pub async fn start() -> Sink {
-        let port = {
-            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            probe.local_addr().unwrap().port()
-        };
+        Self::start_on(free_port()).await
+    }
+
+    /// A sink on a given port (one a site was told to use before the sink was there).
+    pub async fn start_on(port: u16) -> Sink {
         let dir = tempfile::tempdir().unwrap();
         let mut command = Command::new("/usr/sbin/smtp-sink");
         // As root it must drop to another user, who must be able to write the folder.
@@ -120,6 +121,12 @@ impl Sink {
         }
         panic!("the sink took {} messages, not {count}", self.taken().len());
     }
+}
+
+/// A port nothing listens on (yet).
+pub fn free_port() -> u16 {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    probe.local_addr().unwrap().port()
 }
 
 impl Drop for Sink {
