@@ -102,6 +102,11 @@ start_app "$sink_port"
 sign_in
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$1/stat"; }
 cpu_before="$(cpu "$app_pid")"
+# PROFILE=1: a CPU profile of the server while it sends (perf, from Debian's linux-perf).
+if [ -n "${PROFILE:-}" ]; then
+  perf record -F 499 -g -p "$app_pid" -o "$work/perf.data" >/dev/null 2>&1 &
+  perf_pid=$!
+fi
 t0="$(date +%s.%N)"
 post -X POST "$base/newsroom/editions/$edition/send" >/dev/null
 first=""
@@ -114,6 +119,10 @@ while :; do
   sleep 0.02
 done
 t1="$(date +%s.%N)"
+if [ -n "${PROFILE:-}" ]; then
+  kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true
+  perf report -i "$work/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -25
+fi
 peak="$(awk '/VmHWM/ {print $2}' "/proc/$app_pid/status")"
 app_cpu="$(awk -v a="$(cpu "$app_pid")" -v b="$cpu_before" 'BEGIN {print a - b}')"
 rate="$(awk -v n="$got" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')"

@@ -122,9 +122,46 @@ pub async fn compose(
     .render()?;
     Ok(Composed {
         subject: edition.subject.clone(),
-        html,
-        text,
+        html: fold_long_lines(&ascii_html(&html)),
+        text: fold_long_lines(&text),
     })
+}
+
+/// Lines stay under this many bytes, with room for the personal links put
+/// in later: mail allows 998, and a part with only short ASCII lines goes
+/// as it is (7bit), not re-encoded for every recipient.
+const LINE: usize = 800;
+
+/// Breaks lines longer than `LINE` at a space. In HTML a line break is
+/// a space, so the page reads the same; in plain text a long paragraph wraps.
+fn fold_long_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / LINE);
+    for line in text.split_inclusive('\n') {
+        let mut rest = line;
+        while rest.len() > LINE {
+            let cut = rest[..LINE].rfind(' ').filter(|&i| i > 0);
+            let Some(cut) = cut else { break };
+            out.push_str(&rest[..cut]);
+            out.push('\n');
+            rest = &rest[cut + 1..];
+        }
+        out.push_str(rest);
+    }
+    out
+}
+
+/// Every character beyond ASCII as a numeric reference (curly quotes,
+/// accents): the HTML part is then plain ASCII and needs no encoding.
+fn ascii_html(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() + html.len() / 16);
+    for c in html.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("&#{};", c as u32));
+        }
+    }
+    out
 }
 
 /// Mail programs ignore style sheets unevenly; every element carries its own.
@@ -207,6 +244,23 @@ async fn blocks(db: &Db, base: &str, markdown: &str) -> AppResult<Vec<Block>> {
         out.push(Block::Html(SafeHtml::trusted(styled)));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_fold_at_spaces_and_html_becomes_ascii() {
+        let long = format!("<p>{}</p>", "word ".repeat(400));
+        let folded = fold_long_lines(&long);
+        assert!(folded.lines().all(|l| l.len() <= LINE), "every line short");
+        assert_eq!(folded.replace('\n', " "), long, "only spaces became line breaks");
+        assert_eq!(
+            ascii_html("<p>It’s “here” — café</p>"),
+            "<p>It&#8217;s &#8220;here&#8221; &#8212; caf&#233;</p>"
+        );
+    }
 }
 
 #[derive(sqlx::FromRow)]
