@@ -121,7 +121,8 @@ done
 t1="$(date +%s.%N)"
 if [ -n "${PROFILE:-}" ]; then
   kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true
-  perf report -i "$work/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -25
+  perf report -i "$work/perf.data" --no-children --sort symbol --stdio -g none 2>/dev/null > "$work/perf.txt" || true
+  grep -v '^#' "$work/perf.txt" | grep '%' | head -20 || true
 fi
 peak="$(awk '/VmHWM/ {print $2}' "/proc/$app_pid/status")"
 app_cpu="$(awk -v a="$(cpu "$app_pid")" -v b="$cpu_before" 'BEGIN {print a - b}')"

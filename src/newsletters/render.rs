@@ -122,9 +122,14 @@ pub async fn compose(
     .render()?;
     Ok(Composed {
         subject: edition.subject.clone(),
-        html: fold_long_lines(&ascii_html(&html)),
-        text: fold_long_lines(&text),
+        html: crlf(&fold_long_lines(&ascii_html(&html))),
+        text: crlf(&fold_long_lines(&text)),
     })
+}
+
+/// Mail's line ends, written once here rather than for every recipient.
+fn crlf(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\n', "\r\n")
 }
 
 /// Lines stay under this many bytes, with room for the personal links put

@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use lettre::address::Envelope;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::transport::file::AsyncFileTransport;
 use lettre::transport::smtp::PoolConfig;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
@@ -201,6 +202,25 @@ fn classify(e: &lettre::transport::smtp::Error) -> Outcome {
     }
 }
 
+/// The longest line a 7bit part may have (RFC 5322: 998 characters and CRLF).
+const MAX_LINE: usize = 998;
+
+/// A body part. Drawn once per edition with CRLF line ends, ASCII HTML and
+/// short lines (`render`), it goes as it is (7bit); only a part that is not
+/// (a plain-text part with accented letters) is encoded, by lettre.
+fn part(content_type: ContentType, content: String) -> SinglePart {
+    let body = if content.is_ascii()
+        && content
+            .split("\r\n")
+            .all(|line| line.len() <= MAX_LINE && !line.contains('\n'))
+    {
+        Body::dangerous_pre_encoded(content.into_bytes(), ContentTransferEncoding::SevenBit)
+    } else {
+        Body::new(content)
+    };
+    SinglePart::builder().header(content_type).body(body)
+}
+
 /// One recipient's message.
 pub struct Letter<'a> {
     pub composed: &'a Composed,
@@ -250,7 +270,11 @@ impl Letter<'_> {
             builder = builder.reply_to(reply_to.clone());
         }
         builder
-            .multipart(MultiPart::alternative_plain_html(text, html))
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(part(ContentType::TEXT_PLAIN, text))
+                    .singlepart(part(ContentType::TEXT_HTML, html)),
+            )
             .map_err(|e| format!("the message cannot be written: {e}"))
     }
 }
