@@ -463,7 +463,8 @@ pub async fn test_send(
     let leave = state.site.url(&newsletter.path());
     let manage = state.site.url("/newsletters");
     let letter = Letter {
-        composed: &composed,
+        subject: &composed.subject,
+        parts: &composed.parts(),
         from: &from,
         reply_to: reply_to.as_ref(),
         to: &who.staff.email,

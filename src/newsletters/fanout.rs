@@ -19,7 +19,7 @@ use crate::state::AppState;
 
 use super::links::Signer;
 use super::model::{self, Edition, Newsletter};
-use super::render::{self, Composed};
+use super::render::{self, Parts};
 use super::send::{Letter, Outcome};
 use super::subscribers::{self, Reason};
 
@@ -49,7 +49,8 @@ pub struct Recipient {
 pub struct Sending {
     pub newsletter: Newsletter,
     pub edition: Edition,
-    composed: Composed,
+    subject: String,
+    parts: Parts,
     signer: Signer,
     from: lettre::message::Mailbox,
     reply_to: Option<lettre::message::Mailbox>,
@@ -87,7 +88,8 @@ impl Sending {
             ),
             newsletter,
             edition,
-            composed,
+            subject: composed.subject.clone(),
+            parts: composed.parts(),
             signer,
         }))
     }
@@ -264,7 +266,8 @@ pub async fn deliver(state: &AppState, sending: &Sending, recipients: Vec<(Recip
             let leave = format!("{leave}?e={}", sending.edition.number);
             let manage = state.site.url(&sending.signer.manage_path(recipient.id));
             let letter = Letter {
-                composed: &sending.composed,
+                subject: &sending.subject,
+                parts: &sending.parts,
                 from: &sending.from,
                 reply_to: sending.reply_to.as_ref(),
                 to: &recipient.email,

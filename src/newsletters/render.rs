@@ -26,9 +26,69 @@ pub struct Composed {
 }
 
 impl Composed {
+    /// Split once at the placeholders, so each recipient's copy is put
+    /// together in one pass rather than searched through for every one.
+    pub fn parts(&self) -> Parts {
+        Parts {
+            html: Piece::split(&self.html),
+            text: Piece::split(&self.text),
+        }
+    }
+}
+
+/// An edition's parts, cut at the personal links.
+pub struct Parts {
+    html: Vec<Piece>,
+    text: Vec<Piece>,
+}
+
+enum Piece {
+    Words(String),
+    Leave,
+    Manage,
+}
+
+impl Piece {
+    fn split(mut rest: &str) -> Vec<Piece> {
+        let mut pieces = Vec::new();
+        loop {
+            let leave = rest.find(LEAVE).map(|at| (at, LEAVE.len(), true));
+            let manage = rest.find(MANAGE).map(|at| (at, MANAGE.len(), false));
+            let next = [leave, manage].into_iter().flatten().min_by_key(|(at, _, _)| *at);
+            let Some((at, len, is_leave)) = next else {
+                pieces.push(Piece::Words(rest.to_owned()));
+                return pieces;
+            };
+            pieces.push(Piece::Words(rest[..at].to_owned()));
+            pieces.push(if is_leave { Piece::Leave } else { Piece::Manage });
+            rest = &rest[at + len..];
+        }
+    }
+}
+
+impl Parts {
     /// The HTML and text for one recipient.
     pub fn personal(&self, leave: &str, manage: &str) -> (String, String) {
-        let fill = |s: &str| s.replace(LEAVE, leave).replace(MANAGE, manage);
+        let fill = |pieces: &[Piece]| {
+            let mut out = String::with_capacity(
+                pieces
+                    .iter()
+                    .map(|p| match p {
+                        Piece::Words(w) => w.len(),
+                        Piece::Leave => leave.len(),
+                        Piece::Manage => manage.len(),
+                    })
+                    .sum(),
+            );
+            for piece in pieces {
+                out.push_str(match piece {
+                    Piece::Words(w) => w,
+                    Piece::Leave => leave,
+                    Piece::Manage => manage,
+                });
+            }
+            out
+        };
         (fill(&self.html), fill(&self.text))
     }
 }
@@ -123,7 +183,7 @@ pub async fn compose(
     Ok(Composed {
         subject: edition.subject.clone(),
         html: crlf(&fold_long_lines(&ascii_html(&html))),
-        text: crlf(&fold_long_lines(&text)),
+        text: crlf(&fold_long_lines(&plain_punctuation(&text))),
     })
 }
 
@@ -151,6 +211,24 @@ fn fold_long_lines(text: &str) -> String {
             rest = &rest[cut + 1..];
         }
         out.push_str(rest);
+    }
+    out
+}
+
+/// Typographic punctuation as its plain-text form, so a plain-text part
+/// in English is ASCII and goes unencoded (letters beyond ASCII stay).
+fn plain_punctuation(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\u{2018}' | '\u{2019}' => out.push('\''),
+            '\u{201C}' | '\u{201D}' => out.push('"'),
+            '\u{2013}' => out.push('-'),
+            '\u{2014}' => out.push_str("--"),
+            '\u{2026}' => out.push_str("..."),
+            '\u{00A0}' => out.push(' '),
+            other => out.push(other),
+        }
     }
     out
 }

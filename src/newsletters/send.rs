@@ -20,7 +20,7 @@ use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use tokio::sync::{Mutex, Semaphore};
 
 use super::model::Newsletter;
-use super::render::Composed;
+use super::render::Parts;
 use crate::config::Settings;
 
 /// What became of one message.
@@ -223,7 +223,9 @@ fn part(content_type: ContentType, content: String) -> SinglePart {
 
 /// One recipient's message.
 pub struct Letter<'a> {
-    pub composed: &'a Composed,
+    pub subject: &'a str,
+    /// The edition's parts, waiting for this recipient's links.
+    pub parts: &'a Parts,
     pub from: &'a Mailbox,
     pub reply_to: Option<&'a Mailbox>,
     pub to: &'a str,
@@ -248,11 +250,11 @@ impl Letter<'_> {
         );
         let from_address = self.return_path.clone().unwrap_or_else(|| self.from.email.clone());
         let envelope = Envelope::new(Some(from_address), vec![to_address]).map_err(|e| e.to_string())?;
-        let (html, text) = self.composed.personal(self.leave, self.manage);
+        let (html, text) = self.parts.personal(self.leave, self.manage);
         let mut builder = lettre::Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(&self.composed.subject)
+            .subject(self.subject)
             .envelope(envelope)
             .raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str("List-Unsubscribe"),

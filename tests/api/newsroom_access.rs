@@ -131,6 +131,10 @@ async fn staff_see_their_sessions_and_can_end_another_one() {
         page.matches("End this session").count() + page.matches("Sign out here").count(),
         2
     );
+    assert!(
+        page.contains("href=\"/newsroom/account/tokens\""),
+        "the account page leads to the API tokens"
+    );
     assert!(page.contains("(this browser)"));
 
     assert_eq!(
