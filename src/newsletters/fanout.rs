@@ -183,6 +183,18 @@ pub async fn run_shard(state: &AppState, job: &Job) -> anyhow::Result<Step> {
         };
         let mut change = Change::begin(state, Actor::system("newsletter sending")).await?;
         record(&mut change, &sending, &results, false).await?;
+        if progress.after_id.is_none() {
+            // The shard's whole audience, counted once its first batch has gone.
+            sql(format!(
+                "UPDATE editions SET queued = queued + (SELECT COUNT(*) {AUDIENCE}) WHERE id = $4"
+            ))
+            .bind(edition.newsletter_id)
+            .bind(task.shard)
+            .bind(sent_at)
+            .bind(edition.id)
+            .execute(&mut change)
+            .await?;
+        }
         let moved = sql("UPDATE edition_shards SET after_id = $1, pending_to = NULL
              WHERE edition_id = $2 AND shard = $3 AND pending_to = $1")
         .bind(last)
