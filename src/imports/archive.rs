@@ -49,6 +49,7 @@ enum Record {
         exported_at: Timestamp,
     },
     Section(site_write::SectionRow),
+    Newsletter(crate::newsletters::write::NewsletterRow),
     Tag {
         id: TagId,
         slug: String,
@@ -139,6 +140,9 @@ pub async fn export(state: &AppState, dir: &Path) -> anyhow::Result<Exported> {
             description: s.description,
             position: s.position,
         }))?;
+    }
+    for n in crate::newsletters::model::all(db).await? {
+        write(&Record::Newsletter(n.into()))?;
     }
     for t in crate::site::queries::tags(db).await? {
         write(&Record::Tag {
@@ -308,6 +312,11 @@ async fn apply(
         Record::Section(row) => {
             let added = site_write::restore_section(&db, &row).await.map_err(app)?;
             importer.summary.sections += u64::from(added);
+        }
+        Record::Newsletter(row) => {
+            crate::newsletters::write::restore_newsletter(&db, &row)
+                .await
+                .map_err(app)?;
         }
         Record::Tag { id, slug, name } => {
             let added = site_write::restore_tag(&db, id, &slug, &name).await.map_err(app)?;

@@ -146,6 +146,67 @@ pub async fn update_newsletter(change: &mut Change, id: NewsletterId, draft: &Ne
     Ok(())
 }
 
+/// A newsletter as a site's export carries it (its subscribers travel
+/// separately, by `broadsheet subscribers export`, with their consent dates).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct NewsletterRow {
+    pub id: NewsletterId,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub frequency: String,
+    pub sender_name: String,
+    pub sender_address: String,
+    pub reply_to: String,
+    pub position: i64,
+    pub retired_at: Option<Timestamp>,
+}
+
+impl From<Newsletter> for NewsletterRow {
+    fn from(n: Newsletter) -> Self {
+        Self {
+            id: n.id,
+            slug: n.slug,
+            name: n.name,
+            description: n.description,
+            frequency: n.frequency,
+            sender_name: n.sender_name,
+            sender_address: n.sender_address,
+            reply_to: n.reply_to,
+            position: n.position,
+            retired_at: n.retired_at,
+        }
+    }
+}
+
+/// Brings a newsletter in from an export; one already here (same id or
+/// address) is kept as it is. True when it was added.
+pub async fn restore_newsletter<'c>(
+    conn: impl Into<crate::db::Conn<'c>>,
+    row: &NewsletterRow,
+) -> Result<bool, AppError> {
+    let now = Timestamp::now();
+    let added = sql(
+        "INSERT INTO newsletters (id, slug, name, description, frequency, sender_name, sender_address,
+             reply_to, position, retired_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT DO NOTHING",
+    )
+    .bind(row.id)
+    .bind(&row.slug)
+    .bind(&row.name)
+    .bind(&row.description)
+    .bind(&row.frequency)
+    .bind(&row.sender_name)
+    .bind(&row.sender_address)
+    .bind(&row.reply_to)
+    .bind(row.position)
+    .bind(row.retired_at)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(added > 0)
+}
+
 /// An edition's words as the editor gives them, checked.
 #[derive(Clone, Debug, Default)]
 pub struct EditionDraft {

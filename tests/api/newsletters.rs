@@ -365,7 +365,10 @@ async fn a_paused_and_resumed_send_reaches_everyone_exactly_once() {
     assert_eq!(resumed.status(), 303);
     let page = wait_until_sent(&desk, &edition).await;
     assert!(page.contains("<dd id=\"edition-sent\">120</dd>"), "{page}");
-    assert!(page.contains("<dt>To send</dt><dd>120</dd>"), "each shard counted its audience once: {page}");
+    assert!(
+        page.contains("<dt>To send</dt><dd>120</dd>"),
+        "each shard counted its audience once: {page}"
+    );
     let taken = sink.wait_for(120).await;
     let mut recipients: Vec<&str> = taken.iter().map(|t| t.recipient.as_str()).collect();
     recipients.sort();
