@@ -3,7 +3,9 @@
 use crate::db::{Db, DbError, sql};
 use crate::domain::{EditionId, NewsletterId, Timestamp};
 
-#[derive(Clone, Debug, sqlx::FromRow)]
+/// A newsletter as stored, and as a site's export carries it (its
+/// subscribers travel separately, with their consent dates).
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct Newsletter {
     pub id: NewsletterId,
     pub slug: String,

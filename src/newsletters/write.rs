@@ -146,45 +146,9 @@ pub async fn update_newsletter(change: &mut Change, id: NewsletterId, draft: &Ne
     Ok(())
 }
 
-/// A newsletter as a site's export carries it (its subscribers travel
-/// separately, by `broadsheet subscribers export`, with their consent dates).
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-pub struct NewsletterRow {
-    pub id: NewsletterId,
-    pub slug: String,
-    pub name: String,
-    pub description: String,
-    pub frequency: String,
-    pub sender_name: String,
-    pub sender_address: String,
-    pub reply_to: String,
-    pub position: i64,
-    pub retired_at: Option<Timestamp>,
-}
-
-impl From<Newsletter> for NewsletterRow {
-    fn from(n: Newsletter) -> Self {
-        Self {
-            id: n.id,
-            slug: n.slug,
-            name: n.name,
-            description: n.description,
-            frequency: n.frequency,
-            sender_name: n.sender_name,
-            sender_address: n.sender_address,
-            reply_to: n.reply_to,
-            position: n.position,
-            retired_at: n.retired_at,
-        }
-    }
-}
-
 /// Brings a newsletter in from an export; one already here (same id or
 /// address) is kept as it is. True when it was added.
-pub async fn restore_newsletter<'c>(
-    conn: impl Into<crate::db::Conn<'c>>,
-    row: &NewsletterRow,
-) -> Result<bool, AppError> {
+pub async fn restore_newsletter<'c>(conn: impl Into<crate::db::Conn<'c>>, row: &Newsletter) -> Result<bool, AppError> {
     let now = Timestamp::now();
     let added = sql(
         "INSERT INTO newsletters (id, slug, name, description, frequency, sender_name, sender_address,
@@ -380,43 +344,52 @@ async fn queue_shards(change: &mut Change, edition: EditionId) -> Result<(), App
 
 /// Stops sending after the batches under way; nothing is lost or sent twice.
 pub async fn pause(change: &mut Change, edition: &Edition) -> Result<(), AppError> {
-    let changed = sql("UPDATE editions SET status = 'paused', updated_at = $1 WHERE id = $2 AND status = 'sending'")
-        .bind(Timestamp::now())
-        .bind(edition.id)
-        .execute(&mut *change)
-        .await?;
-    if changed == 0 {
-        return Err(AppError::Conflict(
-            "Only an edition that is being sent can be paused.".into(),
-        ));
-    }
-    change
-        .audit(
-            "paused a newsletter edition",
-            Target::new("edition", edition.id, &edition.subject),
-            "",
-        )
-        .await?;
-    Ok(())
+    let refusal = "Only an edition that is being sent can be paused.";
+    move_status(
+        change,
+        edition,
+        ("sending", "paused"),
+        refusal,
+        "paused a newsletter edition",
+    )
+    .await
 }
 
 /// Carries on from where each shard stopped.
 pub async fn resume(change: &mut Change, edition: &Edition) -> Result<(), AppError> {
-    let changed = sql("UPDATE editions SET status = 'sending', updated_at = $1 WHERE id = $2 AND status = 'paused'")
+    let refusal = "Only a paused edition can be resumed.";
+    move_status(
+        change,
+        edition,
+        ("paused", "sending"),
+        refusal,
+        "resumed a newsletter edition",
+    )
+    .await?;
+    queue_shards(change, edition.id).await
+}
+
+/// Moves an edition from one status to another, or refuses with `refusal`
+/// when it is not in the first (someone else moved it first).
+async fn move_status(
+    change: &mut Change,
+    edition: &Edition,
+    (from, to): (&str, &str),
+    refusal: &str,
+    action: &str,
+) -> Result<(), AppError> {
+    let changed = sql("UPDATE editions SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
+        .bind(to)
         .bind(Timestamp::now())
         .bind(edition.id)
+        .bind(from)
         .execute(&mut *change)
         .await?;
     if changed == 0 {
-        return Err(AppError::Conflict("Only a paused edition can be resumed.".into()));
+        return Err(AppError::Conflict(refusal.into()));
     }
-    queue_shards(change, edition.id).await?;
     change
-        .audit(
-            "resumed a newsletter edition",
-            Target::new("edition", edition.id, &edition.subject),
-            "",
-        )
+        .audit(action, Target::new("edition", edition.id, &edition.subject), "")
         .await?;
     Ok(())
 }

@@ -356,9 +356,18 @@ async fn a_paused_and_resumed_send_reaches_everyone_exactly_once() {
     let edition = send_edition(&desk, &id, "The long read").await;
     let paused = desk.post(&format!("/newsroom/editions/{edition}/pause"), &[]).await;
     assert_eq!(paused.status(), 303, "paused while sending");
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let held = sink.taken().len();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The batches under way finish (their messages wait their turn at the
+    // rate ceiling); then nothing more leaves.
+    let mut held = sink.taken().len();
+    for _ in 0..30 {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let now = sink.taken().len();
+        if now == held {
+            break;
+        }
+        held = now;
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(sink.taken().len(), held, "nothing more leaves while paused");
     assert!(held < 120, "the pause landed before the end ({held} sent)");
     let resumed = desk.post(&format!("/newsroom/editions/{edition}/resume"), &[]).await;
