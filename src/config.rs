@@ -49,6 +49,12 @@ pub struct NewsletterSettings {
     pub batch_size: usize,
     /// First wait before a deferred message is tried again (doubling each time).
     pub retry_after_secs: u64,
+    /// DKIM: the signing domain (d=), usually the sender addresses' domain; empty: no signature.
+    pub dkim_domain: String,
+    /// DKIM: the selector (s=) whose public key is published at <selector>._domainkey.<domain>.
+    pub dkim_selector: String,
+    /// DKIM: file holding the private key (RSA as PKCS#1 PEM, or Ed25519 as PKCS#8 PEM or base64).
+    pub dkim_key_file: String,
 }
 
 impl Default for NewsletterSettings {
@@ -62,6 +68,9 @@ impl Default for NewsletterSettings {
             soft_bounce_limit: 3,
             batch_size: 500,
             retry_after_secs: 60,
+            dkim_domain: String::new(),
+            dkim_selector: String::new(),
+            dkim_key_file: String::new(),
         }
     }
 }
@@ -511,6 +520,15 @@ pub const SETTINGS_HELP: &[(&str, &str)] = &[
     (
         "newsletters.retry_after_secs",
         "first wait before a deferred message is tried again, doubling each time",
+    ),
+    (
+        "newsletters.dkim_domain",
+        "domain newsletters are DKIM-signed for (d=); empty: not signed",
+    ),
+    ("newsletters.dkim_selector", "DKIM selector (s=) of the published key"),
+    (
+        "newsletters.dkim_key_file",
+        "DKIM private key: RSA (PKCS#1 PEM) or Ed25519 (PKCS#8 PEM)",
     ),
     (
         "community.on_account_delete",

@@ -32,6 +32,7 @@ impl Application {
             demo::load_if_empty(&state).await.context("loading the demo content")?;
         }
         crate::articles::scheduler::spawn(state.clone());
+        crate::newsletters::schedule::spawn(state.clone());
         crate::jobs::spawn_worker(state.clone());
         crate::comments::live::spawn(state.clone());
         crate::liveblogs::live::spawn(state.clone());

@@ -86,23 +86,38 @@ pub async fn run_shard(state: &AppState, job: &Job) -> anyhow::Result<Step> {
             model::finish_if_done(db, alert.id).await?;
             return Ok(Step::Done);
         };
-        // Written before sending: if this instance dies mid-batch, the batch is not sent again.
-        sql("UPDATE alert_shards SET pending_to = $1 WHERE alert_id = $2 AND shard = $3")
-            .bind(last)
-            .bind(alert.id)
-            .bind(task.shard)
-            .execute(db)
-            .await?;
-        crate::jobs::extend_lease(db, job.id).await?;
-        let results = deliver(state, &alert, &payload, targets).await;
+        // Written before sending: if this instance dies mid-batch, the batch
+        // is not sent again. Taken only from where this run read the shard,
+        // so a second job on the same shard finds it taken and leaves it.
+        let claimed = sql("UPDATE alert_shards SET pending_to = $1
+             WHERE alert_id = $2 AND shard = $3 AND pending_to IS NULL AND done_at IS NULL
+               AND (after_id = $4 OR (after_id IS NULL AND $5))")
+        .bind(last)
+        .bind(alert.id)
+        .bind(task.shard)
+        .bind(progress.after_id)
+        .bind(progress.after_id.is_none())
+        .execute(db)
+        .await?;
+        if claimed == 0 {
+            return Ok(Step::Done);
+        }
+        // Slow push services can make a batch outlast the job's lease.
+        let results = crate::jobs::holding_lease(db, job.id, deliver(state, &alert, &payload, targets)).await?;
         let mut tx = db.begin().await?;
         record(&mut tx, &alert, &results, false).await?;
-        sql("UPDATE alert_shards SET after_id = $1, pending_to = NULL WHERE alert_id = $2 AND shard = $3")
-            .bind(last)
-            .bind(alert.id)
-            .bind(task.shard)
-            .execute(&mut tx)
-            .await?;
+        let moved = sql("UPDATE alert_shards SET after_id = $1, pending_to = NULL
+             WHERE alert_id = $2 AND shard = $3 AND pending_to = $1")
+        .bind(last)
+        .bind(alert.id)
+        .bind(task.shard)
+        .execute(&mut tx)
+        .await?;
+        if moved == 0 {
+            // Another run counted this batch as cut off; its figures stand (dropping tx rolls back ours).
+            tracing::warn!(alert = %alert.id, shard = task.shard, "an alert batch was taken over while it was sent");
+            return Ok(Step::Done);
+        }
         tx.commit().await?;
     }
 }

@@ -90,10 +90,8 @@ async fn render(state: &AppState, section: &str, slug: &str, page: u32) -> AppRe
     if let Some(appeal) = crate::donations::appeal::current(state).await? {
         view.place_appeal(state.settings.donations.appeal_after_paragraph, appeal, id);
     }
-    view.newsletter = crate::newsletters::model::offered(db)
-        .await?
-        .first()
-        .map(|n| crate::newsletters::pages::Offer::of(n, false));
+    let section_slug = view.section_url.trim_start_matches('/').to_owned();
+    view.newsletter = crate::newsletters::pages::offer_for(db, Some(&section_slug)).await?;
     // An older page of a live blog is a page of its own to search engines.
     let address = if page > 1 { format!("{path}?page={page}") } else { path };
     let html = draw(state, view, &address, modified, false).await?;

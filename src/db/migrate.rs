@@ -129,6 +129,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "newsletters",
         source: Source::Both(include_str!("../../migrations/0018_newsletters.sql")),
     },
+    Migration {
+        version: 19,
+        name: "newsletter_schedules",
+        source: Source::Both(include_str!("../../migrations/0019_newsletter_schedules.sql")),
+    },
 ];
 
 /// A lock number private to Broadsheet, so instances starting together on one

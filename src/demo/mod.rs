@@ -130,17 +130,23 @@ async fn load(state: &AppState) -> anyhow::Result<()> {
     loaded
 }
 
-/// The newsletters a fresh demo site offers (none has subscribers yet).
-const DEMO_NEWSLETTERS: &[(&str, &str, &str)] = &[
+/// The newsletters a fresh demo site offers (none has subscribers yet):
+/// name, description, frequency, and the days and time the schedule
+/// builds an edition for review.
+const DEMO_NEWSLETTERS: &[(&str, &str, &str, &str, &str)] = &[
     (
         "The Morning Briefing",
         "What happened overnight and what to watch today, in five minutes.",
         "Every weekday at 6am",
+        "mon tue wed thu fri",
+        "06:00",
     ),
     (
         "The Long Read",
         "One story told at length, chosen by our editors.",
         "Saturdays",
+        "",
+        "",
     ),
 ];
 
@@ -296,12 +302,16 @@ async fn load_all(state: &AppState, pictures: &mut Vec<crate::domain::ImageId>) 
             .collect::<anyhow::Result<Vec<_>>>()?;
         write::add_related(&mut change, article, &links).await?;
     }
-    for (position, (name, description, frequency)) in DEMO_NEWSLETTERS.iter().enumerate() {
+    for (position, (name, description, frequency, days, at)) in DEMO_NEWSLETTERS.iter().enumerate() {
         let mut draft = crate::newsletters::write::NewsletterDraft {
             name: (*name).into(),
             description: (*description).into(),
             frequency: (*frequency).into(),
             position: position as i64,
+            schedule_days: (*days).into(),
+            schedule_at: (*at).into(),
+            // An editor reads each one before it goes.
+            schedule_review: true,
             ..Default::default()
         };
         draft.check()?;

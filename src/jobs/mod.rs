@@ -99,6 +99,27 @@ pub async fn extend_lease(db: &Db, job: uuid::Uuid) -> Result<(), DbError> {
     Ok(())
 }
 
+/// How often a job holding its lease through long work renews it.
+const LEASE_RENEWAL: Duration = Duration::from_secs(LEASE_SECS as u64 / 4);
+
+/// Runs `work` (one batch of a long job) while keeping `job`'s claim: the
+/// lease is renewed as it goes, so however slow the far end is, no other
+/// worker takes the job and sends the batch again meanwhile.
+pub async fn holding_lease<T>(
+    db: &Db,
+    job: uuid::Uuid,
+    work: impl std::future::Future<Output = T>,
+) -> Result<T, DbError> {
+    extend_lease(db, job).await?;
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            out = &mut work => return Ok(out),
+            () = tokio::time::sleep(LEASE_RENEWAL) => extend_lease(db, job).await?,
+        }
+    }
+}
+
 async fn finish(db: &Db, job: &Job, outcome: anyhow::Result<Step>) -> Result<(), DbError> {
     let now = Timestamp::now();
     match outcome {

@@ -72,7 +72,13 @@ impl Mailer {
             .to
             .parse()
             .map_err(|e| SendError::Undeliverable(format!("{:?} is not an email address: {e}", email.to)))?;
+        // Large mail providers refuse messages without a Message-ID.
         let message = lettre::Message::builder()
+            .message_id(Some(format!(
+                "<{}@{}>",
+                uuid::Uuid::now_v7().simple(),
+                self.from.email.domain()
+            )))
             .from(self.from.clone())
             .to(to)
             .subject(&email.subject)

@@ -44,6 +44,16 @@ struct DeskPage {
     rows: Vec<Row>,
     fields: FormFields,
     error: FieldError,
+    sections: Vec<crate::site::model::Section>,
+    days: Vec<(&'static str, &'static str)>,
+}
+
+/// The days a schedule can tick: (form value, label).
+fn days() -> Vec<(&'static str, &'static str)> {
+    super::schedule::DAYS
+        .iter()
+        .map(|(code, name, _)| (*code, *name))
+        .collect()
 }
 
 pub async fn show_desk(State(state): State<AppState>, who: CurrentStaff) -> AppResult<Html<String>> {
@@ -72,6 +82,8 @@ async fn desk(
     };
     let page = DeskPage {
         layout: NewsroomLayout::new(state, who, "Newsletters", "/newsroom/newsletters"),
+        sections: crate::site::queries::sections(&state.db).await?,
+        days: days(),
         rows,
         fields,
         error,
@@ -90,6 +102,11 @@ fn newsletter_draft(form: &FormFields) -> NewsletterDraft {
         reply_to: form.get("reply_to").to_owned(),
         position: form.get("position").trim().parse().unwrap_or(0),
         retired: form.has("retired"),
+        schedule_days: form.all("schedule_days").join(" "),
+        schedule_at: form.get("schedule_at").to_owned(),
+        schedule_from: form.get("schedule_from").to_owned(),
+        schedule_review: form.has("schedule_review"),
+        count_clicks: form.has("count_clicks"),
     }
 }
 
@@ -124,6 +141,10 @@ struct NewsletterPage {
     editions: Vec<Edition>,
     fields: FormFields,
     error: FieldError,
+    /// "Mon, Tue at 06:30, next on Tuesday 8 December", when it has a schedule.
+    schedule: Option<String>,
+    /// The days to tick: (form value, label).
+    days: Vec<(&'static str, &'static str)>,
 }
 
 fn fields_of(n: &Newsletter) -> FormFields {
@@ -140,9 +161,20 @@ fn fields_of(n: &Newsletter) -> FormFields {
         f.set(name, value);
     }
     f.set("position", &n.position.to_string());
-    if n.retired_at.is_some() {
-        f.set("retired", "on");
+    for (flag, on) in [
+        ("retired", n.retired_at.is_some()),
+        ("schedule_review", n.schedule_review),
+        ("count_clicks", n.count_clicks),
+    ] {
+        if on {
+            f.set(flag, "on");
+        }
     }
+    for day in n.schedule_days.split_whitespace() {
+        f.push("schedule_days", day);
+    }
+    f.set("schedule_at", &n.schedule_at);
+    f.set("schedule_from", &n.schedule_from);
     f
 }
 
@@ -159,7 +191,21 @@ async fn newsletter_page(
     } else {
         StatusCode::OK
     };
+    let schedule = newsletter.schedule().map(|s| {
+        let next = newsletter.next_edition_at.map(|at| {
+            at.jiff()
+                .to_zoned_datetime(state.site.timezone.clone())
+                .strftime("%A %-d %B at %H:%M")
+                .to_string()
+        });
+        match next {
+            Some(next) => format!("{}; the next is built on {next}", s.describe()),
+            None => s.describe(),
+        }
+    });
     let page = NewsletterPage {
+        schedule,
+        days: days(),
         layout: NewsroomLayout::new(state, who, &newsletter.name, "/newsroom/newsletters").with_notice(notice),
         subscribers: model::subscriber_count(&state.db, newsletter.id).await?,
         editions: model::editions_of(&state.db, newsletter.id, 100).await?,
@@ -222,6 +268,10 @@ struct EditionPage {
     subscribers: i64,
     /// Recent published articles, to pick stories from.
     stories: Vec<(String, String)>,
+    /// Its counted links, most followed first (when clicks are counted).
+    links: Vec<super::clicks::Link>,
+    /// The due time it was built for, in the site's time zone.
+    scheduled_for: Option<String>,
 }
 
 impl EditionPage {
@@ -270,7 +320,19 @@ async fn edition_page(
     .fetch_all(&state.db)
     .await?;
     let title = edition.as_ref().map_or("New edition".to_owned(), |e| e.subject.clone());
+    let links = match &edition {
+        Some(e) => super::clicks::links_of(&state.db, e.id).await?,
+        None => Vec::new(),
+    };
+    let scheduled_for = edition.as_ref().and_then(|e| e.scheduled_for).map(|at| {
+        at.jiff()
+            .to_zoned_datetime(state.site.timezone.clone())
+            .strftime("%A %-d %B at %H:%M")
+            .to_string()
+    });
     let page = EditionPage {
+        links,
+        scheduled_for,
         layout: NewsroomLayout::new(state, who, &title, "/newsroom/newsletters").with_notice(notice),
         subscribers: model::subscriber_count(&state.db, newsletter.id).await?,
         fields: fields.unwrap_or_else(|| edition.as_ref().map(edition_fields).unwrap_or_default()),
@@ -307,9 +369,6 @@ pub struct StartFrom {
     from: Option<String>,
 }
 
-/// How many stories an edition started from a section lists.
-const STARTING_STORIES: i64 = 6;
-
 pub async fn new_edition(
     State(state): State<AppState>,
     who: CurrentStaff,
@@ -324,38 +383,13 @@ pub async fn new_edition(
     edition_page(&state, &who, newsletter, None, fields, None, None).await
 }
 
-/// A draft made of the newest published stories (of one section, or of all),
-/// each as a card, for the editor to put words around.
+/// A draft of the newest stories, as the form shows it.
 async fn started_from(state: &AppState, newsletter: &Newsletter, from: &str) -> AppResult<FormFields> {
-    let (filter, section) = match from {
-        "all" => ("", String::new()),
-        slug => ("AND s.slug = $2", slug.to_owned()),
-    };
-    let mut query = crate::db::sql(format!(
-        "SELECT a.headline, s.slug AS section, a.slug FROM articles a JOIN sections s ON s.id = a.section_id
-         WHERE a.status = 'published' {filter} ORDER BY a.published_at DESC LIMIT $1"
-    ))
-    .bind(STARTING_STORIES);
-    if !filter.is_empty() {
-        query = query.bind(section);
-    }
-    let stories: Vec<StoryPick> = query.fetch_all(&state.db).await?;
-    let today = crate::domain::Timestamp::now()
-        .jiff()
-        .to_zoned_datetime(state.site.timezone.clone())
-        .strftime("%A %-d %B")
-        .to_string();
-    let mut body = String::from("Good morning. Here is what you need to know today.\n");
-    for story in &stories {
-        body.push_str(&format!(
-            "\n{}\n",
-            state.site.url(&format!("/{}/{}", story.section, story.slug))
-        ));
-    }
+    let draft = super::schedule::stories_draft(state, newsletter, from, None).await?;
     let mut fields = FormFields::default();
-    fields.set("subject", &format!("{}: {today}", newsletter.name));
-    fields.set("preheader", stories.first().map_or("", |s| s.headline.as_str()));
-    fields.set("body", &body);
+    fields.set("subject", &draft.subject);
+    fields.set("preheader", &draft.preheader);
+    fields.set("body", &draft.body);
     Ok(fields)
 }
 
@@ -371,9 +405,9 @@ pub async fn create_edition(
         return edition_page(&state, &who, newsletter, None, Some(form), Some(field_error(e)?), None).await;
     }
     let mut change = Change::begin(&state, &who).await?;
-    let edition = write::create_edition(&mut change, &newsletter, &draft).await?;
+    let edition = write::create_edition(&mut change, &newsletter, &draft, None).await?;
     change.commit().await?;
-    Ok(Redirect::to(&format!("/newsroom/editions/{edition}?done=saved")).into_response())
+    Ok(Redirect::to(&format!("/newsroom/editions/{}?done=saved", edition.id)).into_response())
 }
 
 async fn find_edition(state: &AppState, id: EditionId) -> AppResult<(Newsletter, Edition)> {
@@ -492,7 +526,9 @@ pub async fn act(
     let (newsletter, edition) = find_edition(&state, id).await?;
     let mut change = Change::begin(&state, &who).await?;
     let result = match action.as_str() {
-        "send" => write::start(&mut change, &edition).await.map(|_| "sending"),
+        "send" => write::start(&mut change, &newsletter, &edition)
+            .await
+            .map(|_| "sending"),
         "pause" => write::pause(&mut change, &edition).await.map(|_| "paused"),
         "resume" => write::resume(&mut change, &edition).await.map(|_| "resumed"),
         _ => return Err(AppError::NotFound),

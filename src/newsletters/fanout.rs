@@ -170,17 +170,9 @@ pub async fn run_shard(state: &AppState, job: &Job) -> anyhow::Result<Step> {
         if claimed == 0 {
             return Ok(Step::Done);
         }
-        crate::jobs::extend_lease(db, job.id).await?;
+        // A slow relay (or a rate ceiling) can make a batch outlast the job's lease.
         let delivering = deliver(state, &sending, recipients.into_iter().map(|r| (r, 0)).collect());
-        tokio::pin!(delivering);
-        // A slow relay (or a rate ceiling) can make a batch outlast the job's
-        // lease; it is renewed while the batch goes, so no other worker takes the job meanwhile.
-        let results = loop {
-            tokio::select! {
-                results = &mut delivering => break results,
-                () = tokio::time::sleep(LEASE_RENEWAL) => crate::jobs::extend_lease(db, job.id).await?,
-            }
-        };
+        let results = crate::jobs::holding_lease(db, job.id, delivering).await?;
         let mut change = Change::begin(state, Actor::system("newsletter sending")).await?;
         record(&mut change, &sending, &results, false).await?;
         if progress.after_id.is_none() {
@@ -210,9 +202,6 @@ pub async fn run_shard(state: &AppState, job: &Job) -> anyhow::Result<Step> {
         change.commit().await?;
     }
 }
-
-/// How often a job sending a batch renews its lease.
-const LEASE_RENEWAL: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Who in one shard gets an edition: on the newsletter when it went out, and
 /// not suppressed. Binds $1 newsletter, $2 shard, $3 the edition's sending time.

@@ -1,14 +1,19 @@
 //! Newsletters by email, from the same binary: the lists and their editions
 //! (`model`, `write`), who gets them (`subscribers`, with consent by an
 //! emailed link, and the suppression list), the email itself (`render`),
-//! handing it to the relay (`send`, over kept connections: `relay`) as shard jobs in the database
+//! handing it to the relay (`send`, over kept connections: `relay`, signed
+//! by `dkim` when configured) as shard jobs in the database
 //! (`fanout`, `retry`), signed personal links (`links`), bounces and
 //! complaints coming back (`bounces`), subscribers in and out as CSV
-//! (`csv`), the readers' pages (`pages`) and the newsroom's desk (`desk`).
+//! (`csv`), editions built at their own time (`schedule`), clicks counted
+//! without knowing who clicked (`clicks`), the readers' pages (`pages`) and
+//! the newsroom's desk (`desk`).
 
 pub mod bounces;
+pub mod clicks;
 pub mod csv;
 pub mod desk;
+pub mod dkim;
 pub mod fanout;
 pub mod links;
 pub mod model;
@@ -16,6 +21,7 @@ pub mod pages;
 pub mod relay;
 pub mod render;
 pub mod retry;
+pub mod schedule;
 pub mod send;
 pub mod subscribers;
 pub mod write;
@@ -48,6 +54,7 @@ pub fn routes(state: &AppState) -> Routes {
         )
         .post("/newsletters/manage/{subscriber}/{signature}", Public, pages::manage)
         .post("/newsletters/bounces", Public, bounces::receive)
+        .get("/newsletters/click/{number}/{position}", Public, clicks::follow)
         .get("/newsletters/{slug}", Public, pages::show)
         .get("/newsletters/{slug}/{number}", Public, pages::archived)
         .get(

@@ -17,14 +17,40 @@ pub struct Newsletter {
     pub reply_to: String,
     pub position: i64,
     pub retired_at: Option<Timestamp>,
+    /// When editions are built by themselves (see `schedule`); exports
+    /// from before schedules existed have none.
+    #[serde(default)]
+    pub schedule_days: String,
+    #[serde(default)]
+    pub schedule_at: String,
+    #[serde(default = "every_section")]
+    pub schedule_from: String,
+    #[serde(default)]
+    pub schedule_review: bool,
+    #[serde(default)]
+    pub next_edition_at: Option<Timestamp>,
+    /// Links in its emails go through our redirect, which counts clicks per link.
+    #[serde(default)]
+    pub count_clicks: bool,
 }
 
-const NEWSLETTER_COLUMNS: &str =
-    "id, slug, name, description, frequency, sender_name, sender_address, reply_to, position, retired_at";
+fn every_section() -> String {
+    "all".into()
+}
+
+const NEWSLETTER_COLUMNS: &str = "id, slug, name, description, frequency, sender_name, sender_address, reply_to,
+    position, retired_at, schedule_days, schedule_at, schedule_from, schedule_review, next_edition_at, count_clicks";
 
 impl Newsletter {
     pub fn path(&self) -> String {
         format!("/newsletters/{}", self.slug)
+    }
+
+    /// Its schedule, when it has a valid one.
+    pub fn schedule(&self) -> Option<super::schedule::Schedule> {
+        super::schedule::Schedule::parse(&self.schedule_days, &self.schedule_at)
+            .ok()
+            .flatten()
     }
 }
 
@@ -42,6 +68,17 @@ pub async fn all(db: &Db) -> Result<Vec<Newsletter>, DbError> {
     sql(format!(
         "SELECT {NEWSLETTER_COLUMNS} FROM newsletters ORDER BY retired_at IS NOT NULL, position, name"
     ))
+    .fetch_all(db)
+    .await
+}
+
+/// Newsletters whose next scheduled edition is due at `now`.
+pub async fn due(db: &Db, now: Timestamp) -> Result<Vec<Newsletter>, DbError> {
+    sql(format!(
+        "SELECT {NEWSLETTER_COLUMNS} FROM newsletters WHERE next_edition_at <= $1 AND retired_at IS NULL
+         ORDER BY next_edition_at LIMIT 20"
+    ))
+    .bind(now)
     .fetch_all(db)
     .await
 }
@@ -84,11 +121,13 @@ pub struct Edition {
     pub bounced: i64,
     pub complaints: i64,
     pub unsubscribed: i64,
+    /// The due time it was built for, when the schedule built it.
+    pub scheduled_for: Option<Timestamp>,
 }
 
-const EDITION_COLUMNS: &str = "id, number, newsletter_id, subject, preheader, body, with_appeal, status, revision,
+pub const EDITION_COLUMNS: &str = "id, number, newsletter_id, subject, preheader, body, with_appeal, status, revision,
     created_by_name, created_at, updated_at, sent_at, first_sent_at, finished_at, queued, sent, deferred, failed,
-    bounced, complaints, unsubscribed";
+    bounced, complaints, unsubscribed, scheduled_for";
 
 impl Edition {
     /// Whether it has gone out (or is going): its words can no longer change.
@@ -142,6 +181,16 @@ pub async fn archive_of(db: &Db, newsletter: NewsletterId, limit: i64) -> Result
     .bind(limit)
     .fetch_all(db)
     .await
+}
+
+/// When the newsletter's latest edition was made, if it has one.
+pub async fn last_edition_at(db: &Db, newsletter: NewsletterId) -> Result<Option<Timestamp>, DbError> {
+    let row: Option<(Timestamp,)> =
+        sql("SELECT created_at FROM editions WHERE newsletter_id = $1 ORDER BY created_at DESC LIMIT 1")
+            .bind(newsletter)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|(at,)| at))
 }
 
 /// How many confirmed subscribers a newsletter has.

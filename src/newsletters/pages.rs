@@ -30,6 +30,8 @@ pub struct Offer {
     pub frequency: String,
     pub path: String,
     pub checked: bool,
+    /// Its emails' links go through our counting redirect (said on its page).
+    pub counts_clicks: bool,
 }
 
 impl Offer {
@@ -41,8 +43,17 @@ impl Offer {
             frequency: newsletter.frequency.clone(),
             path: newsletter.path(),
             checked,
+            counts_clicks: newsletter.count_clicks,
         }
     }
+}
+
+/// The newsletter to offer on a page: the one built from `section`'s
+/// stories when there is one, else the first in the newsroom's order.
+pub async fn offer_for(db: &crate::db::Db, section: Option<&str>) -> Result<Option<Offer>, crate::db::DbError> {
+    let offered = model::offered(db).await?;
+    let own = section.and_then(|slug| offered.iter().find(|n| n.schedule_from == slug));
+    Ok(own.or(offered.first()).map(|n| Offer::of(n, false)))
 }
 
 pub struct ArchiveRow {

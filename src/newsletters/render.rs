@@ -180,9 +180,14 @@ pub async fn compose(
         manage: &manage,
     }
     .render()?;
+    let mut html = crlf(&fold_long_lines(&ascii_html(&html)));
+    if personal && newsletter.count_clicks {
+        let links = super::clicks::links_of(&state.db, edition.id).await?;
+        html = super::clicks::through_redirect(&html, &links, base, edition.number);
+    }
     Ok(Composed {
         subject: edition.subject.clone(),
-        html: crlf(&fold_long_lines(&ascii_html(&html))),
+        html,
         text: crlf(&fold_long_lines(&plain_punctuation(&text))),
     })
 }

@@ -55,6 +55,8 @@ pub struct Sender {
     next: Mutex<Instant>,
     default_from: Mailbox,
     bounce: Option<Address>,
+    /// Signs every message when DKIM is configured.
+    dkim: Option<lettre::message::dkim::DkimConfig>,
 }
 
 impl Sender {
@@ -103,6 +105,7 @@ impl Sender {
                 .parse()
                 .with_context(|| format!("mail.from {:?} is not an email address", settings.mail.from))?,
             bounce,
+            dkim: super::dkim::from_settings(n)?,
         }))
     }
 
@@ -149,10 +152,13 @@ impl Sender {
 
     /// Sends one recipient their copy.
     pub async fn send(&self, letter: &Letter<'_>) -> Outcome {
-        let message = match letter.build() {
+        let mut message = match letter.build() {
             Ok(message) => message,
             Err(why) => return Outcome::Refused { why, mailbox: true },
         };
+        if let Some(dkim) = &self.dkim {
+            message.sign(dkim);
+        }
         let _permit = self.turn().await;
         match &self.transport {
             Transport::Relay(relay) => {
@@ -251,7 +257,10 @@ impl Letter<'_> {
         let from_address = self.return_path.clone().unwrap_or_else(|| self.from.email.clone());
         let envelope = Envelope::new(Some(from_address), vec![to_address]).map_err(|e| e.to_string())?;
         let (html, text) = self.parts.personal(self.leave, self.manage);
+        // Large mail providers refuse messages without one.
+        let message_id = format!("<{}@{}>", uuid::Uuid::now_v7().simple(), self.from.email.domain());
         let mut builder = lettre::Message::builder()
+            .message_id(Some(message_id))
             .from(self.from.clone())
             .to(to)
             .subject(self.subject)

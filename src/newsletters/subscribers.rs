@@ -278,6 +278,40 @@ pub async fn forget(change: &mut Change, subscriber: SubscriberId) -> Result<(),
     Ok(())
 }
 
+/// A reader closing their account leaves every newsletter too: the
+/// subscriber found by their account or their (confirmed) address goes.
+pub async fn forget_reader(change: &mut Change, reader: ReaderId, email: Option<&str>) -> Result<(), AppError> {
+    let gone: Vec<(SubscriberId,)> =
+        sql("DELETE FROM newsletter_subscribers WHERE reader_id = $1 OR email = $2 RETURNING id")
+            .bind(reader)
+            .bind(email.map(str::to_owned))
+            .fetch_all(&mut *change)
+            .await?;
+    for (id,) in gone {
+        change
+            .audit(
+                "removed a newsletter subscriber",
+                Target::new("subscriber", id, ""),
+                "their reader account was deleted",
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// The newsletters a reader gets (by their account or their address), with
+/// when they joined each: for the reader's own data download.
+pub async fn held_for(db: &Db, reader: ReaderId, email: Option<&str>) -> Result<Vec<(String, Timestamp)>, DbError> {
+    sql("SELECT n.name, t.created_at FROM newsletter_subscribers s
+         JOIN newsletter_subscriptions t ON t.subscriber_id = s.id
+         JOIN newsletters n ON n.id = t.newsletter_id
+         WHERE s.reader_id = $1 OR s.email = $2 ORDER BY n.position, n.name")
+    .bind(reader)
+    .bind(email.map(str::to_owned))
+    .fetch_all(db)
+    .await
+}
+
 /// Why no newsletter goes to an address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reason {

@@ -8,7 +8,8 @@ use crate::domain::{EditionId, Email, NewsletterId, Slug, Timestamp};
 use crate::error::AppError;
 use crate::events::Event;
 
-use super::model::{Edition, Newsletter};
+use super::model::{EDITION_COLUMNS, Edition, Newsletter};
+use super::schedule::Schedule;
 use super::subscribers::SHARDS;
 
 const MAX_NAME: usize = 80;
@@ -36,10 +37,31 @@ pub struct NewsletterDraft {
     pub reply_to: String,
     pub position: i64,
     pub retired: bool,
+    /// Days as three-letter names ("mon tue"), and HH:MM: when editions
+    /// are built by themselves; both empty for none.
+    pub schedule_days: String,
+    pub schedule_at: String,
+    /// "all", or the slug of the section whose stories it takes.
+    pub schedule_from: String,
+    /// Built as a draft for an editor to send, rather than sent at once.
+    pub schedule_review: bool,
+    pub count_clicks: bool,
 }
 
 impl NewsletterDraft {
     pub fn check(&mut self) -> Result<(), AppError> {
+        let schedule =
+            Schedule::parse(&self.schedule_days, &self.schedule_at).map_err(|m| invalid("schedule_at", m))?;
+        (self.schedule_days, self.schedule_at) = match &schedule {
+            Some(s) => (s.days_text(), s.at.strftime("%H:%M").to_string()),
+            None => (String::new(), String::new()),
+        };
+        self.schedule_from = match self.schedule_from.trim() {
+            "" | "all" => "all".into(),
+            slug => Slug::parse(slug)
+                .map_err(|_| invalid("schedule_from", "Pick a section from the list."))?
+                .to_string(),
+        };
         self.name = self.name.trim().to_owned();
         if self.name.is_empty() || self.name.chars().count() > MAX_NAME {
             return Err(invalid(
@@ -84,13 +106,34 @@ fn slug_taken(err: crate::db::DbError) -> AppError {
     }
 }
 
+/// When the next scheduled edition is due, as of now; none without a
+/// schedule, for a retired newsletter, or when its section does not exist.
+async fn next_edition(change: &mut Change, draft: &NewsletterDraft) -> Result<Option<Timestamp>, AppError> {
+    if draft.schedule_from != "all" {
+        let known: Option<(String,)> = sql("SELECT slug FROM sections WHERE slug = $1")
+            .bind(&draft.schedule_from)
+            .fetch_optional(&mut *change)
+            .await?;
+        if known.is_none() {
+            return Err(invalid("schedule_from", "Pick a section from the list."));
+        }
+    }
+    let schedule = Schedule::parse(&draft.schedule_days, &draft.schedule_at).ok().flatten();
+    let tz = change.state().site.timezone.clone();
+    Ok(schedule
+        .filter(|_| !draft.retired)
+        .map(|s| s.next_after(Timestamp::now(), &tz)))
+}
+
 pub async fn create_newsletter(change: &mut Change, draft: &NewsletterDraft) -> Result<NewsletterId, AppError> {
     let id = NewsletterId::new();
     let now = Timestamp::now();
+    let next = next_edition(change, draft).await?;
     sql(
         "INSERT INTO newsletters (id, slug, name, description, frequency, sender_name, sender_address, reply_to,
-             position, retired_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+             position, retired_at, created_at, updated_at, schedule_days, schedule_at, schedule_from,
+             schedule_review, next_edition_at, count_clicks)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, $17)",
     )
     .bind(id)
     .bind(&draft.slug)
@@ -103,6 +146,12 @@ pub async fn create_newsletter(change: &mut Change, draft: &NewsletterDraft) -> 
     .bind(draft.position)
     .bind(draft.retired.then_some(now))
     .bind(now)
+    .bind(&draft.schedule_days)
+    .bind(&draft.schedule_at)
+    .bind(&draft.schedule_from)
+    .bind(draft.schedule_review)
+    .bind(next)
+    .bind(draft.count_clicks)
     .execute(&mut *change)
     .await
     .map_err(slug_taken)?;
@@ -116,10 +165,13 @@ pub async fn create_newsletter(change: &mut Change, draft: &NewsletterDraft) -> 
 
 pub async fn update_newsletter(change: &mut Change, id: NewsletterId, draft: &NewsletterDraft) -> Result<(), AppError> {
     let now = Timestamp::now();
+    let next = next_edition(change, draft).await?;
     let changed = sql(
         "UPDATE newsletters SET slug = $1, name = $2, description = $3, frequency = $4, sender_name = $5,
              sender_address = $6, reply_to = $7, position = $8,
-             retired_at = CASE WHEN $9 THEN COALESCE(retired_at, $10) ELSE NULL END, updated_at = $10
+             retired_at = CASE WHEN $9 THEN COALESCE(retired_at, $10) ELSE NULL END, updated_at = $10,
+             schedule_days = $12, schedule_at = $13, schedule_from = $14, schedule_review = $15,
+             next_edition_at = $16, count_clicks = $17
          WHERE id = $11",
     )
     .bind(&draft.slug)
@@ -133,6 +185,12 @@ pub async fn update_newsletter(change: &mut Change, id: NewsletterId, draft: &Ne
     .bind(draft.retired)
     .bind(now)
     .bind(id)
+    .bind(&draft.schedule_days)
+    .bind(&draft.schedule_at)
+    .bind(&draft.schedule_from)
+    .bind(draft.schedule_review)
+    .bind(next)
+    .bind(draft.count_clicks)
     .execute(&mut *change)
     .await
     .map_err(slug_taken)?;
@@ -152,8 +210,10 @@ pub async fn restore_newsletter<'c>(conn: impl Into<crate::db::Conn<'c>>, row: &
     let now = Timestamp::now();
     let added = sql(
         "INSERT INTO newsletters (id, slug, name, description, frequency, sender_name, sender_address,
-             reply_to, position, retired_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT DO NOTHING",
+             reply_to, position, retired_at, created_at, updated_at, schedule_days, schedule_at, schedule_from,
+             schedule_review, next_edition_at, count_clicks)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, $17)
+         ON CONFLICT DO NOTHING",
     )
     .bind(row.id)
     .bind(&row.slug)
@@ -166,9 +226,33 @@ pub async fn restore_newsletter<'c>(conn: impl Into<crate::db::Conn<'c>>, row: &
     .bind(row.position)
     .bind(row.retired_at)
     .bind(now)
+    .bind(&row.schedule_days)
+    .bind(&row.schedule_at)
+    .bind(&row.schedule_from)
+    .bind(row.schedule_review)
+    .bind(row.next_edition_at)
+    .bind(row.count_clicks)
     .execute(conn)
     .await?;
     Ok(added > 0)
+}
+
+/// Takes a newsletter's due time `slot` and sets its next one: true for the
+/// one caller that moved it, so each due edition is built once however
+/// many instances look.
+pub async fn claim_slot(
+    change: &mut Change,
+    newsletter: NewsletterId,
+    slot: Timestamp,
+    next: Option<Timestamp>,
+) -> Result<bool, AppError> {
+    let moved = sql("UPDATE newsletters SET next_edition_at = $1 WHERE id = $2 AND next_edition_at = $3")
+        .bind(next)
+        .bind(newsletter)
+        .bind(slot)
+        .execute(&mut *change)
+        .await?;
+    Ok(moved == 1)
 }
 
 /// An edition's words as the editor gives them, checked.
@@ -215,19 +299,30 @@ impl EditionDraft {
     }
 }
 
+/// Writes a draft edition; `scheduled_for` when the schedule built it.
 pub async fn create_edition(
     change: &mut Change,
     newsletter: &Newsletter,
     draft: &EditionDraft,
-) -> Result<EditionId, AppError> {
+    scheduled_for: Option<Timestamp>,
+) -> Result<Edition, AppError> {
     let id = EditionId::new();
     let now = Timestamp::now();
     let by = change.actor().name.clone();
-    sql(
+    if change.db().backend() == crate::db::Backend::Postgres {
+        // Numbers count up across the site: two editions made at once wait
+        // for each other here rather than both taking the same one.
+        sql("SELECT pg_advisory_xact_lock($1)")
+            .bind(EDITION_NUMBER_LOCK)
+            .execute(&mut *change)
+            .await?;
+    }
+    let edition: Edition = sql(format!(
         "INSERT INTO editions (id, number, newsletter_id, subject, preheader, body, with_appeal, status,
-             created_by_name, created_at, updated_at)
-         VALUES ($1, (SELECT COALESCE(MAX(number), 0) + 1 FROM editions), $2, $3, $4, $5, $6, 'draft', $7, $8, $8)",
-    )
+             created_by_name, created_at, updated_at, scheduled_for)
+         VALUES ($1, (SELECT COALESCE(MAX(number), 0) + 1 FROM editions), $2, $3, $4, $5, $6, 'draft', $7, $8, $8, $9)
+         RETURNING {EDITION_COLUMNS}"
+    ))
     .bind(id)
     .bind(newsletter.id)
     .bind(&draft.subject)
@@ -236,18 +331,27 @@ pub async fn create_edition(
     .bind(draft.with_appeal)
     .bind(by)
     .bind(now)
-    .execute(&mut *change)
+    .bind(scheduled_for)
+    .fetch_one(&mut *change)
     .await
     .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("writing an edition")))?;
+    let detail = if scheduled_for.is_some() {
+        format!("{}, at its scheduled time", newsletter.name)
+    } else {
+        newsletter.name.clone()
+    };
     change
         .audit(
             "wrote a newsletter edition",
             Target::new("edition", id, &draft.subject),
-            &newsletter.name,
+            &detail,
         )
         .await?;
-    Ok(id)
+    Ok(edition)
 }
+
+/// A lock number private to edition numbering (PostgreSQL advisory lock).
+const EDITION_NUMBER_LOCK: i64 = 0x6273_6564_6e6f;
 
 /// Saves new words over `revision`; someone else's save in between is a conflict, not overwritten.
 pub async fn update_edition(
@@ -292,8 +396,11 @@ pub async fn update_edition(
 /// Queues one sending job per shard; it goes out when the change commits.
 /// Each shard counts its own audience once its first batch has gone, so
 /// counting a million subscribers never holds up the first message.
-pub async fn start(change: &mut Change, edition: &Edition) -> Result<(), AppError> {
+pub async fn start(change: &mut Change, newsletter: &Newsletter, edition: &Edition) -> Result<(), AppError> {
     let now = Timestamp::now();
+    if newsletter.count_clicks {
+        super::clicks::remember_links(change, newsletter, edition).await?;
+    }
     let changed = sql("UPDATE editions SET status = 'sending', sent_at = $1, updated_at = $1
          WHERE id = $2 AND status = 'draft'")
     .bind(now)

@@ -22,6 +22,7 @@ struct HomePage {
     lead: Option<StoryCard>,
     latest: Vec<StoryCard>,
     sections: Vec<SectionBlock>,
+    newsletter: Option<crate::newsletters::pages::Offer>,
 }
 
 struct SectionBlock {
@@ -70,6 +71,7 @@ async fn render(state: &AppState) -> AppResult<Rendered> {
         lead: lead.as_ref().map(|s| StoryCard::new(site, s)),
         latest,
         sections,
+        newsletter: crate::newsletters::pages::offer_for(db, None).await?,
     };
     Ok(Rendered::html(page.render()?).last_modified(last_change))
 }

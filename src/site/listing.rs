@@ -24,6 +24,8 @@ struct ListingPage {
     profile: Option<Profile>,
     stories: Vec<StoryCard>,
     pagination: Pagination,
+    /// A section's front offers its own newsletter (or the first).
+    newsletter: Option<crate::newsletters::pages::Offer>,
 }
 
 /// An author's photo and job title, shown above their stories.
@@ -75,7 +77,14 @@ async fn render(state: &AppState, listing: Listing, page: PageNumber) -> AppResu
     if listing.has_feeds {
         layout = layout.with_feeds(&format!("{} – {}", state.site.name, listing.heading), &listing.path);
     }
+    let newsletter = match listing.filter {
+        StoryFilter::Section(_) if page.0 == 1 => {
+            crate::newsletters::pages::offer_for(&state.db, Some(listing.path.trim_start_matches('/'))).await?
+        }
+        _ => None,
+    };
     let page = ListingPage {
+        newsletter,
         layout,
         kicker: listing.kicker,
         heading: listing.heading,

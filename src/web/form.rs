@@ -78,6 +78,11 @@ impl FormFields {
             .collect()
     }
 
+    /// Whether `value` is among the values of `name` (a ticked box of several).
+    pub fn includes(&self, name: &str, value: &str) -> bool {
+        self.pairs.iter().any(|(k, v)| k == name && v == value)
+    }
+
     pub fn has(&self, name: &str) -> bool {
         self.pairs.iter().any(|(k, _)| k == name)
     }

@@ -75,6 +75,7 @@ const OWNERS: &[(&str, &str)] = &[
     ("editions", "newsletters/"),
     ("edition_shards", "newsletters/"),
     ("edition_retries", "newsletters/"),
+    ("edition_links", "newsletters/clicks.rs"),
     ("newsletter_subscribers", "newsletters/subscribers.rs"),
     ("newsletter_subscriptions", "newsletters/subscribers.rs"),
     ("newsletter_signups", "newsletters/subscribers.rs"),

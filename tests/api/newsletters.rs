@@ -539,3 +539,303 @@ async fn an_edition_sent_while_the_relay_is_down_arrives_once_it_is_back() {
     assert_eq!(taken.len(), 1);
     assert_eq!(taken[0].recipient, "patient@readers.example");
 }
+
+/// The next whole minute in the site's time zone as HH:MM, at least 10 s away.
+fn next_minute() -> String {
+    let now = jiff::ZonedDateTime::now().with_time_zone(jiff::tz::TimeZone::get("Europe/London").unwrap());
+    let ahead = if now.second() >= 50 { 2 } else { 1 };
+    let at = now.checked_add(jiff::Span::new().minutes(ahead)).unwrap();
+    at.strftime("%H:%M").to_string()
+}
+
+/// Sets up a newsletter with a schedule through the desk; returns its id.
+async fn scheduled_newsletter(
+    session: &crate::support::newsroom::Session<'_>,
+    name: &str,
+    at: &str,
+    extra: &[(&str, &str)],
+) -> String {
+    let mut fields = vec![("name", name), ("schedule_at", at), ("schedule_from", "world")];
+    for day in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
+        fields.push(("schedule_days", day));
+    }
+    fields.extend_from_slice(extra);
+    let response = session.post("/newsroom/newsletters", &fields).await;
+    assert_eq!(response.status(), 303, "{}", response.text().await.unwrap());
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    location.rsplit('/').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_scheduled_newsletter_builds_its_edition_at_its_time_and_counts_clicks_without_knowing_who() {
+    let sink = Sink::start().await;
+    let app = app_with(&sink, 500).await;
+    app.story().await;
+    let (_, desk) = app.signed_in(Role::Editor).await;
+
+    // A schedule that makes no sense is refused, with the words kept.
+    let refused = desk
+        .post("/newsroom/newsletters", &[("name", "Nowhen"), ("schedule_at", "07:00")])
+        .await;
+    assert_eq!(refused.status(), 422);
+    let refused = refused.text().await.unwrap();
+    assert!(refused.contains("Tick the days the newsletter goes out"), "{refused}");
+    assert!(refused.contains("value=\"Nowhen\""));
+
+    let at = next_minute();
+    let sent = scheduled_newsletter(&desk, "Evening Wrap", &at, &[("count_clicks", "on")]).await;
+    let reviewed = scheduled_newsletter(&desk, "Weekly Review", &at, &[("schedule_review", "on")]).await;
+    let page = desk.page(&format!("/newsroom/newsletters/{sent}")).await;
+    assert!(
+        page.contains(&format!(
+            "Built by itself: Mon, Tue, Wed, Thu, Fri, Sat, Sun at {at}; the next is built on"
+        )),
+        "{page}"
+    );
+    sign_up(&app, "evening@readers.example", &sent).await;
+    sign_up(&app, "weekly@readers.example", &reviewed).await;
+    let public = app.page("/newsletters/evening-wrap").await;
+    assert!(
+        public.contains("counts how often each link is followed, never who"),
+        "the newsletter's page says clicks are counted"
+    );
+
+    // At its time, with no one pressing anything, the edition is built and sent.
+    for _ in 0..160 {
+        if !sink.taken().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let taken = sink.wait_for(1).await;
+    let message = to(&taken, "evening@readers.example");
+    assert!(message.header("Subject").unwrap().starts_with("Evening Wrap: "));
+    let (text, html) = message.bodies();
+    assert!(
+        text.contains(&format!("{BASE_URL}/world/story")),
+        "plain text links stay direct: {text}"
+    );
+    assert!(
+        html.contains("we do not record who follows them"),
+        "the email says its clicks are counted"
+    );
+    assert!(!html.contains(&format!("href=\"{BASE_URL}/world/story\"")), "{html}");
+    assert!(
+        html.contains("/newsletters/leave/"),
+        "the way out is never sent through the counter"
+    );
+
+    // A program checking a link (HEAD) is not counted; a reader following it is.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut story_click = None;
+    for href in html.split("href=\"").filter_map(|rest| rest.split('"').next()) {
+        if !href.contains("/newsletters/click/") {
+            continue;
+        }
+        let head = no_redirects
+            .head(app.url(href.trim_start_matches(BASE_URL)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(head.status(), 302);
+        if head.headers()["location"] == format!("{BASE_URL}/world/story").as_str() {
+            story_click = Some(href.trim_start_matches(BASE_URL).to_owned());
+        }
+    }
+    let story_click = story_click.expect("the story card's link is counted");
+    let followed = no_redirects.get(app.url(&story_click)).send().await.unwrap();
+    assert_eq!(followed.status(), 302);
+    assert_eq!(
+        followed.headers()["location"],
+        format!("{BASE_URL}/world/story").as_str()
+    );
+    assert_eq!(app.get("/newsletters/click/999/1").await.status(), 404);
+
+    let page = desk.page(&format!("/newsroom/newsletters/{sent}")).await;
+    let edition = page
+        .split("/newsroom/editions/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let edition_page = wait_until_sent(&desk, &edition).await;
+    assert!(edition_page.contains("schedule for"), "{edition_page}");
+    assert!(
+        edition_page.contains(&format!(
+            "<td><a href=\"{BASE_URL}/world/story\">{BASE_URL}/world/story</a></td><td>1</td>"
+        )),
+        "one click counted: {edition_page}"
+    );
+    assert_eq!(page.matches("/newsroom/editions/").count(), 1, "built once");
+
+    // With a review step, the edition waits as a draft and nothing is sent.
+    let review_page = desk.page(&format!("/newsroom/newsletters/{reviewed}")).await;
+    assert!(review_page.contains("waiting for review"), "{review_page}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        sink.taken().iter().all(|t| t.recipient != "weekly@readers.example"),
+        "nothing goes out before an editor sends it"
+    );
+}
+
+/// A private key made by openssl (`args`), and the DNS TXT record that publishes its public half.
+fn dkim_key(dir: &std::path::Path, rsa: bool) -> (std::path::PathBuf, String) {
+    use base64::Engine;
+    let key = dir.join(if rsa { "rsa.pem" } else { "ed25519.pem" });
+    let made = if rsa {
+        std::process::Command::new("openssl")
+            .args(["genrsa", "-traditional", "-out"])
+            .arg(&key)
+            .arg("2048")
+            .output()
+    } else {
+        std::process::Command::new("openssl")
+            .args(["genpkey", "-algorithm", "ed25519", "-out"])
+            .arg(&key)
+            .output()
+    }
+    .expect("openssl runs");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let public = std::process::Command::new("openssl")
+        .args(["pkey", "-pubout", "-outform", "DER", "-in"])
+        .arg(&key)
+        .output()
+        .expect("openssl runs");
+    assert!(public.status.success());
+    let der = public.stdout;
+    let record = if rsa {
+        format!(
+            "v=DKIM1; k=rsa; p={}",
+            base64::engine::general_purpose::STANDARD.encode(&der)
+        )
+    } else {
+        // The raw 32-byte key after the 12-byte SubjectPublicKeyInfo header (RFC 8463).
+        format!(
+            "v=DKIM1; k=ed25519; p={}",
+            base64::engine::general_purpose::STANDARD.encode(&der[der.len() - 32..])
+        )
+    };
+    (key, record)
+}
+
+/// Asks dkimpy, a verifier that is not ours, whether the message's signature holds.
+fn dkimpy_verifies(message: &str, record: &str, dir: &std::path::Path) -> String {
+    let mail = dir.join("message.eml");
+    let crlf = message.replace("\r\n", "\n").replace('\n', "\r\n");
+    std::fs::write(&mail, crlf).unwrap();
+    let script = r#"
+import sys, dkim
+message = open(sys.argv[1], 'rb').read()
+record = sys.argv[2].encode()
+def dns(name, timeout=5):
+    assert name == b'news2026._domainkey.news.example.', name
+    return record
+print(dkim.verify(message, dnsfunc=dns))
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&mail)
+        .arg(record)
+        .output()
+        .expect("python3 runs (scripts/setup installs dkimpy)");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout).trim(),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[tokio::test]
+async fn newsletters_signed_with_dkim_pass_an_independent_verifier_with_rsa_and_ed25519() {
+    let keys = tempfile::tempdir().unwrap();
+    for rsa in [true, false] {
+        let (key, record) = dkim_key(keys.path(), rsa);
+        let sink = Sink::start().await;
+        let url = sink.url();
+        let key_file = key.display().to_string();
+        let app = spawn_app_with(move |s| {
+            s.newsletters.smtp_url = broadsheet::config::Secret::new(url);
+            s.newsletters.dkim_domain = "news.example".into();
+            s.newsletters.dkim_selector = "news2026".into();
+            s.newsletters.dkim_key_file = key_file;
+        })
+        .await;
+        let (_, desk) = app.signed_in(Role::Editor).await;
+        let id = newsletter(&desk, "Signed Sheet").await;
+        sign_up(&app, "signed@readers.example", &id).await;
+        send_edition(&desk, &id, "Signed, sealed, delivered").await;
+        let taken = sink.wait_for(1).await;
+        let message = to(&taken, "signed@readers.example");
+        let signature = message.header("DKIM-Signature").expect("a DKIM signature");
+        assert!(signature.contains("d=news.example") && signature.contains("s=news2026"));
+        assert!(
+            signature.contains("list-unsubscribe:list-unsubscribe-post"),
+            "the one-click headers are signed (RFC 8058): {signature}"
+        );
+        assert!(
+            message
+                .header("Message-ID")
+                .is_some_and(|id| id.ends_with("@localhost>")),
+            "a Message-ID at the sender's domain (large providers refuse mail without one)"
+        );
+        assert_eq!(
+            dkimpy_verifies(&message.raw, &record, keys.path()),
+            "True",
+            "rsa: {rsa}"
+        );
+        // A changed word breaks it: the verifier really checks.
+        let tampered = message
+            .raw
+            .replace("Signed, sealed, delivered", "Signed, sealed, forged");
+        assert_eq!(dkimpy_verifies(&tampered, &record, keys.path()), "False");
+    }
+}
+
+#[tokio::test]
+async fn a_deleted_reader_account_leaves_its_newsletters() {
+    let sink = Sink::start().await;
+    let app = app_with(&sink, 500).await;
+    let (_, desk) = app.signed_in(Role::Editor).await;
+    let id = newsletter(&desk, "Leaving Letter").await;
+    let reader = app.register("Leaver").await;
+    let verify = link_in(&app.email_to(&reader.email).await);
+    assert_eq!(reader.get(&verify).await.status(), 200);
+    let joined = reader
+        .post("/newsletters/subscribe", &[("newsletter", id.as_str())])
+        .await;
+    assert_eq!(joined.status(), 303);
+    let data = reader.page("/account/data").await;
+    assert!(
+        data.contains("\"name\": \"Leaving Letter\""),
+        "the data download lists it: {data}"
+    );
+    let page = desk.page(&format!("/newsroom/newsletters/{id}")).await;
+    assert!(page.contains("1 subscriber "), "{page}");
+    let deleted = reader.post("/account/delete", &[("confirm", "DELETE")]).await;
+    assert_eq!(deleted.status(), 303);
+    let page = desk.page(&format!("/newsroom/newsletters/{id}")).await;
+    assert!(page.contains("0 subscribers"), "{page}");
+}
+
+#[tokio::test]
+async fn fronts_offer_a_newsletter_and_a_section_offers_its_own() {
+    let sink = Sink::start().await;
+    let app = app_with(&sink, 500).await;
+    app.story().await;
+    let (_, desk) = app.signed_in(Role::Editor).await;
+    newsletter(&desk, "General Post").await;
+    scheduled_newsletter(&desk, "World Today", "06:00", &[("schedule_review", "on")]).await;
+    let home = app.page("/").await;
+    assert!(home.contains("Get General Post by email"), "{home}");
+    assert!(home.contains("action=\"/newsletters/subscribe\""));
+    let front = app.page("/world").await;
+    assert!(
+        front.contains("Get World Today by email"),
+        "the section's own newsletter"
+    );
+    let story = app.page("/world/story").await;
+    assert!(story.contains("Get World Today by email"));
+}

@@ -167,11 +167,24 @@ struct MyData {
     following: Vec<String>,
     followers: i64,
     notifications: i64,
+    /// Newsletters by email, with when each began.
+    newsletters: Vec<NewsletterData>,
+}
+
+#[derive(Serialize)]
+struct NewsletterData {
+    name: String,
+    since: String,
 }
 
 /// Everything we hold about the reader, as a JSON download.
 pub async fn download(State(state): State<AppState>, who: CurrentReader) -> AppResult<Response> {
     let id = who.reader.id;
+    let confirmed = who
+        .reader
+        .email_verified_at
+        .is_some()
+        .then_some(who.reader.email.as_str());
     let following: Vec<(String,)> = sql("SELECT r.display_name FROM follows f JOIN readers r ON r.id = f.followed_id WHERE f.follower_id = $1 ORDER BY r.display_name")
         .bind(id)
         .fetch_all(&state.db)
@@ -189,6 +202,14 @@ pub async fn download(State(state): State<AppState>, who: CurrentReader) -> AppR
             .bind(id)
             .fetch_count(&state.db)
             .await?,
+        newsletters: crate::newsletters::subscribers::held_for(&state.db, id, confirmed)
+            .await?
+            .into_iter()
+            .map(|(name, since)| NewsletterData {
+                name,
+                since: since.rfc3339(),
+            })
+            .collect(),
     };
     let body = serde_json::to_string_pretty(&data).map_err(|e| AppError::Internal(e.into()))?;
     let mut response = body.into_response();
@@ -214,6 +235,13 @@ pub async fn delete(State(state): State<AppState>, who: CurrentReader, form: For
     let mut change = Change::begin(&state, Actor::reader(&who.reader)).await?;
     let touched =
         comments::write::on_reader_deleted(&mut change, id, state.settings.community.on_account_delete).await?;
+    // Only a confirmed address speaks for the subscriptions made with it.
+    let confirmed = who
+        .reader
+        .email_verified_at
+        .is_some()
+        .then_some(who.reader.email.as_str());
+    crate::newsletters::subscribers::forget_reader(&mut change, id, confirmed).await?;
     readers::delete(&mut change, id).await?;
     for article in touched {
         // Open pages of the article draw its comments again.
