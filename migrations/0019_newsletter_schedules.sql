@@ -27,3 +27,11 @@ CREATE TABLE edition_links (
     clicks BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (edition_id, position)
 );
+
+-- The relay's messages-per-second ceiling holds across instances: each
+-- batch books the next stretch of time it may send in, after the last
+-- one booked by any instance.
+CREATE TABLE newsletter_pace (
+    relay TEXT PRIMARY KEY,
+    next_at TIMESTAMPTZ NOT NULL
+);

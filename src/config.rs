@@ -37,7 +37,7 @@ pub struct NewsletterSettings {
     pub smtp_url: Secret<String>,
     /// SMTP connections kept open to the relay, per instance.
     pub connections: usize,
-    /// Messages handed to the relay per second, per instance; 0: as fast as it takes them.
+    /// Messages handed to the relay per second, by all instances together; 0: as fast as it takes them.
     pub messages_per_second: u64,
     /// Return path for bounces (bounces@news.example); each message's is bounces+<who>-<edition>@…
     pub bounce_address: String,
@@ -499,7 +499,7 @@ pub const SETTINGS_HELP: &[(&str, &str)] = &[
     ),
     (
         "newsletters.messages_per_second",
-        "messages handed to the relay per second, per instance; 0 for no limit",
+        "messages handed to the relay per second, all instances together; 0 for no limit",
     ),
     (
         "newsletters.bounce_address",

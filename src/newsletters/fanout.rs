@@ -259,6 +259,7 @@ pub struct Delivery {
 /// Sends each recipient their copy, as many at once as the relay's connections allow.
 pub async fn deliver(state: &AppState, sending: &Sending, recipients: Vec<(Recipient, i64)>) -> Vec<Delivery> {
     let sender = &state.newsletter_sender;
+    sender.book(&state.db, recipients.len()).await;
     futures_util::stream::iter(recipients)
         .map(|(recipient, attempts)| async move {
             let leave = state

@@ -134,6 +134,26 @@ impl Sender {
         Address::new(format!("{}+{tag}", bounce.user()), bounce.domain()).ok()
     }
 
+    /// With a rate set, books the stretch of time `count` messages take at
+    /// that rate, after whatever any instance booked before, and waits for
+    /// it to begin: the ceiling is the relay's, however many instances send.
+    pub async fn book(&self, db: &crate::db::Db, count: usize) {
+        let Some(spacing) = self.spacing else {
+            return;
+        };
+        let span = spacing.saturating_mul(count as u32);
+        match book_stretch(db, span).await {
+            Ok(start) => {
+                let wait = start.as_micros() - crate::domain::Timestamp::now().as_micros();
+                if wait > 0 {
+                    tokio::time::sleep(Duration::from_micros(wait as u64)).await;
+                }
+            }
+            // The local ceiling still holds; only the shared one is lost.
+            Err(e) => tracing::warn!(error = %e, "could not book sending time with the other instances"),
+        }
+    }
+
     /// Waits for a free connection and for the rate's next slot.
     async fn turn(&self) -> tokio::sync::SemaphorePermit<'_> {
         let permit = self.slots.acquire().await.expect("the semaphore is never closed");
@@ -178,6 +198,39 @@ impl Sender {
                 Ok(_) => Outcome::Sent,
                 Err(e) => Outcome::Deferred(format!("writing to the outbox: {e}")),
             },
+        }
+    }
+}
+
+/// The key of the one relay's row in `newsletter_pace`.
+const RELAY: &str = "newsletters";
+
+/// Moves the relay's booked time on by `span`, from now or from where the
+/// last booking ends, whichever is later; returns where this one begins.
+/// Compare-and-set, so two instances booking at once both get their own stretch.
+async fn book_stretch(db: &crate::db::Db, span: Duration) -> Result<crate::domain::Timestamp, crate::db::DbError> {
+    use crate::db::sql;
+    use crate::domain::Timestamp;
+    sql("INSERT INTO newsletter_pace (relay, next_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(RELAY)
+        .bind(Timestamp::now())
+        .execute(db)
+        .await?;
+    loop {
+        let (booked,): (Timestamp,) = sql("SELECT next_at FROM newsletter_pace WHERE relay = $1")
+            .bind(RELAY)
+            .fetch_one(db)
+            .await?;
+        let start = booked.max(Timestamp::now());
+        let end = Timestamp::from_micros(start.as_micros() + span.as_micros() as i64);
+        let moved = sql("UPDATE newsletter_pace SET next_at = $1 WHERE relay = $2 AND next_at = $3")
+            .bind(end)
+            .bind(RELAY)
+            .bind(booked)
+            .execute(db)
+            .await?;
+        if moved == 1 {
+            return Ok(start);
         }
     }
 }

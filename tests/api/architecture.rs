@@ -76,6 +76,7 @@ const OWNERS: &[(&str, &str)] = &[
     ("edition_shards", "newsletters/"),
     ("edition_retries", "newsletters/"),
     ("edition_links", "newsletters/clicks.rs"),
+    ("newsletter_pace", "newsletters/send.rs"),
     ("newsletter_subscribers", "newsletters/subscribers.rs"),
     ("newsletter_subscriptions", "newsletters/subscribers.rs"),
     ("newsletter_signups", "newsletters/subscribers.rs"),
