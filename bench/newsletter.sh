@@ -10,6 +10,7 @@
 # which is timed too.
 #
 #   bench/newsletter.sh [subscribers, default 1000000]
+#   DKIM=rsa or DKIM=ed25519: every message signed with a fresh key of that kind
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count="${1:-1000000}"
@@ -39,6 +40,17 @@ export BROADSHEET_SITE__BASE_URL="http://127.0.0.1:$port"
 export BROADSHEET_MEDIA__DIR="$work/media" BROADSHEET_MAIL__OUTBOX_DIR="$work/outbox"
 export BROADSHEET_NEWSLETTERS__CONNECTIONS="$connections"
 export BROADSHEET_NEWSLETTERS__BOUNCE_ADDRESS="bounces@bench.example"
+case "${DKIM:-}" in
+  rsa) openssl genrsa -traditional -out "$work/dkim.pem" 2048 2>/dev/null ;;
+  ed25519) openssl genpkey -algorithm ed25519 -out "$work/dkim.pem" ;;
+  "") ;;
+  *) echo "DKIM is rsa or ed25519" >&2; exit 2 ;;
+esac
+if [ -n "${DKIM:-}" ]; then
+  chmod 644 "$work/dkim.pem"
+  export BROADSHEET_NEWSLETTERS__DKIM_DOMAIN=bench.example BROADSHEET_NEWSLETTERS__DKIM_SELECTOR=bench
+  export BROADSHEET_NEWSLETTERS__DKIM_KEY_FILE="$work/dkim.pem"
+fi
 base="http://127.0.0.1:$port"
 
 start_app() {

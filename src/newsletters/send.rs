@@ -56,7 +56,7 @@ pub struct Sender {
     default_from: Mailbox,
     bounce: Option<Address>,
     /// Signs every message when DKIM is configured.
-    dkim: Option<lettre::message::dkim::DkimConfig>,
+    dkim: Option<Arc<lettre::message::dkim::DkimConfig>>,
 }
 
 impl Sender {
@@ -105,7 +105,7 @@ impl Sender {
                 .parse()
                 .with_context(|| format!("mail.from {:?} is not an email address", settings.mail.from))?,
             bounce,
-            dkim: super::dkim::from_settings(n)?,
+            dkim: super::dkim::from_settings(n)?.map(Arc::new),
         }))
     }
 
@@ -177,7 +177,18 @@ impl Sender {
             Err(why) => return Outcome::Refused { why, mailbox: true },
         };
         if let Some(dkim) = &self.dkim {
-            message.sign(dkim);
+            // An RSA signature is a couple of milliseconds of arithmetic: done
+            // off the threads that answer readers.
+            let dkim = Arc::clone(dkim);
+            message = match tokio::task::spawn_blocking(move || {
+                message.sign(&dkim);
+                message
+            })
+            .await
+            {
+                Ok(signed) => signed,
+                Err(e) => return Outcome::Deferred(format!("signing the message: {e}")),
+            };
         }
         let _permit = self.turn().await;
         match &self.transport {

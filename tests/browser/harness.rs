@@ -30,6 +30,17 @@ impl Browser {
         Self::open_with(
             app,
             json!({ "profile.default_content_setting_values.notifications": 2 }),
+            &[],
+        )
+        .await
+    }
+
+    /// A browser whose system asks for dark colours (`prefers-color-scheme: dark`).
+    pub async fn open_in_dark(app: &TestApp) -> Self {
+        Self::open_with(
+            app,
+            json!({ "profile.default_content_setting_values.notifications": 2 }),
+            &["--force-dark-mode"],
         )
         .await
     }
@@ -40,11 +51,12 @@ impl Browser {
         Self::open_with(
             app,
             json!({ "profile.default_content_setting_values.notifications": 1 }),
+            &[],
         )
         .await
     }
 
-    async fn open_with(app: &TestApp, prefs: Value) -> Self {
+    async fn open_with(app: &TestApp, prefs: Value, extra: &[&str]) -> Self {
         let chromium = std::env::var("BROADSHEET_CHROMIUM").unwrap_or_else(|_| CHROMIUM.into());
         let chromedriver = std::env::var("BROADSHEET_CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.into());
         let port = free_port();
@@ -76,6 +88,7 @@ impl Browser {
         ];
         let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.extend(extra.iter().map(|a| a.to_string()));
         let capabilities = json!({
             "browserName": "chrome",
             "goog:chromeOptions": { "binary": chromium, "args": args, "prefs": prefs },
@@ -326,6 +339,18 @@ impl Browser {
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).expect("the screenshot is saved");
         path
+    }
+
+    /// How many A4 pages the current page prints on.
+    pub async fn printed_pages(&self) -> usize {
+        let pdf = self
+            .client
+            .print(fantoccini::wd::PrintConfiguration::default())
+            .await
+            .expect("the page prints");
+        let text = String::from_utf8_lossy(&pdf);
+        // Each page object says "/Type /Page"; the page tree says "/Type /Pages".
+        text.matches("/Type /Page").count() - text.matches("/Type /Pages").count()
     }
 
     /// Runs axe-core on the current page and fails on any violation.

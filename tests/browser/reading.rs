@@ -45,6 +45,30 @@ async fn the_homepage_and_the_article_page_pass_axe_core_without_violations() {
 }
 
 #[tokio::test]
+async fn a_reader_who_asks_for_dark_colours_gets_them_legibly_and_a_printed_story_is_short() {
+    let app = spawn_app_with_demo().await;
+    let browser = Browser::open_in_dark(&app).await;
+    for path in ["/", LEAD, "/world", "/newsletters"] {
+        browser.visit(path).await;
+        let ground = browser
+            .run("return getComputedStyle(document.body).backgroundColor")
+            .await;
+        assert_eq!(ground, "rgb(20, 20, 20)", "{path}: a dark page");
+        // axe-core's colour-contrast rule covers every word on the page.
+        browser.assert_accessible().await;
+    }
+    browser.close().await;
+
+    // Printed: the story and its pictures, without navigation, prompts,
+    // the appeal or the comments (it took five A4 pages with them).
+    let browser = Browser::open(&app).await;
+    browser.visit(LEAD).await;
+    let pages = browser.printed_pages().await;
+    assert!((1..=3).contains(&pages), "{pages} pages");
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn what_is_marked_hidden_stays_hidden_whatever_its_class() {
     let app = spawn_app_with_demo().await;
     let browser = Browser::open(&app).await;
