@@ -54,7 +54,7 @@ fn sample(pattern: &str) -> String {
         .split('/')
         .map(|segment| match segment {
             "{id}" | "{entry}" | "{article}" | "{subscriber}" | "{newsletter}" => NO_ID,
-            "{number}" => "1",
+            "{number}" | "{position}" => "1",
             "{signature}" => "not-a-signature",
             "{action}" => "no-such-action",
             "{version}" => "1",
