@@ -108,6 +108,36 @@ async fn the_article_reads_on_a_360_pixel_phone_without_sideways_scrolling() {
     );
     browser.screenshot("lead-article-phone").await;
     browser.close().await;
+
+    // A section's list shows small thumbnails; a phone fetches small files
+    // for them (a fresh browser: one that holds a picture's larger file already may use it).
+    let browser = Browser::open(&app).await;
+    browser.resize(360, 780).await;
+    browser.visit("/world").await;
+    browser
+        .run("document.querySelectorAll('.cards--list img').forEach(i => i.loading = 'eager'); return true;")
+        .await;
+    browser
+        .wait_until(
+            "[...document.querySelectorAll('.cards--list img')].every(i => i.complete && i.currentSrc)",
+            10,
+        )
+        .await;
+    let widths = browser
+        .run(
+            "return [...document.querySelectorAll('.cards--list img')]
+                .map(i => parseInt(i.currentSrc.split('/').pop()));",
+        )
+        .await;
+    let widths: Vec<i64> = widths
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|w| w.as_i64())
+        .collect();
+    assert!(!widths.is_empty(), "the list has pictures");
+    assert!(widths.iter().all(|&w| w <= 480), "thumbnail files: {widths:?}");
+    browser.close().await;
 }
 
 #[tokio::test]
