@@ -22,6 +22,8 @@ pub struct CurrentStaff {
     pub staff: Staff,
     /// The hash of this browser's session token.
     pub session: String,
+    /// Stories waiting for review, for those who can publish them (shown in the newsroom's header).
+    pub waiting_for_review: Option<i64>,
 }
 
 impl CurrentStaff {
@@ -60,9 +62,20 @@ async fn from_cookie(parts: &Parts, state: &AppState) -> Result<Option<CurrentSt
     if row.disabled_at.is_some() {
         return Ok(None);
     }
+    let staff = Staff::try_from(row)?;
+    let waiting_for_review = if crate::accounts::Permission::PublishArticles.allows(staff.role) {
+        Some(
+            crate::db::sql("SELECT COUNT(*) FROM articles WHERE status = 'review'")
+                .fetch_count(&state.db)
+                .await?,
+        )
+    } else {
+        None
+    };
     Ok(Some(CurrentStaff {
-        staff: Staff::try_from(row)?,
+        staff,
         session: session.token_hash,
+        waiting_for_review,
     }))
 }
 

@@ -73,7 +73,7 @@ pub const ROLE_TABLE: &[(&str, Permission)] = &[
         Permission::WriteArticles,
     ),
     (
-        "edit anyone's article, schedule, publish, unpublish",
+        "edit anyone's article, schedule, publish, unpublish, send back with a note",
         Permission::PublishArticles,
     ),
     (

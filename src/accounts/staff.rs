@@ -130,12 +130,25 @@ pub async fn create(change: &mut Change, new: NewStaff<'_>) -> Result<Staff, App
                 e.into()
             }
         })?;
+    // Everyone who writes gets their own byline at once, chosen by default
+    // in the editor and on the live desk.
+    let author_id = if new.role == Role::Moderator {
+        None
+    } else {
+        let author = own_byline(change, name).await?;
+        sql("UPDATE staff SET author_id = $1 WHERE id = $2")
+            .bind(author)
+            .bind(id)
+            .execute(&mut *change)
+            .await?;
+        Some(author)
+    };
     let member = Staff {
         id,
         email: email.into(),
         name: name.to_owned(),
         role: new.role,
-        author_id: None,
+        author_id,
     };
     change
         .audit(
@@ -145,6 +158,46 @@ pub async fn create(change: &mut Change, new: NewStaff<'_>) -> Result<Staff, App
         )
         .await?;
     Ok(member)
+}
+
+/// The byline of a new member named `name`: an author of that name no one
+/// on the staff has yet (bylines brought in by an import), or a new one.
+async fn own_byline(change: &mut Change, name: &str) -> Result<AuthorId, AppError> {
+    let unclaimed: Option<(AuthorId,)> = sql("SELECT a.id FROM authors a WHERE a.name = $1
+           AND NOT EXISTS (SELECT 1 FROM staff s WHERE s.author_id = a.id)
+         ORDER BY a.created_at LIMIT 1")
+    .bind(name)
+    .fetch_optional(&mut *change)
+    .await?;
+    if let Some((id,)) = unclaimed {
+        return Ok(id);
+    }
+    let base = crate::domain::Slug::suggest(name)
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "author".into());
+    let mut slug = base.clone();
+    for n in 2.. {
+        let taken: Option<(String,)> = sql("SELECT slug FROM authors WHERE slug = $1")
+            .bind(&slug)
+            .fetch_optional(&mut *change)
+            .await?;
+        if taken.is_none() {
+            break;
+        }
+        slug = format!("{base}-{n}");
+    }
+    let slug = crate::domain::Slug::parse(&slug).map_err(|_| AppError::Internal(anyhow::anyhow!("slug {slug}")))?;
+    crate::site::write::create_author(
+        change,
+        crate::site::write::NewAuthor {
+            slug,
+            name,
+            job_title: "",
+            bio: "",
+            photo: None,
+        },
+    )
+    .await
 }
 
 pub async fn by_email(db: &Db, email: &str) -> Result<Option<StaffRow>, DbError> {

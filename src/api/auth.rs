@@ -60,6 +60,7 @@ impl FromRequestParts<AppState> for ApiStaff {
         Ok(ApiStaff(CurrentStaff {
             staff,
             session: format!("api-token:{hash}"),
+            waiting_for_review: None,
         }))
     }
 }

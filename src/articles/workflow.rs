@@ -18,6 +18,8 @@ use super::model::{ARTICLE_COLUMNS, Article, Status};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transition {
     Submit,
+    /// An editor returns a story in review to its writer, saying why.
+    SendBack,
     Schedule(Timestamp),
     Publish,
     Unpublish,
@@ -27,6 +29,7 @@ impl Transition {
     fn name(self) -> &'static str {
         match self {
             Transition::Submit => "submitted for review",
+            Transition::SendBack => SENT_BACK,
             Transition::Schedule(_) => "scheduled",
             Transition::Publish => "published",
             Transition::Unpublish => "unpublished",
@@ -34,8 +37,21 @@ impl Transition {
     }
 }
 
+/// The audit line of a story sent back; its detail is the editor's note.
+pub const SENT_BACK: &str = "sent back to its writer";
+
 /// Moves an article to its next state, or explains why it cannot go there.
 pub async fn apply(change: &mut Change, id: ArticleId, transition: Transition) -> Result<Status, AppError> {
+    apply_with_note(change, id, transition, "").await
+}
+
+/// As `apply`, with words for the audit line (an editor's note to the writer).
+pub async fn apply_with_note(
+    change: &mut Change,
+    id: ArticleId,
+    transition: Transition,
+    note: &str,
+) -> Result<Status, AppError> {
     let article: Article = sql(format!("SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = $1"))
         .bind(id)
         .fetch_optional(&mut *change)
@@ -54,6 +70,10 @@ pub async fn apply(change: &mut Change, id: ArticleId, transition: Transition) -
         Transition::Submit => match from {
             Status::Draft => (Status::Review, article.published_at, article.updated_at, String::new()),
             _ => return refuse("only drafts can be submitted for review."),
+        },
+        Transition::SendBack => match from {
+            Status::Review => (Status::Draft, article.published_at, article.updated_at, String::new()),
+            _ => return refuse("only a story in review can be sent back."),
         },
         Transition::Schedule(at) => {
             if at <= now {
@@ -100,6 +120,7 @@ pub async fn apply(change: &mut Change, id: ArticleId, transition: Transition) -
     .execute(&mut *change)
     .await
     .with_context(|| format!("moving article {id} to {}", status.as_str()))?;
+    let detail = if note.is_empty() { detail } else { note.to_owned() };
     change
         .audit(
             transition.name(),

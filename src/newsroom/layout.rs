@@ -22,6 +22,8 @@ pub struct NavItem {
     pub label: &'static str,
     pub url: &'static str,
     pub current: bool,
+    /// Stories waiting for review (on "Articles", for those who publish), linking to them.
+    pub waiting: Option<i64>,
 }
 
 impl NewsroomLayout {
@@ -48,11 +50,13 @@ impl NewsroomLayout {
                 label,
                 url,
                 current: path == url || (url != "/newsroom" && path.starts_with(url)),
+                waiting: staff.waiting_for_review.filter(|n| *n > 0 && url == "/newsroom"),
             })
             .chain([NavItem {
                 label: "My account",
                 url: "/newsroom/account",
                 current: path.starts_with("/newsroom/account"),
+                waiting: None,
             }])
             .collect();
         Self {
@@ -96,6 +100,7 @@ pub fn notice_for(code: &str) -> Option<&'static str> {
         "scheduled" => "Scheduled.",
         "published" => "Published. It is on the site now.",
         "unpublished" => "Unpublished. It is no longer on the site.",
+        "sent-back" => "Sent back to its writer, with your note.",
         "noted" => "The note is on the article.",
         "restored" => "The old version is restored as a new revision.",
         "uploaded" => "The picture is stored.",

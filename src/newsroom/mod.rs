@@ -111,6 +111,11 @@ pub fn routes(state: &AppState) -> Routes {
             Staff(Permission::PublishArticles),
             actions::unpublish,
         )
+        .post(
+            "/newsroom/articles/{id}/send-back",
+            Staff(Permission::PublishArticles),
+            actions::send_back,
+        )
         .get("/newsroom/images", Staff(Permission::WriteArticles), images::show)
         .post("/newsroom/images", Staff(Permission::WriteArticles), images::upload)
         .get("/newsroom/sections", Staff(Permission::Administer), sections::show)

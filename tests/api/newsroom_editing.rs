@@ -910,3 +910,83 @@ async fn a_save_the_database_cannot_store_gets_the_error_page_and_is_not_blamed_
         "the failed save changed nothing"
     );
 }
+
+#[tokio::test]
+async fn a_new_writer_has_their_own_byline_chosen_for_them_at_once() {
+    let app = spawn_app().await;
+    let (_, writer) = app.signed_in(Role::Writer).await;
+    let form = writer.page("/newsroom/articles/new").await;
+    assert!(form.contains(" selected>Test writer</option>"), "{form}");
+    assert_eq!(app.get("/author/test-writer").await.status(), 200, "their author page");
+    // A second member of the same name gets a byline of their own, not the first one's.
+    let (_, namesake) = app.signed_in(Role::Writer).await;
+    let form = namesake.page("/newsroom/articles/new").await;
+    let chosen = form.split(" selected>Test writer</option>").next().unwrap();
+    let mine = chosen
+        .rsplit("value=\"")
+        .next()
+        .unwrap()
+        .trim_end_matches('"')
+        .to_owned();
+    let first = writer.page("/newsroom/articles/new").await;
+    assert!(
+        !first.contains(&format!("value=\"{mine}\" selected")),
+        "two members, two bylines"
+    );
+    assert_eq!(app.get("/author/test-writer-2").await.status(), 200);
+}
+
+#[tokio::test]
+async fn an_editor_sees_what_waits_for_review_and_sends_a_story_back_with_a_note() {
+    let app = spawn_app().await;
+    let section = world(&app).await;
+    let (_, editor) = app.signed_in(Role::Editor).await;
+    assert!(
+        !editor.page("/newsroom").await.contains("id=\"review-count\""),
+        "nothing waits yet"
+    );
+    let (_, writer) = app.signed_in(Role::Writer).await;
+    let own = draft(&writer, &section, "Story for review").await;
+    let page = writer.page(&own).await;
+    let submitted = submit(
+        &writer,
+        &own.replace("/edit", ""),
+        &fields(&section, "Story for review", "Body."),
+        &[("version", &version_on(&page)), ("action", "submit")],
+    )
+    .await;
+    assert_eq!(submitted.status(), 303);
+    let desk = editor.page("/newsroom/account").await;
+    assert!(
+        desk.contains("href=\"/newsroom?status=review\">1<span class=\"visually-hidden\"> waiting for review</span>"),
+        "every newsroom page shows the count: {desk}"
+    );
+    assert!(
+        !writer.page("/newsroom").await.contains("id=\"review-count\""),
+        "writers publish nothing"
+    );
+
+    let id = id_in(&own);
+    let empty = editor
+        .post(&format!("/newsroom/articles/{id}/send-back"), &[("note", " ")])
+        .await;
+    assert_eq!(empty.status(), 400, "a note is needed");
+    let sent = editor
+        .post(
+            &format!("/newsroom/articles/{id}/send-back"),
+            &[("note", "Check the casualty figure with the agency first.")],
+        )
+        .await;
+    assert_eq!(sent.status(), 303);
+    let again = editor
+        .post(&format!("/newsroom/articles/{id}/send-back"), &[("note", "Twice?")])
+        .await;
+    assert_eq!(again.status(), 409, "only a story in review goes back");
+    assert!(!editor.page("/newsroom").await.contains("id=\"review-count\""));
+    let page = writer.page(&own).await;
+    assert!(
+        page.contains("Check the casualty figure with the agency first."),
+        "{page}"
+    );
+    assert!(page.contains("Draft"));
+}

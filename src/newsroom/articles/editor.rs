@@ -31,6 +31,8 @@ struct EditorPage {
     action: String,
     version: i64,
     status: Option<Status>,
+    /// Who sent this draft back, when, and their note.
+    sent_back: Option<(String, String, String)>,
     public_url: Option<String>,
     form: FormFields,
     errors: FieldErrors,
@@ -176,6 +178,15 @@ pub async fn draw(state: &AppState, who: &CurrentStaff, editor: EditorState) -> 
         None => Vec::new(),
     };
     let status = article.map(Article::status);
+    // A draft an editor sent back shows their note until it goes for review again.
+    let sent_back = match article {
+        Some(a) if a.status() == Status::Draft => crate::audit::recent(db, Some(("article", &a.id.to_string())), 1, 0)
+            .await?
+            .into_iter()
+            .find(|e| e.action == crate::articles::workflow::SENT_BACK)
+            .map(|e| (e.actor_name, state.site.long_time(e.at), e.detail)),
+        _ => None,
+    };
     let public_url = match article {
         Some(a) if a.status() == Status::Published => {
             let section = site::queries::section_by_id(db, a.section_id).await?;
@@ -194,6 +205,7 @@ pub async fn draw(state: &AppState, who: &CurrentStaff, editor: EditorState) -> 
             .parse()
             .unwrap_or(article.map(|a| a.version).unwrap_or(0)),
         status,
+        sent_back,
         public_url,
         scheduled_for: article
             .filter(|a| a.status() == Status::Scheduled)
