@@ -136,6 +136,16 @@ pub fn routes(state: &AppState) -> Routes {
         )
         .get("/newsroom/staff", Staff(Permission::Administer), staff::show)
         .post("/newsroom/staff/invite", Staff(Permission::Administer), staff::invite)
+        .post(
+            "/newsroom/staff/invites/{key}/resend",
+            Staff(Permission::Administer),
+            staff::resend_invite,
+        )
+        .post(
+            "/newsroom/staff/invites/{key}/revoke",
+            Staff(Permission::Administer),
+            staff::revoke_invite,
+        )
         .post("/newsroom/staff/{id}", Staff(Permission::Administer), staff::update)
         .get("/newsroom/invite/{token}", Public, staff::accept_form)
         .post("/newsroom/invite/{token}", Public, staff::accept)

@@ -36,6 +36,8 @@ struct StaffPage {
     invite_link: Option<String>,
     form: FormFields,
     error: Option<String>,
+    /// Invitations waiting: (key, name, email, role, sent, still good).
+    invitations: Vec<(String, String, String, String, String, bool)>,
 }
 
 struct Person {
@@ -91,8 +93,24 @@ async fn page(
         .into_iter()
         .map(|a| (a.id.to_string(), a.name))
         .collect();
+    let now = crate::domain::Timestamp::now();
+    let invitations = invites::pending(&state.db)
+        .await?
+        .into_iter()
+        .map(|i| {
+            (
+                i.key,
+                i.name,
+                i.email,
+                i.role,
+                state.site.long_time(i.created_at),
+                i.expires_at > now,
+            )
+        })
+        .collect();
     let layout = NewsroomLayout::new(state, who, "Staff", "/newsroom/staff").with_notice(notice);
     Ok(StaffPage {
+        invitations,
         layout,
         people,
         roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
@@ -151,6 +169,25 @@ pub async fn invite(State(state): State<AppState>, who: CurrentStaff, form: Form
     }
     let mut change = Change::begin(&state, &who).await?;
     let token = invites::invite(&mut change, &email, &name, role).await?;
+    let link = email_invitation(&state, &who, &mut change, &name, email.as_str(), role.as_str(), &token).await?;
+    change.commit().await?;
+    // The link is a credential: it is emailed and shown to the admin who made it, never logged.
+    tracing::info!(%email, "staff invitation created");
+    let notice = Some("Invitation created and emailed to them. The link below works once, for 7 days.");
+    Ok(Html(page(&state, &who, FormFields::default(), Some(link), None, notice).await?).into_response())
+}
+
+/// Emails the person their link (in the change, so it goes only if the
+/// invitation is kept); returns the link for the admin's page.
+async fn email_invitation(
+    state: &AppState,
+    who: &CurrentStaff,
+    change: &mut Change,
+    name: &str,
+    email: &str,
+    role: &str,
+    token: &str,
+) -> AppResult<String> {
     let link = state.site.url(&format!("/newsroom/invite/{token}"));
     let text = format!(
         "Hello {name},\n\n{} has invited you to the {} newsroom as {role}. To join, choose your password here within 7 days:\n\n{link}\n\nThe link works once. If you were not expecting this, ignore this message.\n",
@@ -158,19 +195,50 @@ pub async fn invite(State(state): State<AppState>, who: CurrentStaff, form: Form
     );
     change.queued_work();
     mail::queue(
-        &mut change,
+        &mut *change,
         &mail::Message {
-            to: email.as_str().to_owned(),
+            to: email.to_owned(),
             subject: format!("You are invited to the {} newsroom", state.site.name),
             text,
         },
     )
     .await?;
+    Ok(link)
+}
+
+/// Sends a waiting invitation again with a new link (the old one stops working).
+pub async fn resend_invite(
+    State(state): State<AppState>,
+    who: CurrentStaff,
+    Path(key): Path<String>,
+) -> AppResult<Response> {
+    let mut change = Change::begin(&state, &who).await?;
+    let (invite, token) = invites::renew(&mut change, &key).await?;
+    let link = email_invitation(
+        &state,
+        &who,
+        &mut change,
+        &invite.name,
+        &invite.email,
+        &invite.role,
+        &token,
+    )
+    .await?;
     change.commit().await?;
-    // The link is a credential: it is emailed and shown to the admin who made it, never logged.
-    tracing::info!(%email, "staff invitation created");
-    let notice = Some("Invitation created and emailed to them. The link below works once, for 7 days.");
+    let notice = Some("Sent again with a new link, good for 7 days; the old link no longer works.");
     Ok(Html(page(&state, &who, FormFields::default(), Some(link), None, notice).await?).into_response())
+}
+
+/// Withdraws a waiting invitation.
+pub async fn revoke_invite(
+    State(state): State<AppState>,
+    who: CurrentStaff,
+    Path(key): Path<String>,
+) -> AppResult<Response> {
+    let mut change = Change::begin(&state, &who).await?;
+    invites::revoke(&mut change, &key).await?;
+    change.commit().await?;
+    Ok(Redirect::to("/newsroom/staff?done=revoked").into_response())
 }
 
 /// Changes someone's role, byline profile or whether they can sign in.

@@ -447,3 +447,86 @@ async fn a_locked_out_admin_sets_a_new_password_from_the_command_line() {
     assert_eq!(sign_in_status(&app, &member.email, "a brand new passphrase").await, 303);
     assert_eq!(sign_in_status(&app, &member.email, PASSWORD).await, 401);
 }
+
+/// The invitation link shown on the staff page an admin was answered with.
+fn invite_link_in(page: &str) -> String {
+    page.split("<code id=\"invite-link\">")
+        .nth(1)
+        .expect("an invitation link")
+        .split('<')
+        .next()
+        .unwrap()
+        .trim_start_matches(crate::support::BASE_URL)
+        .to_owned()
+}
+
+/// The key of the first waiting invitation the staff page lists.
+fn invite_key_in(page: &str) -> String {
+    page.split("/newsroom/staff/invites/")
+        .nth(1)
+        .expect("a waiting invitation")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn admins_see_waiting_invitations_and_send_them_again_or_revoke_them() {
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in(Role::Admin).await;
+    let invite = |name: &'static str, email: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .post(
+                    "/newsroom/staff/invite",
+                    &[("name", name), ("email", email), ("role", "writer")],
+                )
+                .await
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let first = invite_link_in(&invite("Ren Ito", "ren@news.example").await);
+    let staff = admin.page("/newsroom/staff").await;
+    let listed = staff
+        .split("id=\"invitations\"")
+        .nth(1)
+        .expect("a list of waiting invitations");
+    assert!(listed.contains("ren@news.example") && listed.contains("Ren Ito"));
+
+    // Sent again: a new link is emailed, and the first stops working.
+    let key = invite_key_in(&listed);
+    let resent = admin.post(&format!("/newsroom/staff/invites/{key}/resend"), &[]).await;
+    assert_eq!(resent.status(), 200);
+    let second = invite_link_in(&resent.text().await.unwrap());
+    assert_ne!(first, second);
+    let emails = app.emails_to("ren@news.example", 2).await;
+    assert!(emails.last().unwrap().contains(&second), "the new link is emailed");
+    assert_eq!(app.get(&first).await.status(), 409, "the old link is dead");
+    assert_eq!(app.get(&second).await.status(), 200);
+
+    // Inviting the same address again replaces the waiting invitation: one row, newest link.
+    let third = invite_link_in(&invite("Ren Ito", "ren@news.example").await);
+    assert_eq!(app.get(&second).await.status(), 409);
+    let staff = admin.page("/newsroom/staff").await;
+    assert_eq!(staff.matches("/resend\"").count(), 1, "{staff}");
+
+    // Revoked: the link no longer opens, and the list is empty.
+    let key = invite_key_in(&staff);
+    let revoked = admin.post(&format!("/newsroom/staff/invites/{key}/revoke"), &[]).await;
+    assert_eq!(revoked.status(), 303);
+    assert_eq!(app.get(&third).await.status(), 409);
+    assert!(!admin.page("/newsroom/staff").await.contains("id=\"invitations\""));
+    assert_eq!(
+        admin
+            .post(&format!("/newsroom/staff/invites/{key}/revoke"), &[])
+            .await
+            .status(),
+        404
+    );
+    let audit = admin.page("/newsroom/audit").await;
+    assert!(audit.contains("re-sent an invitation") && audit.contains("revoked an invitation"));
+}

@@ -55,6 +55,7 @@ fn sample(pattern: &str) -> String {
         .map(|segment| match segment {
             "{id}" | "{entry}" | "{article}" | "{subscriber}" | "{newsletter}" => NO_ID,
             "{number}" | "{position}" => "1",
+            "{key}" => "no-such-invitation",
             "{signature}" => "not-a-signature",
             "{action}" => "no-such-action",
             "{version}" => "1",
