@@ -12,6 +12,8 @@ ALTER TABLE newsletters ADD COLUMN schedule_from TEXT NOT NULL DEFAULT 'all';
 ALTER TABLE newsletters ADD COLUMN schedule_review BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE newsletters ADD COLUMN next_edition_at TIMESTAMPTZ;
 ALTER TABLE newsletters ADD COLUMN count_clicks BOOLEAN NOT NULL DEFAULT FALSE;
+-- The words every new edition starts from (Markdown); the newest stories follow them.
+ALTER TABLE newsletters ADD COLUMN template TEXT NOT NULL DEFAULT '';
 
 CREATE INDEX newsletters_by_next_edition ON newsletters (next_edition_at);
 

@@ -49,7 +49,7 @@ enum Record {
         exported_at: Timestamp,
     },
     Section(site_write::SectionRow),
-    Newsletter(crate::newsletters::model::Newsletter),
+    Newsletter(Box<crate::newsletters::model::Newsletter>),
     Tag {
         id: TagId,
         slug: String,
@@ -142,7 +142,7 @@ pub async fn export(state: &AppState, dir: &Path) -> anyhow::Result<Exported> {
         }))?;
     }
     for n in crate::newsletters::model::all(db).await? {
-        write(&Record::Newsletter(n))?;
+        write(&Record::Newsletter(Box::new(n)))?;
     }
     for t in crate::site::queries::tags(db).await? {
         write(&Record::Tag {

@@ -107,6 +107,7 @@ fn newsletter_draft(form: &FormFields) -> NewsletterDraft {
         schedule_from: form.get("schedule_from").to_owned(),
         schedule_review: form.has("schedule_review"),
         count_clicks: form.has("count_clicks"),
+        template: form.get("template").to_owned(),
     }
 }
 
@@ -174,6 +175,7 @@ fn fields_of(n: &Newsletter) -> FormFields {
         f.push("schedule_days", day);
     }
     f.set("schedule_at", &n.schedule_at);
+    f.set("template", &n.template);
     f.set("schedule_from", &n.schedule_from);
     f
 }
@@ -378,6 +380,12 @@ pub async fn new_edition(
     let newsletter = find(&state, id).await?;
     let fields = match start.from.as_deref() {
         Some(from) => Some(started_from(&state, &newsletter, from).await?),
+        // A blank edition starts from the newsletter's own words.
+        None if !newsletter.template.is_empty() => {
+            let mut fields = FormFields::default();
+            fields.set("body", &newsletter.template);
+            Some(fields)
+        }
         None => None,
     };
     edition_page(&state, &who, newsletter, None, fields, None, None).await

@@ -32,6 +32,9 @@ pub struct Newsletter {
     /// Links in its emails go through our redirect, which counts clicks per link.
     #[serde(default)]
     pub count_clicks: bool,
+    /// The words each new edition starts from (its default template).
+    #[serde(default)]
+    pub template: String,
 }
 
 fn every_section() -> String {
@@ -39,7 +42,7 @@ fn every_section() -> String {
 }
 
 const NEWSLETTER_COLUMNS: &str = "id, slug, name, description, frequency, sender_name, sender_address, reply_to,
-    position, retired_at, schedule_days, schedule_at, schedule_from, schedule_review, next_edition_at, count_clicks";
+    position, retired_at, schedule_days, schedule_at, schedule_from, schedule_review, next_edition_at, count_clicks, template";
 
 impl Newsletter {
     pub fn path(&self) -> String {

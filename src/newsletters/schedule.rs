@@ -153,7 +153,12 @@ pub async fn stories_draft(
         .to_string();
     let mut body = String::new();
     if !stories.is_empty() {
-        body.push_str("Here is what you need to know today.\n");
+        if newsletter.template.is_empty() {
+            body.push_str("Here is what you need to know today.\n");
+        } else {
+            body.push_str(&newsletter.template);
+            body.push('\n');
+        }
     }
     for story in &stories {
         body.push_str(&format!(

@@ -46,6 +46,8 @@ pub struct NewsletterDraft {
     /// Built as a draft for an editor to send, rather than sent at once.
     pub schedule_review: bool,
     pub count_clicks: bool,
+    /// Markdown every new edition starts from.
+    pub template: String,
 }
 
 impl NewsletterDraft {
@@ -56,6 +58,13 @@ impl NewsletterDraft {
             Some(s) => (s.days_text(), s.at.strftime("%H:%M").to_string()),
             None => (String::new(), String::new()),
         };
+        self.template = self.template.replace("\r\n", "\n").trim_end().to_owned();
+        if self.template.len() > MAX_BODY / 2 {
+            return Err(invalid(
+                "template",
+                "Keep the starting words short: they begin every edition.",
+            ));
+        }
         self.schedule_from = match self.schedule_from.trim() {
             "" | "all" => "all".into(),
             slug => Slug::parse(slug)
@@ -132,8 +141,8 @@ pub async fn create_newsletter(change: &mut Change, draft: &NewsletterDraft) -> 
     sql(
         "INSERT INTO newsletters (id, slug, name, description, frequency, sender_name, sender_address, reply_to,
              position, retired_at, created_at, updated_at, schedule_days, schedule_at, schedule_from,
-             schedule_review, next_edition_at, count_clicks)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, $17)",
+             schedule_review, next_edition_at, count_clicks, template)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(id)
     .bind(&draft.slug)
@@ -152,6 +161,7 @@ pub async fn create_newsletter(change: &mut Change, draft: &NewsletterDraft) -> 
     .bind(draft.schedule_review)
     .bind(next)
     .bind(draft.count_clicks)
+    .bind(&draft.template)
     .execute(&mut *change)
     .await
     .map_err(slug_taken)?;
@@ -171,7 +181,7 @@ pub async fn update_newsletter(change: &mut Change, id: NewsletterId, draft: &Ne
              sender_address = $6, reply_to = $7, position = $8,
              retired_at = CASE WHEN $9 THEN COALESCE(retired_at, $10) ELSE NULL END, updated_at = $10,
              schedule_days = $12, schedule_at = $13, schedule_from = $14, schedule_review = $15,
-             next_edition_at = $16, count_clicks = $17
+             next_edition_at = $16, count_clicks = $17, template = $18
          WHERE id = $11",
     )
     .bind(&draft.slug)
@@ -191,6 +201,7 @@ pub async fn update_newsletter(change: &mut Change, id: NewsletterId, draft: &Ne
     .bind(draft.schedule_review)
     .bind(next)
     .bind(draft.count_clicks)
+    .bind(&draft.template)
     .execute(&mut *change)
     .await
     .map_err(slug_taken)?;
@@ -211,8 +222,8 @@ pub async fn restore_newsletter<'c>(conn: impl Into<crate::db::Conn<'c>>, row: &
     let added = sql(
         "INSERT INTO newsletters (id, slug, name, description, frequency, sender_name, sender_address,
              reply_to, position, retired_at, created_at, updated_at, schedule_days, schedule_at, schedule_from,
-             schedule_review, next_edition_at, count_clicks)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, $17)
+             schedule_review, next_edition_at, count_clicks, template)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, $17, $18)
          ON CONFLICT DO NOTHING",
     )
     .bind(row.id)
@@ -232,6 +243,7 @@ pub async fn restore_newsletter<'c>(conn: impl Into<crate::db::Conn<'c>>, row: &
     .bind(row.schedule_review)
     .bind(row.next_edition_at)
     .bind(row.count_clicks)
+    .bind(&row.template)
     .execute(conn)
     .await?;
     Ok(added > 0)

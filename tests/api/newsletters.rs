@@ -864,3 +864,34 @@ async fn the_relays_rate_ceiling_holds_across_instances() {
     assert!(waited >= Duration::from_millis(2900), "{waited:?}");
     assert!(waited < Duration::from_secs(20), "{waited:?}");
 }
+
+#[tokio::test]
+async fn every_edition_starts_from_the_newsletters_own_words() {
+    let sink = Sink::start().await;
+    let app = app_with(&sink, 500).await;
+    app.story().await;
+    let (_, desk) = app.signed_in(Role::Editor).await;
+    let created = desk
+        .post(
+            "/newsroom/newsletters",
+            &[("name", "Desk Notes"), ("template", "Morning from the desk.\r\n")],
+        )
+        .await;
+    assert_eq!(created.status(), 303);
+    let id = created.headers()["location"]
+        .to_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let blank = desk.page(&format!("/newsroom/newsletters/{id}/editions/new")).await;
+    assert!(blank.contains(">Morning from the desk.</textarea>"), "{blank}");
+    let stories = desk
+        .page(&format!("/newsroom/newsletters/{id}/editions/new?from=world"))
+        .await;
+    assert!(
+        stories.contains(&format!("Morning from the desk.\n\n{BASE_URL}/world/story")),
+        "{stories}"
+    );
+}

@@ -498,7 +498,7 @@ async fn admins_see_waiting_invitations_and_send_them_again_or_revoke_them() {
     assert!(listed.contains("ren@news.example") && listed.contains("Ren Ito"));
 
     // Sent again: a new link is emailed, and the first stops working.
-    let key = invite_key_in(&listed);
+    let key = invite_key_in(listed);
     let resent = admin.post(&format!("/newsroom/staff/invites/{key}/resend"), &[]).await;
     assert_eq!(resent.status(), 200);
     let second = invite_link_in(&resent.text().await.unwrap());
