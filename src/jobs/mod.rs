@@ -99,6 +99,29 @@ pub async fn extend_lease(db: &Db, job: uuid::Uuid) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Runs `work` every `period` for the life of the process (a clock-driven
+/// task such as publishing scheduled articles); a failure is logged as
+/// `what` and tried again at the next tick, and the loop ends with the database.
+pub fn every<F, Fut>(state: AppState, period: Duration, what: &'static str, work: F)
+where
+    F: Fn(AppState) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), crate::error::AppError>> + Send,
+{
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match work(state.clone()).await {
+                Ok(()) => {}
+                // Shutting down: nothing more to do from this instance.
+                Err(_) if state.db.is_closed() => break,
+                Err(err) => tracing::warn!(error = format!("{err:#}"), "{what}"),
+            }
+        }
+    });
+}
+
 /// How often a job holding its lease through long work renews it.
 const LEASE_RENEWAL: Duration = Duration::from_secs(LEASE_SECS as u64 / 4);
 

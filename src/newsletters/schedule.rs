@@ -176,79 +176,68 @@ pub async fn stories_draft(
 
 /// Runs for the life of the process.
 pub fn spawn(state: AppState) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(TICK);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            match build_due(&state).await {
-                Ok(()) => {}
-                Err(_) if state.db.is_closed() => break,
-                Err(err) => tracing::warn!(error = %err, "could not build the scheduled newsletter editions"),
-            }
-        }
-    });
+    crate::jobs::every(
+        state,
+        TICK,
+        "could not look for scheduled newsletter editions",
+        |state| async move { build_due(&state).await },
+    );
 }
 
-/// Builds every edition whose time has come.
+/// Builds every edition whose time has come; one newsletter failing does
+/// not hold up the others (it is tried again at the next tick).
 pub async fn build_due(state: &AppState) -> AppResult<()> {
     for newsletter in model::due(&state.db, Timestamp::now()).await? {
-        build(state, &newsletter).await?;
+        if let Err(err) = build(state, &newsletter).await {
+            tracing::warn!(newsletter = newsletter.slug, error = %err, "could not build a scheduled newsletter edition");
+        }
     }
     Ok(())
 }
 
-/// Builds one newsletter's due edition (or skips it), and sets the next time.
+/// Builds one newsletter's due edition (or skips it, saying why), and sets the next time.
 async fn build(state: &AppState, newsletter: &Newsletter) -> AppResult<()> {
     let Some(slot) = newsletter.next_edition_at else {
         return Ok(());
     };
-    let schedule = Schedule::parse(&newsletter.schedule_days, &newsletter.schedule_at)
-        .ok()
-        .flatten();
     let now = Timestamp::now();
-    let next = schedule.as_ref().map(|s| s.next_after(now, &state.site.timezone));
+    let next = newsletter.schedule().map(|s| s.next_after(now, &state.site.timezone));
     let mut change = Change::begin(state, Actor::system("Newsletter schedule")).await?;
     if !write::claim_slot(&mut change, newsletter.id, slot, next).await? {
         // Another instance took it.
         return Ok(());
     }
-    let target = Target::new("newsletter", newsletter.id, &newsletter.name);
-    if now.as_micros() - slot.as_micros() > GRACE_SECS * 1_000_000 {
+    let draft = if now.as_micros() - slot.as_micros() > GRACE_SECS * 1_000_000 {
         let when = slot
             .jiff()
             .to_zoned_datetime(state.site.timezone.clone())
             .strftime("%a %-d %b %H:%M");
-        change
-            .audit(
-                "skipped a scheduled newsletter edition",
-                target,
-                &format!("its time ({when}) passed while the site was not running"),
-            )
-            .await?;
-        change.commit().await?;
-        return Ok(());
-    }
-    let since = model::last_edition_at(&state.db, newsletter.id).await?;
-    let draft = stories_draft(state, newsletter, &newsletter.schedule_from, since).await?;
-    if draft.body.is_empty() {
-        change
-            .audit(
-                "skipped a scheduled newsletter edition",
-                target,
-                "no story was published since the last edition",
-            )
-            .await?;
-        change.commit().await?;
-        return Ok(());
-    }
-    let edition = write::create_edition(&mut change, newsletter, &draft, Some(slot)).await?;
-    let review = newsletter.schedule_review;
-    if !review {
-        write::start(&mut change, newsletter, &edition).await?;
+        Err(format!("its time ({when}) passed while the site was not running"))
+    } else {
+        let since = model::last_edition_at(&state.db, newsletter.id).await?;
+        let draft = stories_draft(state, newsletter, &newsletter.schedule_from, since).await?;
+        if draft.body.is_empty() {
+            Err("no story was published since the last edition".to_owned())
+        } else {
+            Ok(draft)
+        }
+    };
+    match draft {
+        Err(why) => {
+            let target = Target::new("newsletter", newsletter.id, &newsletter.name);
+            change
+                .audit("skipped a scheduled newsletter edition", target, &why)
+                .await?;
+        }
+        Ok(draft) => {
+            let edition = write::create_edition(&mut change, newsletter, &draft, Some(slot)).await?;
+            if !newsletter.schedule_review {
+                write::start(&mut change, newsletter, &edition).await?;
+            }
+            tracing::info!(newsletter = newsletter.slug, edition = %edition.id, "built a scheduled newsletter edition");
+        }
     }
     change.commit().await?;
-    tracing::info!(newsletter = newsletter.slug, edition = %edition.id, review, "built a scheduled newsletter edition");
     Ok(())
 }
 
