@@ -21,8 +21,9 @@ async fn main() -> anyhow::Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let args: Vec<String> = std::env::args().collect();
     anyhow::ensure!(
-        args.len() >= 6 && ["comments", "entries"].contains(&args[1].as_str()),
-        "usage: live_load comments|entries BASE_URL PAGE_PATH ADMIN_EMAIL ADMIN_PASSWORD [readers] [seconds]"
+        args.len() >= 6 && ["comments", "entries", "seed"].contains(&args[1].as_str()),
+        "usage: live_load comments|entries BASE_URL PAGE_PATH ADMIN_EMAIL ADMIN_PASSWORD [readers] [seconds]\n       \
+         live_load seed BASE_URL PAGE_PATH ADMIN_EMAIL ADMIN_PASSWORD COMMENTS"
     );
     let base = args[2].trim_end_matches('/').to_owned();
     let page_path = args[3].clone();
@@ -55,6 +56,9 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     let article = attribute(&forum, "data-article=\"").ok_or_else(|| anyhow::anyhow!("no forum at {page_path}"))?;
     let posters = register_posters(&client, &base, 32).await?;
+    if args[1] == "seed" {
+        return seed(&client, &base, &article, &posters, readers).await;
+    }
 
     // Phase 1: delivery latency to many open pages.
     let stream = format!("{base}/live/comments/{article}");
@@ -120,6 +124,66 @@ async fn listen(client: reqwest::Client, url: String, deliveries: Deliveries) {
             }
         }
     }
+}
+
+/// Fills a forum the way a busy story's fills: 8 posters at once, two
+/// comments in five starting a thread and the rest replying to an earlier
+/// comment (a recent one more often). Prints one poster's cookie, to read
+/// the forum signed in.
+async fn seed(
+    client: &reqwest::Client,
+    base: &str,
+    article: &str,
+    posters: &[String],
+    total: usize,
+) -> anyhow::Result<()> {
+    let posted = Arc::new(tokio::sync::Mutex::new(Vec::<String>::new()));
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for worker in 0..8usize {
+        let (client, base, article) = (client.clone(), base.to_owned(), article.to_owned());
+        let poster = posters[worker % posters.len()].clone();
+        let (posted, next) = (posted.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if n >= total {
+                    break;
+                }
+                let parent = {
+                    let ids = posted.lock().await;
+                    // A cheap, repeatable spread: n's digits pick the kind and the parent.
+                    (n % 5 >= 2 && !ids.is_empty()).then(|| {
+                        let back = (n * 7919) % ids.len().min(if n % 2 == 0 { 40 } else { usize::MAX });
+                        ids[ids.len() - 1 - back].clone()
+                    })
+                };
+                let body =
+                    format!("Seeded comment {n}: a reader's view of the story, a sentence or two long, as most are.");
+                let mut form = vec![
+                    ("article", article.as_str()),
+                    ("body", body.as_str()),
+                    ("return_to", "/"),
+                ];
+                if let Some(parent) = &parent {
+                    form.push(("parent", parent.as_str()));
+                }
+                let form = form.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+                if let Some(id) = post_json(&client, &format!("{base}/comments"), &poster, form).await {
+                    posted.lock().await.push(id);
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        task.await?;
+    }
+    let count = posted.lock().await.len();
+    eprintln!("seeded {count} comments in {:.1} s", started.elapsed().as_secs_f64());
+    anyhow::ensure!(count == total, "only {count} of {total} comments were posted");
+    println!("{}", posters[0]);
+    Ok(())
 }
 
 async fn post(client: &reqwest::Client, base: &str, cookie: &str, article: &str, body: &str) -> Option<String> {

@@ -47,6 +47,8 @@ pub enum Change {
     Posted,
     Edited,
     Removed,
+    /// A comment's likes went up or down (nothing else about it changed).
+    Liked,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

@@ -346,11 +346,127 @@
   });
   // A reader who has scrolled into the comments is not moved: new ones wait behind a button.
   const readingFurtherDown = () => list.getBoundingClientRect().top < 0;
+  // Comments and replies are posted without leaving the page. Signed out,
+  // the form goes the usual way: the text is kept through signing in.
+  const mainForm = document.querySelector("form[data-comment-form]");
+  const say = (form, text, role) => {
+    let line = form.querySelector(".forum__said");
+    if (!line) {
+      line = document.createElement("p");
+      line.className = "forum__said";
+      form.prepend(line);
+    }
+    line.setAttribute("role", role);
+    line.className = "forum__said " + (role === "alert" ? "forum__error" : "forum__notice");
+    line.textContent = text;
+  };
+  const postInPlace = (form) => {
+    form.addEventListener("submit", async (event) => {
+      if (!me.signed_in) return;
+      event.preventDefault();
+      const button = form.querySelector("button[type=submit]");
+      const box = form.querySelector("textarea");
+      if (button.disabled) return;
+      button.disabled = true;
+      try {
+        const response = await fetch(form.action, {
+          method: "POST",
+          headers: { Accept: "application/json" },
+          body: new URLSearchParams(new FormData(form)),
+        });
+        if (response.status === 401) return form.submit();
+        const answer = await response.json();
+        if (!response.ok) {
+          box.setAttribute("aria-invalid", "true");
+          return say(form, answer.detail || "The comment could not be posted. It is still in the box.", "alert");
+        }
+        box.removeAttribute("aria-invalid");
+        sessionStorage.removeItem(box.dataset.draftKey);
+        box.value = "";
+        // A new form key for the next comment (the server gives one when none is sent).
+        form.querySelector("[name=key]")?.remove();
+        if (answer.held) {
+          say(form, "Thank you. Your comment will appear once a moderator has looked at it.", "status");
+          return;
+        }
+        form.querySelector(".forum__said")?.remove();
+        if (!document.getElementById("comment-" + answer.id)) {
+          const item = fragment(answer.html);
+          const parent = form.closest("li.comment");
+          if (parent) parent.querySelector(".comments--replies").append(item);
+          else place(item);
+        }
+        if (form !== mainForm) {
+          // The box goes; focus moves to the reply that took its place.
+          form.remove();
+          const card = document.getElementById("comment-" + answer.id)?.querySelector(".comment__card");
+          if (card) {
+            card.tabIndex = -1;
+            card.focus();
+          }
+        }
+      } catch {
+        say(form, "The connection failed. Your comment is still in the box: try again.", "alert");
+      } finally {
+        button.disabled = false;
+      }
+    });
+  };
+  if (mainForm) postInPlace(mainForm);
+  // "Reply" opens a box under the comment instead of going to its page.
+  list.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-action=reply]");
+    if (!link || !mainForm) return;
+    event.preventDefault();
+    const item = link.closest("li.comment");
+    let form = item.querySelector(":scope > form[data-comment-form]");
+    if (!form) {
+      form = mainForm.cloneNode(true);
+      form.classList.add("forum__form--reply");
+      form.querySelector(".forum__said")?.remove();
+      form.querySelector("[name=key]")?.remove();
+      form.querySelector("[name=parent]").value = item.dataset.id;
+      const box = form.querySelector("textarea");
+      box.id = "reply-to-" + item.dataset.id;
+      box.value = "";
+      box.removeAttribute("aria-invalid");
+      box.removeAttribute("aria-describedby");
+      box.dataset.draftKey = "comment:" + list.dataset.article + ":" + item.dataset.id;
+      box.value = sessionStorage.getItem(box.dataset.draftKey) || "";
+      box.addEventListener("input", () => sessionStorage.setItem(box.dataset.draftKey, box.value));
+      const label = form.querySelector("label");
+      label.htmlFor = box.id;
+      label.textContent = "Reply to " + (item.querySelector(".comment__author")?.textContent || "this comment");
+      const button = form.querySelector("button[type=submit]");
+      button.textContent = "Post reply";
+      const cancel = document.createElement("button");
+      cancel.type = "button";
+      cancel.className = "button button--secondary";
+      cancel.textContent = "Cancel";
+      cancel.addEventListener("click", () => {
+        form.remove();
+        link.focus();
+      });
+      button.after(" ", cancel);
+      item.querySelector(":scope > .comment__card").after(form);
+      postInPlace(form);
+    }
+    form.querySelector("textarea").focus();
+  });
+  ready.then(() => {
+    if (!me.signed_in) return;
+    for (const hint of document.querySelectorAll("[data-signed-out]")) hint.hidden = true;
+  });
   const source = new EventSource(list.dataset.live);
   source.addEventListener("comment", (event) => {
     const change = JSON.parse(event.data);
     if (count) count.textContent = "(" + change.count + (change.count === 1 ? " comment)" : " comments)");
     const existing = document.getElementById("comment-" + change.id);
+    if (change.change === "liked") {
+      const likes = existing?.querySelector(":scope > .comment__card [data-likes]");
+      if (likes) likes.textContent = change.likes;
+      return;
+    }
     if (change.change === "removed") {
       if (existing) {
         if (existing.querySelector(".comments--replies > li")) {
@@ -383,7 +499,6 @@
     }
   });
   source.addEventListener("resync", () => location.reload());
-  ready.then(() => {});
 })();
 
 // Embeds: the card links to the video or post; on request, the provider's

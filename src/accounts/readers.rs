@@ -204,6 +204,25 @@ pub async fn sanction(change: &mut Change, reader: &Reader, sanction: Sanction, 
 
 /// Closes an account for good: its address, name, bio, password, sign-in
 /// links and sessions go; the row stays (marked deleted) so what refers to it holds.
+/// A reader's public name and bio. Their name is on comments in pages
+/// every reader shares, so a new name has those pages drawn again.
+pub async fn update_profile(change: &mut Change, reader: &Reader, name: &str, bio: &str) -> Result<(), AppError> {
+    sql("UPDATE readers SET display_name = $1, bio = $2 WHERE id = $3")
+        .bind(name)
+        .bind(bio)
+        .bind(reader.id)
+        .execute(&mut *change)
+        .await
+        .with_context(|| format!("updating reader {}'s profile", reader.id))?;
+    change
+        .audit("changed their profile", Target::new("reader", reader.id, name), "")
+        .await?;
+    if name != reader.display_name {
+        change.announce(crate::events::Event::ContentChanged);
+    }
+    Ok(())
+}
+
 pub async fn delete(change: &mut Change, id: ReaderId) -> Result<(), AppError> {
     for query in [
         "DELETE FROM reader_tokens WHERE reader_id = $1",

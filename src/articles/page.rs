@@ -85,8 +85,10 @@ async fn render(state: &AppState, section: &str, slug: &str, page: u32) -> AppRe
         section_name: home.name,
         article,
     };
+    let conversation = crate::comments::forum::under_story(state, &parts.article, &parts.section_slug).await?;
     let mut view = ArticleView::new(&state.site, parts);
     view.live = live;
+    view.conversation = Some(conversation);
     if let Some(appeal) = crate::donations::appeal::current(state).await? {
         view.place_appeal(state.settings.donations.appeal_after_paragraph, appeal, id);
     }

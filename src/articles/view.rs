@@ -93,6 +93,8 @@ pub struct ArticleView {
     pub comments_url: String,
     pub comment_count: i64,
     pub comments_open: bool,
+    /// The comments drawn under the story (the public page only).
+    pub conversation: Option<crate::web::SafeHtml>,
     /// A live blog's entries, summary and stream.
     pub live: Option<crate::liveblogs::view::LiveView>,
     /// The newsletter offered under the story.
@@ -169,6 +171,7 @@ impl ArticleView {
             comments_url,
             comment_count,
             comments_open,
+            conversation: None,
             live: None,
             newsletter: None,
         }

@@ -17,7 +17,7 @@ use crate::state::AppState;
 use crate::web::client::Client;
 use crate::web::form::FormFields;
 use crate::web::stash::{self, Owner};
-use crate::web::{Layout, urlencode};
+use crate::web::{Layout, Rendered, SafeHtml, urlencode};
 
 use super::model::{Comment, CommentId, MAX_CHARS, SHOWN_DEPTH};
 use super::queries::{self, Sort};
@@ -25,6 +25,8 @@ use super::view::{self, Token, Viewer};
 use super::write::{self, NewComment};
 
 const THREADS_PER_PAGE: i64 = 30;
+/// Threads drawn under the story itself; the forum page has the rest.
+const THREADS_UNDER_STORY: usize = 10;
 
 #[derive(Template)]
 #[template(path = "comments/forum.html")]
@@ -51,6 +53,30 @@ struct ForumPage {
     max_chars: usize,
 }
 
+/// The conversation on the story's own page: the forum's first threads as
+/// anyone sees them, with the comment box. That page is shared by every
+/// reader (it is kept in the page cache and refreshed as comments arrive),
+/// so nothing here depends on who reads; the page script marks the reader's
+/// own comments and posts and replies in place.
+#[derive(Template)]
+#[template(path = "comments/under_story.html")]
+struct UnderStory {
+    article_id: ArticleId,
+    count_label: String,
+    forum_url: String,
+    sort: &'static str,
+    tokens: Vec<Token>,
+    focus: Option<CommentId>,
+    signed_in: Option<String>,
+    barred: Option<String>,
+    mode: &'static str,
+    draft: Draft,
+    return_to: String,
+    /// More threads than are drawn here.
+    more: bool,
+    max_chars: usize,
+}
+
 /// What the comment box holds when the page is drawn again after a refusal.
 #[derive(Clone, Debug, Default)]
 pub struct Draft {
@@ -74,8 +100,9 @@ impl Draft {
 pub struct ForumQuery {
     #[serde(default)]
     sort: String,
+    /// The last thread the previous page showed.
     #[serde(default)]
-    page: Option<u32>,
+    after: String,
     #[serde(default)]
     restore: String,
     #[serde(default)]
@@ -133,6 +160,32 @@ async fn tokens(state: &AppState, who: &Option<CurrentReader>, roots: &[Comment]
     Ok(view::thread(&state.site, roots, &below, &viewer, &deeper))
 }
 
+/// Draws the conversation for the story's page (`section` is the article's home section).
+pub async fn under_story(state: &AppState, article: &Article, section: &str) -> AppResult<SafeHtml> {
+    let sort = Sort::Newest;
+    let mut roots = queries::roots(&state.db, article.id, sort, None, THREADS_UNDER_STORY as i64 + 1, None).await?;
+    let more = roots.len() > THREADS_UNDER_STORY;
+    roots.truncate(THREADS_UNDER_STORY);
+    let forum_url = forum_path(section, &article.slug);
+    let html = UnderStory {
+        article_id: article.id,
+        count_label: view::count_label(article.comment_count),
+        sort: sort.as_str(),
+        tokens: tokens(state, &None, &roots).await?,
+        focus: None,
+        signed_in: None,
+        barred: None,
+        mode: mode_of(article),
+        draft: Draft::default(),
+        return_to: forum_url.clone(),
+        more,
+        max_chars: MAX_CHARS,
+        forum_url,
+    }
+    .render()?;
+    Ok(SafeHtml::trusted(html))
+}
+
 async fn draw_forum(
     state: &AppState,
     who: &Option<CurrentReader>,
@@ -142,21 +195,26 @@ async fn draw_forum(
 ) -> AppResult<String> {
     let (article, section) = article_at(state, slug).await?;
     let sort = Sort::parse(&query.sort);
-    let page = query.page.unwrap_or(1).max(1);
+    let after = match query.after.parse::<CommentId>() {
+        Ok(id) => queries::by_id(&state.db, id)
+            .await?
+            .filter(|c| c.article_id == article.id && c.parent_id.is_none()),
+        Err(_) => None,
+    };
     let viewer = who.as_ref().map(|w| w.reader.id);
-    let roots = queries::roots(
+    let mut roots = queries::roots(
         &state.db,
         article.id,
         sort,
         viewer,
-        THREADS_PER_PAGE,
-        (i64::from(page) - 1) * THREADS_PER_PAGE,
+        THREADS_PER_PAGE + 1,
+        after.as_ref(),
     )
     .await?;
-    let total_roots = queries::root_count(&state.db, article.id).await?;
+    let more = roots.len() > THREADS_PER_PAGE as usize;
+    roots.truncate(THREADS_PER_PAGE as usize);
     let tokens = tokens(state, who, &roots).await?;
     let path = forum_path(&section.slug, &article.slug);
-    let link = |p: u32| format!("{path}?sort={}&page={p}", sort.as_str());
     let mut layout = Layout::load(state, &format!("Comments: {}", article.headline), "", &path).await?;
     layout.noindex = true;
     Ok(ForumPage {
@@ -186,8 +244,11 @@ async fn draw_forum(
         mode: mode_of(&article),
         draft,
         return_to: path.clone(),
-        previous: (page > 1).then(|| link(page - 1)),
-        next: (i64::from(page) * THREADS_PER_PAGE < total_roots).then(|| link(page + 1)),
+        previous: after.is_some().then(|| format!("{path}?sort={}", sort.as_str())),
+        next: roots
+            .last()
+            .filter(|_| more)
+            .map(|last| format!("{path}?sort={}&after={}", sort.as_str(), last.id)),
         forum_url: path,
         max_chars: MAX_CHARS,
     }
@@ -262,6 +323,24 @@ pub async fn forum(
         return Ok(Redirect::permanent(&forum_path(&home.slug, &article.slug)).into_response());
     }
     let path = forum_path(&home.slug, &article.slug);
+    if who.is_none() && query.restore.is_empty() && query.posted.is_empty() {
+        // What anyone signed out sees is the same page: drawn once, kept
+        // until a comment or the article changes.
+        let sort = Sort::parse(&query.sort);
+        let key = format!("{path}?sort={}&after={}", sort.as_str(), query.after);
+        let id = article.id;
+        let render = async {
+            let html = draw_forum(&state, &None, &slug, &query, Draft::default()).await?;
+            Ok(Rendered::html(html).of_article(id).with_comments_of(id))
+        };
+        let mut response = state.pages.serve(key, &headers, render).await?;
+        // Not for shared caches: a reader who signs in gets their own page.
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("private, no-cache"),
+        );
+        return Ok(response);
+    }
     let mut draft = restored(&state, &who, &headers, &path, &query.restore).await?;
     if query.posted == "held" {
         draft.notice = Some("Thank you. Your comment will appear once a moderator has looked at it.".into());

@@ -40,6 +40,7 @@ struct CommentMessage {
     depth: i64,
     html: String,
     count: i64,
+    likes: i64,
 }
 
 /// Follows comment events for the life of the process.
@@ -109,9 +110,10 @@ async fn message(state: &AppState, article: ArticleId, comment: CommentId, chang
     let found = queries::by_id(&state.db, comment).await?;
     let (html, parent, depth) = match (&found, change) {
         (Some(c), Change::Posted | Change::Edited) => (view::single(&state.site, c)?, c.parent_id, c.depth),
-        (Some(c), Change::Removed) => (String::new(), c.parent_id, c.depth),
+        (Some(c), Change::Removed | Change::Liked) => (String::new(), c.parent_id, c.depth),
         (None, _) => (String::new(), None, 0),
     };
+    let likes = found.as_ref().map_or(0, |c| c.likes);
     let data = serde_json::to_string(&CommentMessage {
         change,
         id: comment,
@@ -119,6 +121,7 @@ async fn message(state: &AppState, article: ArticleId, comment: CommentId, chang
         depth,
         html,
         count,
+        likes,
     })?;
     Ok(Message { kind: "comment", data })
 }

@@ -50,34 +50,55 @@ fn shown(viewer: Option<crate::domain::ReaderId>) -> (&'static str, Option<crate
     }
 }
 
-/// Top-level comments of an article: featured first, then in the chosen order.
+/// Top-level comments of an article: featured first, then in the chosen
+/// order, starting after the thread `after` (the last one a page showed), so
+/// a page's next page holds the next threads even while new ones arrive.
 pub async fn roots(
     db: &Db,
     article: ArticleId,
     sort: Sort,
     viewer: Option<crate::domain::ReaderId>,
     limit: i64,
-    offset: i64,
+    after: Option<&Comment>,
 ) -> Result<Vec<Comment>, DbError> {
     let (visible, viewer) = shown(viewer);
+    let mut next = 3;
+    let mut place = || {
+        next += 1;
+        format!("${}", next - 1)
+    };
+    let visible = visible.replace("$V", &if viewer.is_some() { place() } else { String::new() });
+    let keyset = match after {
+        Some(_) => {
+            let (featured, created, id) = (place(), place(), place());
+            let later = if sort == Sort::Oldest { '>' } else { '<' };
+            let by_time = format!("c.created_at {later} {created} OR (c.created_at = {created} AND c.id {later} {id})");
+            let within = match sort {
+                Sort::MostLiked => {
+                    let likes = place();
+                    format!("c.likes < {likes} OR (c.likes = {likes} AND ({by_time}))")
+                }
+                Sort::Newest | Sort::Oldest => by_time,
+            };
+            format!(" AND (c.featured < {featured} OR (c.featured = {featured} AND ({within})))")
+        }
+        None => String::new(),
+    };
     let text = format!(
-        "{COMMENT_SELECT} WHERE c.article_id = $1 AND c.parent_id IS NULL AND {} ORDER BY c.featured DESC, {} LIMIT $2 OFFSET $3",
-        visible.replace("$V", "$4"),
+        "{COMMENT_SELECT} WHERE c.article_id = $1 AND c.parent_id IS NULL AND {visible}{keyset} ORDER BY c.featured DESC, {} LIMIT $2",
         sort.order()
     );
-    let query = sql(text).bind(article).bind(limit).bind(offset);
-    let query = match viewer {
-        Some(id) => query.bind(id),
-        None => query,
-    };
+    let mut query = sql(text).bind(article).bind(limit);
+    if let Some(id) = viewer {
+        query = query.bind(id);
+    }
+    if let Some(last) = after {
+        query = query.bind(last.featured).bind(last.created_at).bind(last.id);
+        if sort == Sort::MostLiked {
+            query = query.bind(last.likes);
+        }
+    }
     query.fetch_all(db).await
-}
-
-pub async fn root_count(db: &Db, article: ArticleId) -> Result<i64, DbError> {
-    sql("SELECT COUNT(*) FROM comments WHERE article_id = $1 AND parent_id IS NULL AND status IN ('visible', 'removed')")
-        .bind(article)
-        .fetch_count(db)
-        .await
 }
 
 /// Everything under `roots` down to `root.depth + SHOWN_DEPTH`, in thread order.

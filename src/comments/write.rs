@@ -444,6 +444,7 @@ pub async fn toggle_like(state: &AppState, reader: &Reader, id: CommentId) -> Re
         .bind(id)
         .fetch_one(&mut tx)
         .await?;
+    announce(&mut tx, comment.article_id, id, Changed::Liked);
     tx.commit().await?;
     Ok((liked, likes))
 }

@@ -91,9 +91,14 @@ async fn support_page(
         })
         .collect();
     let example = money::from_major(10, &settings.currency);
-    let fees = money::format(
-        money::fee_cover(example, settings.fee_basis_points, settings.fee_fixed_minor),
-        &settings.currency,
+    // "about £0.35 on every £10": both amounts carry the currency.
+    let fees = format!(
+        "{} on every {}",
+        money::format(
+            money::fee_cover(example, settings.fee_basis_points, settings.fee_fixed_minor),
+            &settings.currency,
+        ),
+        money::format(example, &settings.currency)
     );
     let page = SupportPage {
         layout,

@@ -3,8 +3,11 @@
 //!
 //! Correctness over cleverness: any change to published content purges every
 //! page (`Event::ContentChanged`), and a change seen only on one article's page
-//! purges that page. A render that started before a purge is not stored, so a
-//! slow render can never put an old page back.
+//! purges that page; a comment purges the pages that draw that article's
+//! comments as they are (its forum pages). A render that started before a
+//! purge covering its page is not stored, so a slow render can never put an
+//! old page back — and a purge of one article's comments does not hold up
+//! renders of every other page.
 //!
 //! Pages are stored with a strong ETag, a Last-Modified date and a gzip copy,
 //! and answered with 304 when the client already has them.
@@ -17,7 +20,6 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::io::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -39,6 +41,7 @@ pub struct Rendered {
     body: String,
     last_modified: Option<Timestamp>,
     article: Option<ArticleId>,
+    comments_of: Option<ArticleId>,
     location: Option<String>,
 }
 
@@ -56,6 +59,7 @@ impl Rendered {
             body,
             last_modified: None,
             article: None,
+            comments_of: None,
             location: None,
         }
     }
@@ -83,6 +87,12 @@ impl Rendered {
         self.article = Some(id);
         self
     }
+
+    /// Marks the page as drawing this article's comments: any comment change purges it.
+    pub fn with_comments_of(mut self, id: ArticleId) -> Self {
+        self.comments_of = Some(id);
+        self
+    }
 }
 
 struct CachedPage {
@@ -95,14 +105,14 @@ struct CachedPage {
     last_modified: Option<(i64, HeaderValue)>,
     location: Option<HeaderValue>,
     article: Option<ArticleId>,
+    comments_of: Option<ArticleId>,
     /// What a CDN may purge it by.
     surrogate_keys: HeaderValue,
     stored: Instant,
 }
 
 pub struct PageCache {
-    pages: RwLock<HashMap<String, Arc<CachedPage>>>,
-    generation: AtomicU64,
+    pages: RwLock<Pages>,
     max_pages: usize,
     cache_control: HeaderValue,
     render_timeout: Duration,
@@ -115,8 +125,7 @@ impl PageCache {
     pub fn new(max_pages: usize, cdn_max_age_secs: u32, render_timeout: Duration) -> Self {
         let cache_control = format!("public, max-age=0, must-revalidate, s-maxage={cdn_max_age_secs}");
         Self {
-            pages: RwLock::new(HashMap::new()),
-            generation: AtomicU64::new(0),
+            pages: RwLock::new(Pages::default()),
             max_pages,
             cache_control: HeaderValue::from_str(&cache_control).unwrap_or(HeaderValue::from_static("no-cache")),
             render_timeout,
@@ -145,25 +154,24 @@ impl PageCache {
             }
             return Ok(response);
         }
-        let generation = self.generation.load(Ordering::Acquire);
+        let started = self.pages.read().map(|p| p.purges.latest).unwrap_or(0);
         let rendered = tokio::time::timeout(self.render_timeout, render)
             .await
             .map_err(|_| AppError::Timeout)??;
         let page = Arc::new(CachedPage::from(rendered));
         let response = self.respond(&page, request);
-        self.insert(key, page, generation);
+        self.insert(key, page, started);
         Ok(response)
     }
 
     /// Drops what an event makes stale.
     pub fn apply(&self, event: &Event) {
         match event {
-            Event::ContentChanged | Event::Resync => self.purge(|_| true),
-            Event::ArticleChanged { article } | Event::Entry { article, .. } => {
-                self.purge(|page| page.article == Some(*article))
-            }
-            // Comment counts on article pages are refreshed in batches by comments::live.
-            Event::Comment { .. } => {}
+            Event::ContentChanged | Event::Resync => self.purge(Scope::Everything),
+            Event::ArticleChanged { article } | Event::Entry { article, .. } => self.purge(Scope::Article(*article)),
+            // Comment counts on article pages are refreshed in batches by
+            // comments::live; the forum's own pages go at once.
+            Event::Comment { article, .. } => self.purge(Scope::Comments(*article)),
         }
     }
 
@@ -183,7 +191,7 @@ impl PageCache {
     }
 
     pub fn len(&self) -> usize {
-        self.pages.read().map(|p| p.len()).unwrap_or(0)
+        self.pages.read().map(|p| p.pages.len()).unwrap_or(0)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -191,29 +199,30 @@ impl PageCache {
     }
 
     fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
-        self.pages.read().ok()?.get(key).cloned()
+        self.pages.read().ok()?.pages.get(key).cloned()
     }
 
-    fn insert(&self, key: String, page: Arc<CachedPage>, generation: u64) {
+    fn insert(&self, key: String, page: Arc<CachedPage>, started: u64) {
         let Ok(mut pages) = self.pages.write() else { return };
-        // Checked under the lock: purges bump the generation under it too.
-        if self.generation.load(Ordering::Acquire) != generation {
+        // Checked under the lock that purges take too.
+        if pages.purges.covers_since(&page, started) {
             return;
         }
-        if pages.len() >= self.max_pages {
+        if pages.pages.len() >= self.max_pages {
             // Make room by dropping an arbitrary tenth; hot pages come straight back.
-            let victims: Vec<String> = pages.keys().take(self.max_pages / 10 + 1).cloned().collect();
+            let victims: Vec<String> = pages.pages.keys().take(self.max_pages / 10 + 1).cloned().collect();
             for victim in victims {
-                pages.remove(&victim);
+                pages.pages.remove(&victim);
             }
         }
-        pages.insert(key, page);
+        pages.pages.insert(key, page);
     }
 
-    fn purge(&self, stale: impl Fn(&CachedPage) -> bool) {
+    fn purge(&self, scope: Scope) {
         if let Ok(mut pages) = self.pages.write() {
-            self.generation.fetch_add(1, Ordering::AcqRel);
-            pages.retain(|_, page| !stale(page));
+            let Pages { pages, purges } = &mut *pages;
+            purges.record(scope);
+            pages.retain(|_, page| !scope.covers(page));
         }
     }
 
@@ -260,6 +269,67 @@ impl PageCache {
     }
 }
 
+#[derive(Default)]
+struct Pages {
+    pages: HashMap<String, Arc<CachedPage>>,
+    purges: Purges,
+}
+
+/// What a purge drops.
+#[derive(Clone, Copy)]
+enum Scope {
+    Everything,
+    Article(ArticleId),
+    Comments(ArticleId),
+}
+
+impl Scope {
+    fn covers(self, page: &CachedPage) -> bool {
+        match self {
+            Scope::Everything => true,
+            Scope::Article(id) => page.article == Some(id),
+            Scope::Comments(id) => page.comments_of == Some(id),
+        }
+    }
+}
+
+/// Purges are numbered in order; a render remembers the number current when
+/// it began, and its page is stored only if no purge since then covers it.
+#[derive(Default)]
+struct Purges {
+    latest: u64,
+    everything: u64,
+    articles: HashMap<ArticleId, u64>,
+    comments: HashMap<ArticleId, u64>,
+}
+
+impl Purges {
+    fn record(&mut self, scope: Scope) {
+        self.latest += 1;
+        match scope {
+            Scope::Everything => {
+                self.everything = self.latest;
+                // Older marks say nothing the last full purge does not.
+                self.articles.clear();
+                self.comments.clear();
+            }
+            Scope::Article(id) => {
+                self.articles.insert(id, self.latest);
+            }
+            Scope::Comments(id) => {
+                self.comments.insert(id, self.latest);
+            }
+        }
+    }
+
+    fn covers_since(&self, page: &CachedPage, started: u64) -> bool {
+        let after = |mark: Option<&u64>| mark.is_some_and(|&n| n > started);
+        self.everything > started
+            || page.article.is_some_and(|id| after(self.articles.get(&id)))
+            || page.comments_of.is_some_and(|id| after(self.comments.get(&id)))
+    }
+}
+
 impl From<Rendered> for CachedPage {
     fn from(r: Rendered) -> Self {
         let hash = Sha256::digest(r.body.as_bytes());
@@ -284,6 +354,7 @@ impl From<Rendered> for CachedPage {
                 None => HeaderValue::from_static(super::cdn::SITE_KEY),
             },
             article: r.article,
+            comments_of: r.comments_of,
             stored: Instant::now(),
         }
     }
@@ -362,5 +433,49 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(cache.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_comment_purge_drops_only_the_pages_that_draw_those_comments() {
+        let cache = PageCache::new(10, 0, Duration::from_secs(5));
+        let (busy, quiet) = (ArticleId::new(), ArticleId::new());
+        // A busy forum's comment arrives while a quiet article and the busy forum render.
+        let comment = Event::Comment {
+            article: busy,
+            comment: crate::domain::CommentId::new(),
+            change: crate::events::Change::Posted,
+        };
+        let quiet_page = async {
+            cache.apply(&comment);
+            Ok(Rendered::html("quiet".into()).of_article(quiet).with_comments_of(quiet))
+        };
+        cache
+            .serve("/quiet".into(), &HeaderMap::new(), quiet_page)
+            .await
+            .unwrap();
+        let busy_forum = async {
+            cache.apply(&comment);
+            Ok(Rendered::html("busy".into()).of_article(busy).with_comments_of(busy))
+        };
+        cache
+            .serve("/busy/comments".into(), &HeaderMap::new(), busy_forum)
+            .await
+            .unwrap();
+        let busy_story = async { Ok(Rendered::html("story".into()).of_article(busy)) };
+        cache
+            .serve("/busy".into(), &HeaderMap::new(), busy_story)
+            .await
+            .unwrap();
+        assert!(cache.get("/quiet").is_some(), "another article's page is kept");
+        assert!(
+            cache.get("/busy/comments").is_none(),
+            "the forum drawn before the comment is not"
+        );
+        cache.apply(&comment);
+        assert!(
+            cache.get("/busy").is_some(),
+            "the story's page waits for its batched refresh"
+        );
+        assert_eq!(cache.len(), 2);
     }
 }

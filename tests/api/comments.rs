@@ -425,3 +425,196 @@ async fn open_pages_receive_new_edited_and_removed_comments_live() {
     assert_eq!(removed["change"], "removed");
     assert_eq!(removed["count"], 0);
 }
+
+#[tokio::test]
+async fn the_story_page_carries_its_newest_threads_and_a_comment_box_without_script() {
+    let app = spawn_app().await;
+    let article = app.story().await;
+    let readers = [
+        app.register("Ada").await,
+        app.register("Bea").await,
+        app.register("Cy").await,
+    ];
+    let mut ids = Vec::new();
+    for n in 1..=12 {
+        let who = &readers[n % 3];
+        ids.push(
+            who.comment_id(&article, None, &format!("Thread number {n} here."))
+                .await,
+        );
+    }
+    let reply = readers[0]
+        .comment_id(&article, Some(&ids[11]), "A reply to the newest thread.")
+        .await;
+
+    let story = app.page("/world/story").await;
+    let conversation = &story[story.find("id=\"comments\"").expect("the conversation is on the page")..];
+    for n in 3..=12 {
+        assert!(
+            conversation.contains(&format!("Thread number {n} here.")),
+            "thread {n} is shown"
+        );
+    }
+    for n in 1..=2 {
+        assert!(
+            !conversation.contains(&format!("Thread number {n} here.")),
+            "thread {n} waits on the forum page"
+        );
+    }
+    let newest = conversation.find(&format!("id=\"comment-{}\"", ids[11])).unwrap();
+    let nested = conversation
+        .find(&format!("id=\"comment-{reply}\""))
+        .expect("replies are drawn too");
+    assert!(nested > newest && nested < conversation.find(&format!("id=\"comment-{}\"", ids[10])).unwrap());
+    assert!(
+        conversation.contains("<form method=\"post\" action=\"/comments\""),
+        "a plain form posts without script"
+    );
+    assert!(conversation.contains("name=\"return_to\" value=\"/world/story/comments\""));
+    assert!(conversation.contains("href=\"/world/story/comments\">All 13 comments</a>"));
+    assert!(
+        story.contains("href=\"#comments\">Comments (13)</a>"),
+        "the count at the top leads down to them"
+    );
+    let credit = story.find("article__footer").unwrap();
+    assert!(
+        credit < story.find("id=\"comments\"").unwrap(),
+        "the story's credits come before the comments"
+    );
+
+    // A reader signed out who posts from the story is kept and sent to sign in.
+    let kept = app
+        .client
+        .post(app.url("/comments"))
+        .form(&[
+            ("article", article.to_string().as_str()),
+            ("parent", ""),
+            ("body", "From the story, signed out."),
+            ("return_to", "/world/story/comments"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kept.status(), 303);
+    assert!(
+        kept.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/account/login?return_to=")
+    );
+
+    // Closed: the comments stay, the box goes.
+    sql("UPDATE articles SET comments = $1 WHERE id = $2")
+        .bind(CommentsMode::Closed.as_str())
+        .bind(article)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    app.changed().await;
+    let story = app.page("/world/story").await;
+    assert!(story.contains("Comments on this article are closed."));
+    assert!(!story.contains("action=\"/comments\""));
+    assert!(story.contains("Thread number 12 here."));
+}
+
+#[tokio::test]
+async fn the_forum_page_signed_out_is_drawn_once_and_shows_a_new_comment_or_like_at_once() {
+    let app = spawn_app().await;
+    let article = app.story().await;
+    let ada = app.register("Ada").await;
+    let bea = app.register("Bea").await;
+    let first = ada.comment_id(&article, None, "Before the page was kept.").await;
+
+    let forum = app.get("/world/story/comments").await;
+    assert_eq!(
+        forum.headers()["cache-control"],
+        "private, no-cache",
+        "not for shared caches"
+    );
+    let tag = forum.headers()["etag"].to_str().unwrap().to_owned();
+    let again = app
+        .client
+        .get(app.url("/world/story/comments"))
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304, "the kept page answers a revalidation");
+
+    bea.comment_id(&article, None, "After the page was kept.").await;
+    let forum = app.page("/world/story/comments").await;
+    assert!(
+        forum.contains("After the page was kept."),
+        "a new comment shows at once"
+    );
+
+    let liked = bea.post(&format!("/comments/{first}/like"), &[]).await;
+    assert!(liked.status().is_success() || liked.status().is_redirection());
+    let forum = app.page("/world/story/comments").await;
+    let card = &forum[forum.find(&format!("id=\"comment-{first}\"")).unwrap()..];
+    assert!(
+        card.contains("<span data-likes>1</span><span class=\"visually-hidden\"> like</span>"),
+        "a like shows at once"
+    );
+
+    // Signed in, the page is the reader's own.
+    let mine = ada.get("/world/story/comments").await.text().await.unwrap();
+    assert!(mine.contains("as Ada"), "the box names the signed-in reader");
+
+    // A new name shows on pages everyone shares.
+    let renamed = ada
+        .post("/account/profile", &[("display_name", "Ada Lovelace"), ("bio", "")])
+        .await;
+    assert!(renamed.status().is_redirection(), "{}", renamed.status());
+    let forum = app.page("/world/story/comments").await;
+    assert!(forum.contains(">Ada Lovelace</a>"), "the forum shows the new name");
+}
+
+#[tokio::test]
+async fn the_next_page_of_threads_holds_the_next_threads_even_as_new_ones_arrive() {
+    let app = spawn_app().await;
+    let article = app.story().await;
+    let mut readers = Vec::new();
+    for n in 0..7 {
+        readers.push(app.register(&format!("Reader {n}")).await);
+    }
+    for n in 1..=35 {
+        readers[n % 7]
+            .comment_id(&article, None, &format!("Thread {n:02} of the night."))
+            .await;
+    }
+    let first = app.page("/world/story/comments").await;
+    let next = first
+        .split("href=\"")
+        .find_map(|rest| rest.split('"').next().filter(|href| href.contains("after=")))
+        .expect("a link to more threads")
+        .replace("&#38;", "&");
+    assert!(first.contains("Thread 06 of the night.") && !first.contains("Thread 05 of the night."));
+
+    // A new thread arrives before the reader moves on: nothing repeats, nothing is skipped.
+    let late = app.register("Late").await;
+    late.comment_id(&article, None, "Thread 36, late.").await;
+    let second = app.page(&next).await;
+    for n in 1..=5 {
+        assert!(
+            second.contains(&format!("Thread {n:02} of the night.")),
+            "thread {n} is on the next page"
+        );
+    }
+    assert!(
+        !second.contains("Thread 06 of the night."),
+        "no thread from the first page repeats"
+    );
+    assert!(!second.contains("after="), "the last page has no further link");
+    assert!(second.contains("Back to the first threads"));
+
+    let oldest = app.page("/world/story/comments?sort=oldest").await;
+    let next = oldest
+        .split("href=\"")
+        .find_map(|rest| rest.split('"').next().filter(|href| href.contains("after=")))
+        .unwrap()
+        .replace("&#38;", "&");
+    let rest = app.page(&next).await;
+    assert!(rest.contains("Thread 31 of the night.") && rest.contains("Thread 36, late."));
+    assert!(!rest.contains("Thread 30 of the night."));
+}

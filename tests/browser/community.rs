@@ -33,7 +33,7 @@ async fn two_readers_converse_live_follow_each_other_and_a_moderator_removes_a_c
         "Kyiv's estimate of 11,000 troops is striking.",
         "the half-written comment survived"
     );
-    a.click(".forum__form button[type=submit]").await;
+    a.click_in_place(".forum__form button[type=submit]").await;
 
     // B sees it arrive without reloading.
     let took = b
@@ -42,12 +42,17 @@ async fn two_readers_converse_live_follow_each_other_and_a_moderator_removes_a_c
     assert!(took < Duration::from_secs(3), "live within seconds ({took:?})");
     b.wait_for_text("#comment-count", "(1 comment)", 2).await;
 
-    // B replies from the comment's own page.
-    b.click("#comment-list .comment__reply").await;
-    b.fill("#comment-body", "Agreed, and it matches the casualty reports.")
+    // B replies in place, under the comment.
+    b.click_in_place("#comment-list .comment__reply").await;
+    b.fill(
+        ".forum__form--reply textarea",
+        "Agreed, and it matches the casualty reports.",
+    )
+    .await;
+    b.click_in_place(".forum__form--reply button[type=submit]").await;
+    b.wait_for_text("#comment-list .comments--replies", "Agreed, and it matches", 5)
         .await;
-    b.click(".forum__form button[type=submit]").await;
-    b.wait_for_text("#comment-list", "Agreed, and it matches", 5).await;
+    assert_eq!(b.path().await, FORUM, "the reply was posted without leaving the page");
 
     // A's header announces it; the inbox says who replied.
     a.visit("/").await;
@@ -71,7 +76,9 @@ async fn two_readers_converse_live_follow_each_other_and_a_moderator_removes_a_c
     assert!(a.text("#follow-button").await.starts_with("Unfollow"));
     b.visit(FORUM).await;
     b.fill("#comment-body", "A separate point about the drones.").await;
-    b.click(".forum__form button[type=submit]").await;
+    b.click_in_place(".forum__form button[type=submit]").await;
+    b.wait_for_text("#comment-list", "A separate point about the drones.", 5)
+        .await;
     a.visit("/account/notifications").await;
     assert!(a.text("#inbox").await.contains("Bo Reader, whom you follow, commented"));
 
@@ -102,6 +109,60 @@ async fn two_readers_converse_live_follow_each_other_and_a_moderator_removes_a_c
     a.screenshot("forum-after-moderation").await;
     a.close().await;
     b.close().await;
+}
+
+/// The story's own page carries the conversation: a signed-in reader posts
+/// and replies there without leaving it.
+#[tokio::test]
+async fn a_reader_comments_and_replies_under_the_story_without_leaving_it() {
+    let app = spawn_app().await;
+    let article = app.story().await;
+    let cai = app.register("Cai Reader").await;
+    let first = cai.comment_id(&article, None, "The first word on the assault.").await;
+
+    let dee = Browser::open(&app).await;
+    dee.register("Dee Reader", "dee@readers.example", "/world/story").await;
+    dee.wait_for_path("/world/story").await;
+    dee.wait_for_text("#account-links", "Dee Reader", 5).await;
+    assert!(
+        dee.text("#comments #comment-list")
+            .await
+            .contains("The first word on the assault.")
+    );
+    assert!(
+        !dee.has("[data-signed-out]:not([hidden])").await,
+        "no sign-in hint for a signed-in reader"
+    );
+
+    dee.fill("#comment-body", "Posted from the story itself.").await;
+    dee.click_in_place("#comments .forum__form button[type=submit]").await;
+    dee.wait_for_text("#comment-list", "Posted from the story itself.", 5)
+        .await;
+    assert_eq!(
+        dee.value("#comment-body").await,
+        "",
+        "the box is emptied for the next comment"
+    );
+
+    dee.click_in_place(&format!("#comment-{first} > .comment__card .comment__reply"))
+        .await;
+    dee.fill(&format!("#reply-to-{first}"), "And a reply, in place.").await;
+    dee.click_in_place(&format!("#comment-{first} .forum__form--reply button[type=submit]"))
+        .await;
+    dee.wait_for_text(
+        &format!("#comment-{first} .comments--replies"),
+        "And a reply, in place.",
+        5,
+    )
+    .await;
+    assert_eq!(dee.path().await, "/world/story", "never left the story");
+    assert!(!dee.has(".forum__form--reply").await, "the reply box closed");
+    dee.assert_accessible().await;
+
+    // It is a reply for real: Cai is told.
+    let inbox = cai.get("/account/notifications").await.text().await.unwrap();
+    assert!(inbox.contains("Dee Reader replied to your comment"), "{inbox}");
+    dee.close().await;
 }
 
 #[tokio::test]

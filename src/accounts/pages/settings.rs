@@ -110,12 +110,9 @@ pub async fn update_profile(
         Ok(ok) => ok,
         Err(err) => return refuse(&state, &who, form, err).await,
     };
-    sql("UPDATE readers SET display_name = $1, bio = $2 WHERE id = $3")
-        .bind(name)
-        .bind(bio)
-        .bind(who.reader.id)
-        .execute(&state.db)
-        .await?;
+    let mut change = Change::begin(&state, Actor::reader(&who.reader)).await?;
+    readers::update_profile(&mut change, &who.reader, &name, &bio).await?;
+    change.commit().await?;
     Ok(Redirect::to("/account?done=profile").into_response())
 }
 
