@@ -3,6 +3,7 @@
 
 mod store;
 mod view;
+mod webp;
 
 pub use store::{ImageText, MAX_PICTURE_BYTES, Stored, Uploader, WIDTHS, restore, store, store_picture};
 pub use view::{Figure, FigureView, ImageView, image_view, words_of};
@@ -16,7 +17,9 @@ use crate::http::{Access, Routes};
 use crate::state::AppState;
 
 pub fn routes(state: &AppState) -> Routes {
-    let files = ServeDir::new(&state.settings.media.dir).call_fallback_on_method_not_allowed(false);
+    let files = ServeDir::new(&state.settings.media.dir)
+        .call_fallback_on_method_not_allowed(false)
+        .fallback(axum::routing::get(webp::make_missing).with_state(state.clone()));
     Routes::new(state).files(
         "/media",
         Access::Public,
@@ -40,7 +43,12 @@ pub fn routes(state: &AppState) -> Routes {
     )
 }
 
-/// The URL path of one stored width of a picture.
+/// The URL path of one stored width of a picture (JPEG).
 pub fn variant_path(id: crate::domain::ImageId, width: i64) -> String {
     format!("/media/{id}/{width}.jpg")
+}
+
+/// The URL path of the same width's WebP copy.
+pub fn webp_path(id: crate::domain::ImageId, width: i64) -> String {
+    format!("/media/{id}/{width}.webp")
 }

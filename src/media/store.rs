@@ -1,5 +1,5 @@
 //! Storing a picture: decode (by content, never by file name), refuse what
-//! is too large, resize once into the served widths and save as JPEG.
+//! is too large, resize once into the served widths and save as JPEG and WebP.
 //! Re-encoding drops every metadata block, EXIF location included.
 
 use std::io::Cursor;
@@ -96,7 +96,7 @@ static WORKERS: LazyLock<Semaphore> = LazyLock::new(|| {
 /// How long an upload waits for a picture worker before it is told to try again.
 const TURN_WAIT: Duration = Duration::from_secs(20);
 
-async fn take_turn() -> Result<SemaphorePermit<'static>, AppError> {
+pub(super) async fn take_turn() -> Result<SemaphorePermit<'static>, AppError> {
     match tokio::time::timeout(TURN_WAIT, WORKERS.acquire()).await {
         Ok(Ok(permit)) => Ok(permit),
         _ => Err(AppError::Unavailable {
@@ -264,6 +264,7 @@ fn resize_and_save(picture: &RgbImage, original_width: u32, folder: &Path) -> Re
             .encode_image(file)
             .context("encoding a JPEG")?;
         write_atomically(&folder.join(format!("{w}.jpg")), &jpeg)?;
+        write_atomically(&folder.join(format!("{w}.webp")), &super::webp::encode(file))?;
     }
     Ok(widths)
 }
@@ -357,8 +358,9 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
     }
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp: PathBuf = path.with_extension("tmp");
+pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    // Named for this write alone: two writers of one file never share it.
+    let tmp: PathBuf = path.with_extension(format!("{}.tmp", uuid::Uuid::now_v7().simple()));
     if let Err(err) = std::fs::write(&tmp, bytes) {
         let _ = std::fs::remove_file(&tmp);
         return Err(err).with_context(|| format!("writing {}", tmp.display()));

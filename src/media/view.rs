@@ -3,7 +3,7 @@
 use crate::db::DbError;
 use crate::domain::ImageId;
 
-use super::variant_path;
+use super::{variant_path, webp_path};
 
 /// A picture with where it stands in an article body.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -22,6 +22,8 @@ pub struct Figure {
 pub struct ImageView {
     pub src: String,
     pub srcset: String,
+    /// The same widths as WebP.
+    pub webp_srcset: String,
     pub width: i64,
     pub height: i64,
     pub alt: String,
@@ -40,14 +42,17 @@ impl ImageView {
             .find(|w| *w >= 640)
             .or(stored.last().copied())
             .unwrap_or(width);
-        let srcset = stored
-            .iter()
-            .map(|w| format!("{} {w}w", variant_path(id, *w)))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let set = |path: fn(ImageId, i64) -> String| {
+            stored
+                .iter()
+                .map(|w| format!("{} {w}w", path(id, *w)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         Self {
             src: variant_path(id, default),
-            srcset,
+            srcset: set(variant_path),
+            webp_srcset: set(webp_path),
             width,
             height,
             alt: alt.to_owned(),

@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
+use super::compress::{Copies, Effort};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -16,9 +17,8 @@ struct Asset {
     name: &'static str,
     content_type: &'static str,
     bytes: &'static [u8],
-    /// The same bytes gzipped and brotli-compressed (text files only).
-    gzip: Option<bytes::Bytes>,
-    br: Option<bytes::Bytes>,
+    /// The same bytes brotli-compressed and gzipped (text files only).
+    copies: Copies,
     /// `name` with the content hash before the extension.
     fingerprinted: String,
 }
@@ -70,8 +70,11 @@ impl Assets {
                     name,
                     content_type,
                     bytes,
-                    gzip: text.then(|| gzip(bytes)).flatten(),
-                    br: text.then(|| brotli(bytes)).flatten(),
+                    copies: if text {
+                        Copies::of(bytes, Effort::Best)
+                    } else {
+                        Copies::default()
+                    },
                     fingerprinted: format!("{stem}.{short}.{ext}"),
                 }
             })
@@ -113,15 +116,7 @@ pub async fn serve(
     } else {
         "public, max-age=300"
     };
-    use super::page_cache::accepts;
-    let coded = [("br", &asset.br), ("gzip", &asset.gzip)]
-        .into_iter()
-        .find_map(|(coding, bytes)| {
-            bytes
-                .as_ref()
-                .filter(|_| accepts(&request, coding))
-                .map(|b| (coding, b))
-        });
+    let coded = asset.copies.pick(&request);
     let body = match coded {
         Some((_, bytes)) => Body::from(bytes.clone()),
         None => Body::from(asset.bytes),
@@ -130,31 +125,13 @@ pub async fn serve(
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    if asset.gzip.is_some() {
+    if asset.copies.gzip.is_some() {
         headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     }
     if let Some((coding, _)) = coded {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
     }
     Ok(response)
-}
-
-fn gzip(bytes: &[u8]) -> Option<bytes::Bytes> {
-    use std::io::Write;
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(bytes).ok()?;
-    encoder.finish().ok().map(bytes::Bytes::from)
-}
-
-/// Brotli at its best quality: done once per file, at start.
-fn brotli(bytes: &[u8]) -> Option<bytes::Bytes> {
-    let mut out = Vec::new();
-    let params = ::brotli::enc::BrotliEncoderParams {
-        quality: 11,
-        ..Default::default()
-    };
-    ::brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).ok()?;
-    Some(out.into())
 }
 
 /// `site.0123abcd.css` → `site.css`; `site.css` stays as it is.

@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod cdn;
 pub mod client;
+pub mod compress;
 pub mod errors;
 pub mod form;
 pub mod html;

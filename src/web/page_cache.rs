@@ -9,7 +9,7 @@
 //! old page back — and a purge of one article's comments does not hold up
 //! renders of every other page.
 //!
-//! Pages are stored with a strong ETag, a Last-Modified date and a gzip copy,
+//! Pages are stored with a strong ETag, a Last-Modified date and brotli and gzip copies,
 //! and answered with 304 when the client already has them.
 //!
 //! Through a database outage the cache is left alone (nobody can change
@@ -19,7 +19,6 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::io::Write;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -29,6 +28,7 @@ use axum::response::Response;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
+use super::compress::{Copies, Effort};
 use crate::db::Db;
 use crate::domain::{ArticleId, Timestamp};
 use crate::error::{AppError, AppResult};
@@ -99,9 +99,10 @@ struct CachedPage {
     status: StatusCode,
     content_type: HeaderValue,
     body: Bytes,
-    gzip: Option<Bytes>,
+    copies: Copies,
     etag: HeaderValue,
-    gzip_etag: HeaderValue,
+    /// The ETag of the brotli copy, then of the gzip copy.
+    coded_etags: [HeaderValue; 2],
     last_modified: Option<(i64, HeaderValue)>,
     location: Option<HeaderValue>,
     article: Option<ArticleId>,
@@ -227,8 +228,12 @@ impl PageCache {
     }
 
     fn respond(&self, page: &CachedPage, request: &HeaderMap) -> Response {
-        let gzip = page.gzip.as_ref().filter(|_| accepts_gzip(request));
-        let etag = if gzip.is_some() { &page.gzip_etag } else { &page.etag };
+        let coded = page.copies.pick(request);
+        let etag = match coded {
+            Some(("br", _)) => &page.coded_etags[0],
+            Some(_) => &page.coded_etags[1],
+            None => &page.etag,
+        };
         let not_modified = match request.get(header::IF_NONE_MATCH) {
             Some(tags) => etag_matches(tags, page),
             None => match (&page.last_modified, request.get(header::IF_MODIFIED_SINCE)) {
@@ -245,12 +250,12 @@ impl PageCache {
             *r.status_mut() = StatusCode::NOT_MODIFIED;
             r
         } else {
-            let mut r = Response::new(Body::from(gzip.unwrap_or(&page.body).clone()));
+            let mut r = Response::new(Body::from(coded.map_or(&page.body, |(_, b)| b).clone()));
             *r.status_mut() = page.status;
             r.headers_mut().insert(header::CONTENT_TYPE, page.content_type.clone());
-            if gzip.is_some() {
+            if let Some((coding, _)) = coded {
                 r.headers_mut()
-                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
             }
             if let Some(location) = &page.location {
                 r.headers_mut().insert(header::LOCATION, location.clone());
@@ -335,15 +340,18 @@ impl From<Rendered> for CachedPage {
         let hash = Sha256::digest(r.body.as_bytes());
         let tag: String = hash[..12].iter().map(|b| format!("{b:02x}")).collect();
         let body = Bytes::from(r.body);
-        let gzip = (body.len() > 1024).then(|| gzip(&body)).flatten();
+        let copies = Copies::of(&body, Effort::Quick);
         let header = |s: String| HeaderValue::from_str(&s).ok();
         CachedPage {
             status: r.status,
             content_type: HeaderValue::from_static(r.content_type),
             etag: header(format!("\"{tag}\"")).unwrap_or(HeaderValue::from_static("\"0\"")),
-            gzip_etag: header(format!("\"{tag}-gz\"")).unwrap_or(HeaderValue::from_static("\"0-gz\"")),
+            coded_etags: [
+                header(format!("\"{tag}-br\"")).unwrap_or(HeaderValue::from_static("\"0-br\"")),
+                header(format!("\"{tag}-gz\"")).unwrap_or(HeaderValue::from_static("\"0-gz\"")),
+            ],
             body,
-            gzip,
+            copies,
             last_modified: r
                 .last_modified
                 .and_then(|t| Some((t.as_seconds(), header(t.http_date())?))),
@@ -360,62 +368,20 @@ impl From<Rendered> for CachedPage {
     }
 }
 
-fn gzip(body: &[u8]) -> Option<Bytes> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 3), flate2::Compression::new(6));
-    encoder.write_all(body).ok()?;
-    encoder.finish().ok().map(Bytes::from)
-}
-
-/// True unless the client says nothing about gzip or refuses it with `q=0`.
-pub(crate) fn accepts_gzip(request: &HeaderMap) -> bool {
-    accepts(request, "gzip")
-}
-
-/// Whether the request's `Accept-Encoding` takes this content coding (named,
-/// or by `*`, and not refused with `q=0`).
-pub(crate) fn accepts(request: &HeaderMap, wanted: &str) -> bool {
-    let Some(accept) = request.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    accept.split(',').any(|item| {
-        let mut parts = item.split(';').map(str::trim);
-        let coding = parts.next().unwrap_or("");
-        let refused = parts.any(|p| {
-            p.strip_prefix("q=")
-                .and_then(|q| q.parse::<f32>().ok())
-                .is_some_and(|q| q == 0.0)
-        });
-        (coding.eq_ignore_ascii_case(wanted) || coding == "*") && !refused
-    })
-}
-
 /// A page matches `If-None-Match` in either of its encodings (weak comparison).
 fn etag_matches(tags: &HeaderValue, page: &CachedPage) -> bool {
     let Ok(tags) = tags.to_str() else { return false };
     tags.split(',').map(str::trim).any(|tag| {
         let tag = tag.strip_prefix("W/").unwrap_or(tag);
-        tag == "*" || tag.as_bytes() == page.etag.as_bytes() || tag.as_bytes() == page.gzip_etag.as_bytes()
+        tag == "*"
+            || tag.as_bytes() == page.etag.as_bytes()
+            || page.coded_etags.iter().any(|t| t.as_bytes() == tag.as_bytes())
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.insert(name.clone(), HeaderValue::from_str(value).unwrap());
-        }
-        map
-    }
-
-    #[test]
-    fn gzip_is_chosen_only_when_accepted() {
-        assert!(accepts_gzip(&headers(&[(header::ACCEPT_ENCODING, "br, gzip;q=0.8")])));
-        assert!(!accepts_gzip(&headers(&[(header::ACCEPT_ENCODING, "gzip;q=0, br")])));
-        assert!(!accepts_gzip(&HeaderMap::new()));
-    }
 
     #[tokio::test]
     async fn a_render_that_overlaps_a_purge_is_not_stored() {

@@ -55,20 +55,41 @@ async fn articles_answer_304_to_if_modified_since_their_last_change() {
 }
 
 #[tokio::test]
-async fn pages_are_sent_gzipped_to_clients_that_accept_it() {
+async fn pages_are_sent_in_brotli_or_gzip_to_clients_that_take_them() {
     let app = site_with_one_story().await;
 
     let plain = app.get("/world/story").await.text().await.unwrap();
-    let zipped = app.get_with("/world/story", &[("accept-encoding", "gzip, br")]).await;
+    let packed = app.get_with("/world/story", &[("accept-encoding", "gzip, br")]).await;
+    assert_eq!(packed.headers()["content-encoding"], "br");
+    assert_eq!(packed.headers()["vary"], "Accept-Encoding");
+    let tag = packed.headers()["etag"].to_str().unwrap().to_owned();
+    let bytes = packed.bytes().await.unwrap();
+    let mut unpacked = Vec::new();
+    brotli::BrotliDecompress(&mut &bytes[..], &mut unpacked).unwrap();
+    assert_eq!(String::from_utf8(unpacked).unwrap(), plain);
+    assert!(bytes.len() * 3 < plain.len(), "brotli at least thirds the page");
 
+    let zipped = app.get_with("/world/story", &[("accept-encoding", "gzip")]).await;
     assert_eq!(zipped.headers()["content-encoding"], "gzip");
-    assert_eq!(zipped.headers()["vary"], "Accept-Encoding");
+    assert_ne!(
+        zipped.headers()["etag"].to_str().unwrap(),
+        tag,
+        "each coding has its own tag"
+    );
     let bytes = zipped.bytes().await.unwrap();
     let mut unzipped = String::new();
     flate2::read::GzDecoder::new(&bytes[..])
         .read_to_string(&mut unzipped)
         .unwrap();
     assert_eq!(unzipped, plain);
+
+    let again = app
+        .get_with(
+            "/world/story",
+            &[("accept-encoding", "gzip, br"), ("if-none-match", &tag)],
+        )
+        .await;
+    assert_eq!(again.status(), 304, "the brotli copy's tag revalidates");
 }
 
 #[tokio::test]

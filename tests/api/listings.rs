@@ -88,7 +88,7 @@ async fn author_pages_show_bio_photo_and_their_articles() {
 
     assert!(html.contains("<h1 class=\"listing-header__title\">Namita Singh</h1>"));
     assert!(html.contains("International news reporter"));
-    assert!(html.contains("class=\"listing-header__photo\"><img"));
+    assert!(html.contains("class=\"listing-header__photo\"><picture><source type=\"image/webp\""));
     assert!(html.contains("/world/north-korean-troops-kursk-assaults-zelensky"));
     assert!(html.contains("/world/zelensky-territory-nato-membership"));
 }

@@ -177,7 +177,10 @@ async fn a_permalink_opens_the_page_that_holds_the_update_even_when_it_has_moved
     let second = app.page("/world/live?page=2").await;
     assert!(second.contains(&format!("id=\"entry-{first}\"")));
     assert!(second.contains("Newer updates"));
-    assert!(!second.contains("data-live=\"/live/entries/"), "older pages do not stream");
+    assert!(
+        !second.contains("data-live=\"/live/entries/"),
+        "older pages do not stream"
+    );
     assert!(
         second.contains("<link rel=\"canonical\" href=\"https://news.example/world/live?page=2\">"),
         "an older page names itself as canonical"

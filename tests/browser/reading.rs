@@ -137,6 +137,30 @@ async fn the_article_reads_on_a_360_pixel_phone_without_sideways_scrolling() {
         .collect();
     assert!(!widths.is_empty(), "the list has pictures");
     assert!(widths.iter().all(|&w| w <= 480), "thumbnail files: {widths:?}");
+    let formats = browser
+        .run("return [...document.querySelectorAll('.cards--list img')].map(i => i.currentSrc.split('.').pop());")
+        .await;
+    assert!(
+        formats.as_array().unwrap().iter().all(|f| f == "webp"),
+        "the browser took the WebP copies: {formats}"
+    );
+
+    // The home page on a phone: compact rows, many headlines to a screen.
+    browser.visit("/").await;
+    let rows = browser
+        .run(
+            "return [...document.querySelectorAll('.cards--compact .card')].map(c => c.getBoundingClientRect().height);",
+        )
+        .await;
+    let rows: Vec<f64> = rows.as_array().unwrap().iter().filter_map(|h| h.as_f64()).collect();
+    assert!(rows.len() > 10, "the home page has its cards");
+    assert!(rows.iter().all(|&h| h < 150.0), "each card is a compact row: {rows:?}");
+    let height = browser.run("return document.documentElement.scrollHeight;").await;
+    eprintln!("home page on a 360 px phone: {height} px");
+    assert!(
+        height.as_f64().unwrap() < 8000.0,
+        "the home page is {height} px tall on a phone"
+    );
     browser.close().await;
 }
 
