@@ -38,7 +38,7 @@ if [ "$(node -p "require('$modules/lighthouse/package.json').version" 2>/dev/nul
     lighthouse@12.8.2 axe-core puppeteer-core >/dev/null
 fi
 
-cargo build --release --quiet --bin broadsheet
+cargo build --release --quiet --bin broadsheet --example live_load # the same build as the other benches: no rebuild between them
 work="$(mktemp -d)"
 cleanup() { [ -n "${app_pid:-}" ] && kill "$app_pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -87,9 +87,14 @@ console.log([name, ...cats.map(c => median(reports.map(r => score(r, c)))),
   (median(reports.map(r => num(r, 'largest-contentful-paint'))) / 1000).toFixed(2),
   Math.round(median(reports.map(r => num(r, 'total-byte-weight'))))].join(' '));
 const r = reports[perf.indexOf(median(perf))];
+// Lighthouse's own CPU benchmark for each run: a spread means the machine was busy.
+console.log(`  CPU benchmark index: ${reports.map(r => Math.round(r.environment.benchmarkIndex)).join(', ')}`);
 for (const w of [r.runtimeError?.message, ...(r.runWarnings || [])].filter(Boolean)) console.log(`  warning: ${w}`);
-const where = item => item?.node?.selector || item?.node?.snippet || item?.url || item?.source?.url
-  || item?.description || item?.label || (typeof item?.value === 'string' && item.value) || '';
+const node = n => n && `${n.selector || n.snippet}${n.nodeLabel ? ` "${n.nodeLabel}"` : ''}`;
+const where = item => node(item?.node) || item?.source?.snippet || item?.url || item?.source?.url
+  || (item?.href && `${item.href} "${item.text}"`)
+  || item?.description || item?.reason || item?.label || item?.text
+  || (typeof item?.value === 'string' && item.value) || '';
 for (const c of cats) {
   for (const ref of r.categories[c].auditRefs) {
     const a = r.audits[ref.id];
@@ -97,10 +102,10 @@ for (const c of cats) {
     // (performance diagnostics) that explain a metric.
     if (ref.group === 'hidden' || a.score === null || a.score >= (ref.weight > 0 ? 1 : 0.9)) continue;
     if (!['binary', 'numeric', 'metricSavings'].includes(a.scoreDisplayMode)) continue;
-    const items = (a.details?.items || []).flatMap(i => i.subItems?.items?.length ? i.subItems.items : [i]);
-    const named = [...new Set(items.map(where).filter(Boolean))];
+    const items = a.details?.items || [];
+    const named = [...new Set(items.map(i => where(i) || (i.subItems?.items || []).map(where).join(', ')).filter(Boolean))];
     const shown = named.slice(0, 4).map(s => String(s).replace(/\s+/g, ' ').slice(0, 100));
-    console.log(`  ${c}: ${a.id} (score ${Math.round(a.score * 100)}${a.displayValue ? `, ${a.displayValue}` : ''}, weight ${ref.weight})`
+    console.log(`  ${c}: ${a.id} (score ${Math.round(a.score * 100)}${a.displayValue ? `, ${a.displayValue}` : ''}, weight ${+ref.weight.toFixed(1)})`
       + (shown.length ? `: ${shown.join(' | ')}${named.length > 4 ? ` (+${named.length - 4} more)` : ''}` : ''));
   }
 }
@@ -164,7 +169,7 @@ if [ -n "${REPORTS:-}" ]; then mkdir -p "$REPORTS" && cp "$work/reports/"*.json 
 echo "== axe-core"
 specs=()
 for i in "${!names[@]}"; do specs+=("${names[$i]}=$origin${paths[$i]}"); done
-timeout -k 10 300 node "$work/axe.mjs" "$modules" "$chrome" "$chrome_flags" "$resolver" "${specs[@]}" > "$work/axe.txt"
+TMPDIR="$work/tmp" timeout -k 10 300 node "$work/axe.mjs" "$modules" "$chrome" "$chrome_flags" "$resolver" "${specs[@]}" > "$work/axe.txt"
 grep '^  ' "$work/axe.txt" || echo "  no violations"
 
 echo

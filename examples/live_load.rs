@@ -126,7 +126,7 @@ async fn listen(client: reqwest::Client, url: String, deliveries: Deliveries) {
     }
 }
 
-/// Fills a forum the way a busy story's fills: 8 posters at once, two
+/// Fills a forum the way a busy story's fills: 8 at a time, taking turns among 32 posters, two
 /// comments in five starting a thread and the rest replying to an earlier
 /// comment (a recent one more often). Prints one poster's cookie, to read
 /// the forum signed in.
@@ -141,9 +141,9 @@ async fn seed(
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for worker in 0..8usize {
+    for _ in 0..8 {
         let (client, base, article) = (client.clone(), base.to_owned(), article.to_owned());
-        let poster = posters[worker % posters.len()].clone();
+        let posters = posters.to_vec();
         let (posted, next) = (posted.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
             loop {
@@ -169,9 +169,15 @@ async fn seed(
                 if let Some(parent) = &parent {
                     form.push(("parent", parent.as_str()));
                 }
-                let form = form.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-                if let Some(id) = post_json(&client, &format!("{base}/comments"), &poster, form).await {
-                    posted.lock().await.push(id);
+                let form: Vec<(String, String)> =
+                    form.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+                // Posters take turns (each stays under the per-reader rate); a refusal is tried again.
+                let poster = &posters[n % posters.len()];
+                for _ in 0..3 {
+                    if let Some(id) = post_json(&client, &format!("{base}/comments"), poster, form.clone()).await {
+                        posted.lock().await.push(id);
+                        break;
+                    }
                 }
             }
         }));

@@ -176,7 +176,7 @@ impl Default for MailSettings {
     fn default() -> Self {
         Self {
             smtp_url: Secret::new(String::new()),
-            from: "The Broadsheet <newsroom@localhost>".into(),
+            from: "newsroom@localhost".into(),
             outbox_dir: PathBuf::from("data/outbox"),
         }
     }
@@ -487,7 +487,10 @@ pub const SETTINGS_HELP: &[(&str, &str)] = &[
         "mail.smtp_url",
         "smtp://user:password@host:587 or smtps://…; empty writes mail to mail.outbox_dir",
     ),
-    ("mail.from", "sender of the site's email"),
+    (
+        "mail.from",
+        "sender of the site's email (an address alone is shown with the site's name)",
+    ),
     ("mail.outbox_dir", "folder for email when no SMTP server is configured"),
     (
         "newsletters.smtp_url",

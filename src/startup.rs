@@ -27,6 +27,11 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let serving = crate::ops::backup::serving_lock(&settings.database)?;
+        // Taken first: a port in use is said at once, not after migrations and the demo load.
+        let bind = settings.server.bind.clone();
+        let listener = TcpListener::bind(&bind)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
         let state = prepare(settings).await?;
         if state.settings.demo.load_when_empty {
             demo::load_if_empty(&state).await.context("loading the demo content")?;
@@ -37,10 +42,6 @@ impl Application {
         crate::comments::live::spawn(state.clone());
         crate::liveblogs::live::spawn(state.clone());
         crate::liveblogs::live::spawn_sweeper(state.clone());
-        let bind = &state.settings.server.bind;
-        let listener = TcpListener::bind(bind)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
         let port = listener.local_addr()?.port();
         Ok(Self {
             listener,
@@ -134,7 +135,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         .watching(db.clone()),
     );
     pages.follow(&events);
-    let mailer = crate::mail::Mailer::from_settings(&settings.mail)?;
+    let mailer = crate::mail::Mailer::from_settings(&settings.mail, &settings.site.name)?;
     let newsletter_sender = crate::newsletters::send::Sender::from_settings(&settings)?;
     let vapid = crate::alerts::vapid::Vapid::load(&db, &settings.alerts)
         .await

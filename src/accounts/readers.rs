@@ -37,19 +37,34 @@ pub const COLUMNS: &str = "id, email, email_verified_at, display_name, bio, pass
     suspended_until, banned_at, sanction_reason, deleted_at";
 
 impl Reader {
-    /// Why this reader may not post right now, if they may not.
-    pub fn barred(&self, now: Timestamp) -> Option<String> {
+    /// Why this reader may not post right now, if they may not, in words
+    /// for the reader ("Your account is…").
+    pub fn barred(&self, site: &crate::state::Site, now: Timestamp) -> Option<String> {
+        self.sanction(site, now)
+            .map(|(what, reason)| format!("Your account is {what}. Reason: {reason}"))
+    }
+
+    /// The same, in words for a moderator looking at the reader.
+    pub fn standing(&self, site: &crate::state::Site, now: Timestamp) -> String {
+        match self.sanction(site, now) {
+            Some((what, reason)) => {
+                let mut what = what;
+                what[..1].make_ascii_uppercase();
+                format!("{what}. Reason given to them: {reason}")
+            }
+            None => "In good standing.".into(),
+        }
+    }
+
+    /// "banned from commenting" or "suspended from commenting until …", and the reason.
+    fn sanction(&self, site: &crate::state::Site, now: Timestamp) -> Option<(String, &str)> {
         if self.banned_at.is_some() {
-            return Some(format!(
-                "Your account is banned from commenting. Reason: {}",
-                self.sanction_reason
-            ));
+            return Some(("banned from commenting".into(), &self.sanction_reason));
         }
         match self.suspended_until {
-            Some(until) if until > now => Some(format!(
-                "Your account is suspended from commenting until {}. Reason: {}",
-                until.rfc3339(),
-                self.sanction_reason
+            Some(until) if until > now => Some((
+                format!("suspended from commenting until {}", site.long_time(until)),
+                &self.sanction_reason,
             )),
             _ => None,
         }

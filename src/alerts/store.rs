@@ -209,6 +209,32 @@ async fn set_topics(tx: &mut Tx, stored: &Stored, topics: &[Topic]) -> Result<()
 }
 
 /// The topics a subscription follows, if the endpoint is known.
+/// A browser a signed-in reader turned alerts on in, as their data download shows it.
+#[derive(Serialize)]
+pub struct DeviceExport {
+    pub endpoint: String,
+    pub since: String,
+    pub topics: Vec<String>,
+}
+
+pub async fn export_for(db: &Db, reader: crate::domain::ReaderId) -> Result<Vec<DeviceExport>, DbError> {
+    let devices: Vec<(String, Timestamp)> =
+        sql("SELECT endpoint, created_at FROM push_subscriptions WHERE reader_id = $1 ORDER BY created_at")
+            .bind(reader)
+            .fetch_all(db)
+            .await?;
+    let mut out = Vec::new();
+    for (endpoint, since) in devices {
+        let topics = topics_of(db, &endpoint).await?.unwrap_or_default();
+        out.push(DeviceExport {
+            endpoint,
+            since: since.rfc3339(),
+            topics,
+        });
+    }
+    Ok(out)
+}
+
 pub async fn topics_of(db: &Db, endpoint: &str) -> Result<Option<Vec<String>>, DbError> {
     let Some(stored) = sql("SELECT id, shard FROM push_subscriptions WHERE endpoint = $1")
         .bind(endpoint)

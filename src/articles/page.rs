@@ -14,9 +14,13 @@ use crate::state::AppState;
 use crate::web::{Layout, PageNumber, Rendered, ScriptJson};
 
 use super::jsonld;
+use super::model::StoryFilter;
 use super::notes;
 use super::queries;
-use super::view::{ArticleParts, ArticleView, BodyPart};
+use super::view::{ArticleParts, ArticleView, BodyPart, StoryCard};
+
+/// Stories of the same section offered after the story.
+const MORE_STORIES: i64 = 4;
 
 #[derive(Template)]
 #[template(path = "article.html")]
@@ -86,9 +90,16 @@ async fn render(state: &AppState, section: &str, slug: &str, page: u32) -> AppRe
         article,
     };
     let conversation = crate::comments::forum::under_story(state, &parts.article, &parts.section_slug).await?;
+    let more = queries::stories(db, StoryFilter::Section(parts.article.section_id), MORE_STORIES + 1, 0).await?;
     let mut view = ArticleView::new(&state.site, parts);
     view.live = live;
     view.conversation = Some(conversation);
+    view.more = more
+        .iter()
+        .filter(|story| story.id != id)
+        .take(MORE_STORIES as usize)
+        .map(|story| StoryCard::new(&state.site, story))
+        .collect();
     if let Some(appeal) = crate::donations::appeal::current(state).await? {
         view.place_appeal(state.settings.donations.appeal_after_paragraph, appeal, id);
     }

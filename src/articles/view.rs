@@ -93,6 +93,8 @@ pub struct ArticleView {
     pub comments_url: String,
     pub comment_count: i64,
     pub comments_open: bool,
+    /// The newest other stories of its section, after the story.
+    pub more: Vec<StoryCard>,
     /// The comments drawn under the story (the public page only).
     pub conversation: Option<crate::web::SafeHtml>,
     /// A live blog's entries, summary and stream.
@@ -171,6 +173,7 @@ impl ArticleView {
             comments_url,
             comment_count,
             comments_open,
+            more: Vec::new(),
             conversation: None,
             live: None,
             newsletter: None,

@@ -215,7 +215,8 @@ async fn draw_forum(
     roots.truncate(THREADS_PER_PAGE as usize);
     let tokens = tokens(state, who, &roots).await?;
     let path = forum_path(&section.slug, &article.slug);
-    let mut layout = Layout::load(state, &format!("Comments: {}", article.headline), "", &path).await?;
+    let description = format!("Readers discuss: {}", article.standfirst);
+    let mut layout = Layout::load(state, &format!("Comments: {}", article.headline), &description, &path).await?;
     layout.noindex = true;
     Ok(ForumPage {
         layout,
@@ -240,7 +241,7 @@ async fn draw_forum(
         signed_in: who.as_ref().map(|w| w.reader.display_name.clone()),
         barred: who
             .as_ref()
-            .and_then(|w| w.reader.barred(crate::domain::Timestamp::now())),
+            .and_then(|w| w.reader.barred(&state.site, crate::domain::Timestamp::now())),
         mode: mode_of(&article),
         draft,
         return_to: path.clone(),
@@ -299,7 +300,7 @@ async fn draw_thread(state: &AppState, who: &Option<CurrentReader>, id: CommentI
         signed_in: who.as_ref().map(|w| w.reader.display_name.clone()),
         barred: who
             .as_ref()
-            .and_then(|w| w.reader.barred(crate::domain::Timestamp::now())),
+            .and_then(|w| w.reader.barred(&state.site, crate::domain::Timestamp::now())),
         mode: mode_of(&article),
         draft,
         return_to: format!("/comments/{id}"),

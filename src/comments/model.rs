@@ -102,6 +102,16 @@ pub struct CommentExport {
     pub edited_at: Option<Timestamp>,
 }
 
+/// A like or a report a reader made, as their data export shows it.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct ActExport {
+    pub comment_id: CommentId,
+    pub article_headline: String,
+    /// A report's reason; empty for a like.
+    pub reason: String,
+    pub created_at: Timestamp,
+}
+
 /// Longest comment accepted, in characters.
 pub const MAX_CHARS: usize = 5_000;
 /// Replies are drawn this many levels deep; deeper ones continue on their own page.

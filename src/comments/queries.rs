@@ -4,7 +4,7 @@
 use crate::db::{Db, DbError, sql};
 use crate::domain::ArticleId;
 
-use super::model::{COMMENT_SELECT, Comment, CommentExport, CommentId, SHOWN_DEPTH};
+use super::model::{ActExport, COMMENT_SELECT, Comment, CommentExport, CommentId, SHOWN_DEPTH};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sort {
@@ -225,4 +225,25 @@ pub async fn export_for(db: &Db, reader: crate::domain::ReaderId) -> Result<Vec<
     .bind(reader)
     .fetch_all(db)
     .await
+}
+
+/// The comments a reader liked, and those they reported (with why), for their data download.
+pub async fn acts_for(db: &Db, reader: crate::domain::ReaderId) -> Result<(Vec<ActExport>, Vec<ActExport>), DbError> {
+    let likes = sql(
+        "SELECT l.comment_id, a.headline AS article_headline, '' AS reason, l.created_at
+         FROM comment_likes l JOIN comments c ON c.id = l.comment_id JOIN articles a ON a.id = c.article_id
+         WHERE l.reader_id = $1 ORDER BY l.created_at",
+    )
+    .bind(reader)
+    .fetch_all(db)
+    .await?;
+    let reports = sql(
+        "SELECT r.comment_id, a.headline AS article_headline, r.reason, r.created_at
+         FROM comment_reports r JOIN comments c ON c.id = r.comment_id JOIN articles a ON a.id = c.article_id
+         WHERE r.reader_id = $1 ORDER BY r.created_at",
+    )
+    .bind(reader)
+    .fetch_all(db)
+    .await?;
+    Ok((likes, reports))
 }

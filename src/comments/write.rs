@@ -97,7 +97,7 @@ async fn notify(
 pub async fn post(state: &AppState, reader: &Reader, new: NewComment<'_>) -> Result<Posted, AppError> {
     let db = &state.db;
     let now = Timestamp::now();
-    if let Some(reason) = reader.barred(now) {
+    if let Some(reason) = reader.barred(&state.site, now) {
         return Err(AppError::Forbidden(reason));
     }
     let body = check_body(new.body)?;
@@ -244,7 +244,7 @@ pub async fn edit(state: &AppState, reader: &Reader, id: CommentId, body: &str) 
     let comment = own(state, reader, id).await?;
     let now = Timestamp::now();
     // A suspension or ban stops editing as well as posting: an edit can say anything a new comment could.
-    if let Some(reason) = reader.barred(now) {
+    if let Some(reason) = reader.barred(&state.site, now) {
         return Err(AppError::Forbidden(reason));
     }
     let window = state.settings.community.edit_window_secs;

@@ -42,11 +42,15 @@ pub struct Mailer {
 }
 
 impl Mailer {
-    pub fn from_settings(settings: &MailSettings) -> anyhow::Result<Self> {
-        let from: Mailbox = settings
+    /// `site_name` is the sender's name when `mail.from` gives only an address.
+    pub fn from_settings(settings: &MailSettings, site_name: &str) -> anyhow::Result<Self> {
+        let mut from: Mailbox = settings
             .from
             .parse()
             .with_context(|| format!("mail.from {:?} is not an email address", settings.from))?;
+        if from.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
+            from.name = Some(site_name.to_owned());
+        }
         let transport = if settings.smtp_url.expose().is_empty() {
             std::fs::create_dir_all(&settings.outbox_dir).map_err(|e| {
                 anyhow::anyhow!("cannot create the outbox folder {}: {e}", settings.outbox_dir.display())

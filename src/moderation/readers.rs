@@ -23,7 +23,8 @@ struct ReaderPage {
     reader: Reader,
     joined: String,
     standing: String,
-    comments: Vec<Comment>,
+    /// Recent comments with when each was posted, in words.
+    comments: Vec<(String, Comment)>,
 }
 
 pub async fn show(
@@ -33,17 +34,14 @@ pub async fn show(
     axum::extract::Query(done): axum::extract::Query<Done>,
 ) -> AppResult<Html<String>> {
     let reader = readers::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let comments = sql(format!(
+    let comments: Vec<Comment> = sql(format!(
         "{COMMENT_SELECT} WHERE c.reader_id = $1 ORDER BY c.created_at DESC LIMIT 50"
     ))
     .bind(id)
     .fetch_all(&state.db)
     .await?;
     let now = Timestamp::now();
-    let standing = match reader.barred(now) {
-        Some(reason) => reason,
-        None => "In good standing.".into(),
-    };
+    let standing = reader.standing(&state.site, now);
     let layout =
         NewsroomLayout::new(&state, &who, &reader.display_name, "/newsroom/moderation").with_notice(done.notice());
     Ok(Html(
@@ -52,7 +50,10 @@ pub async fn show(
             joined: state.site.long_time(reader.created_at),
             reader,
             standing,
-            comments,
+            comments: comments
+                .into_iter()
+                .map(|c| (state.site.long_time(c.created_at), c))
+                .collect(),
         }
         .render()?,
     ))

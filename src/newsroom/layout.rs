@@ -9,6 +9,8 @@ pub struct NewsroomLayout {
     pub site_name: String,
     pub staff_name: String,
     pub role: String,
+    /// Where the header's name leads: this person's desk.
+    pub desk: &'static str,
     pub nav: Vec<NavItem>,
     pub css: String,
     pub js: String,
@@ -64,6 +66,7 @@ impl NewsroomLayout {
             site_name: state.site.name.clone(),
             staff_name: staff.staff.name.clone(),
             role: staff.staff.role.to_string(),
+            desk: super::login::desk_of(staff.staff.role),
             nav,
             css: state.assets.url("newsroom.css"),
             js: state.assets.url("newsroom.js"),

@@ -40,6 +40,16 @@ pub struct LoginQuery {
 }
 
 /// Only newsroom addresses are followed after signing in (no open redirect).
+/// Where a role's work is: the articles, or for moderators (who write
+/// none) the moderation queue.
+pub fn desk_of(role: crate::accounts::Role) -> &'static str {
+    if crate::accounts::Permission::WriteArticles.allows(role) {
+        "/newsroom"
+    } else {
+        "/newsroom/moderation"
+    }
+}
+
 fn safe_next(next: &str) -> String {
     match crate::web::local_path(next) {
         Some(next) if next.starts_with("/newsroom") && !next.starts_with("/newsroom/login") => next.to_owned(),
@@ -64,8 +74,12 @@ pub async fn form(
     who: MaybeStaff,
     Query(query): Query<LoginQuery>,
 ) -> AppResult<Response> {
-    if who.is_some() {
-        return Ok(Redirect::to(&safe_next(&query.next)).into_response());
+    if let Some(who) = who {
+        let next = match safe_next(&query.next).as_str() {
+            "/newsroom" => desk_of(who.staff.role).to_owned(),
+            next => next.to_owned(),
+        };
+        return Ok(Redirect::to(&next).into_response());
     }
     let notice = match (query.expired, query.reset) {
         (Some(_), _) => Some("Your session had ended. Sign in again: what you were writing has been kept."),
@@ -106,9 +120,8 @@ pub async fn submit(State(state): State<AppState>, client: Client, form: FormFie
     };
     throttle::clear(&state.db, &scopes[0]).await?;
     throttle::give_back(&state.db, &scopes[1]).await?;
-    // Moderators do not write articles: their desk is the moderation queue.
-    let next = if next == "/newsroom" && !crate::accounts::Permission::WriteArticles.allows(row.role.parse()?) {
-        "/newsroom/moderation".to_owned()
+    let next = if next == "/newsroom" {
+        desk_of(row.role.parse()?).to_owned()
     } else {
         next
     };

@@ -87,7 +87,7 @@ pub async fn forgot(State(state): State<AppState>, client: Client, form: FormFie
             &mut change,
             &Message {
                 to: member.email.clone(),
-                subject: format!("Reset your {} newsroom password", state.site.name),
+                subject: format!("Reset your newsroom password for {}", state.site.name),
                 text,
             },
         )

@@ -324,7 +324,7 @@ pub async fn accept(
         }
     };
     let session = sessions::start(&state.db, Kind::Staff, member.id, &client.user_agent, &client.ip).await?;
-    let mut response = Redirect::to("/newsroom").into_response();
+    let mut response = Redirect::to(super::login::desk_of(role)).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
         sessions::cookie(

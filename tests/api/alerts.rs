@@ -431,6 +431,13 @@ async fn readers_are_told_of_replies_by_push_when_they_asked_for_it() {
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
+    let data: serde_json::Value = asker.get("/account/data").await.json().await.unwrap();
+    assert_eq!(
+        data["alerts"][0]["topics"],
+        json!(["replies"]),
+        "the data download lists the alerts"
+    );
+    assert_eq!(data["alerts"][0]["endpoint"], s["endpoint"]);
     let comment = asker
         .comment_id(&article, None, "Does anyone know when the vote is?")
         .await;

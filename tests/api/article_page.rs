@@ -169,6 +169,14 @@ async fn related_links_stand_inside_the_body_and_the_footnote_section_and_tags_a
     assert!(html.contains("<p class=\"article__footnote\">Additional reporting by agencies</p>"));
     assert!(html.contains("href=\"/tag/ukraine\" rel=\"tag\">Ukraine</a>"));
     assert!(html.contains("<p class=\"article__section\"><a href=\"/world\">World</a></p>"));
+
+    // After the story, more from its section (never the story itself).
+    let more = &html[html.find("id=\"more-heading\"").expect("more from the section")..];
+    let more = &more[..more.find("</section>").unwrap()];
+    assert!(more.starts_with("id=\"more-heading\">More from <a href=\"/world\">World</a>"));
+    assert!(more.contains("href=\"/world/zelensky-nato\""));
+    assert!(!more.contains("href=\"/world/main-story\""));
+    assert!(html.find("id=\"more-heading\"").unwrap() < html.find("id=\"comments\"").unwrap());
 }
 
 #[tokio::test]

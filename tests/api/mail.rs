@@ -70,8 +70,11 @@ async fn smtp_stand_in() -> (u16, tokio::sync::mpsc::UnboundedReceiver<(String, 
 #[tokio::test]
 async fn with_an_smtp_server_configured_email_is_delivered_over_smtp() {
     let (port, mut received) = smtp_stand_in().await;
-    let app =
-        spawn_app_with(|s| s.mail.smtp_url = broadsheet::config::Secret::new(format!("smtp://127.0.0.1:{port}"))).await;
+    let app = spawn_app_with(|s| {
+        s.mail.smtp_url = broadsheet::config::Secret::new(format!("smtp://127.0.0.1:{port}"));
+        s.site.name = "The Morning Ledger".into();
+    })
+    .await;
 
     let response = app
         .client
@@ -91,10 +94,10 @@ async fn with_an_smtp_server_configured_email_is_delivered_over_smtp() {
         .expect("a message within seconds")
         .unwrap();
     assert_eq!(to, "kim@readers.example");
-    assert!(data.contains("Subject: Confirm your email for The Broadsheet"));
+    assert!(data.contains("Subject: Confirm your email for The Morning Ledger"));
     assert!(
-        data.contains("From: \"The Broadsheet\" <newsroom@localhost>")
-            || data.contains("From: The Broadsheet <newsroom@localhost>"),
+        data.contains("From: \"The Morning Ledger\" <newsroom@localhost>")
+            || data.contains("From: The Morning Ledger <newsroom@localhost>"),
         "{data}"
     );
     assert!(

@@ -211,6 +211,21 @@ async fn a_suspended_reader_is_told_why_and_cannot_post_until_it_is_lifted() {
             && page.contains("Repeated personal attacks")
             && page.contains("Am I muted?")
     );
+    let until = page.split("suspended from commenting until ").nth(1).unwrap();
+    assert!(
+        until.starts_with(|c: char| c.is_ascii_alphabetic()) && until.contains(" 20") && until.contains(':'),
+        "the date is in words, not an ISO stamp: {}",
+        &until[..40]
+    );
+    let moderators_view = moderator.page(&format!("/newsroom/moderation/readers/{ada_id}")).await;
+    assert!(
+        moderators_view.contains("Suspended from commenting until "),
+        "told as about the reader"
+    );
+    assert!(
+        !moderators_view.contains("Your account"),
+        "not in the reader's own words"
+    );
     assert!(
         ada.page("/world/story/comments")
             .await

@@ -296,6 +296,61 @@ async fn admins_invite_staff_who_set_their_own_password_and_are_signed_in() {
     assert!(audit.contains("invited") && audit.contains("accepted an invitation"));
 }
 
+#[tokio::test]
+async fn a_moderator_lands_on_the_moderation_queue_from_an_invitation_or_the_header() {
+    let app = spawn_app().await;
+    let (_, admin) = app.signed_in(Role::Admin).await;
+    let page = admin
+        .post(
+            "/newsroom/staff/invite",
+            &[
+                ("name", "Mo Derator"),
+                ("email", "mo@news.example"),
+                ("role", "moderator"),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let link = page
+        .split("<code id=\"invite-link\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap();
+    let path = link.trim_start_matches(crate::support::BASE_URL).to_owned();
+    let joined = app
+        .client
+        .post(app.url(&path))
+        .form(&[("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(joined.status(), 303);
+    assert_eq!(
+        joined.headers()["location"],
+        "/newsroom/moderation",
+        "not a 403 on the articles"
+    );
+    let cookie = joined.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let signed_in = |path: &str| app.client.get(app.url(path)).header("cookie", &cookie).send();
+    let queue = signed_in("/newsroom/moderation").await.unwrap().text().await.unwrap();
+    assert!(
+        queue.contains("class=\"nr-header__brand\"><a href=\"/newsroom/moderation\""),
+        "the header leads to their desk"
+    );
+    let again = signed_in("/newsroom/login").await.unwrap();
+    assert_eq!(again.headers()["location"], "/newsroom/moderation");
+}
+
 /// What signing in to the newsroom with this password answers.
 async fn sign_in_status(app: &crate::support::TestApp, email: &str, password: &str) -> u16 {
     let fields = [("email", email), ("password", password)];

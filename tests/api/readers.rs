@@ -308,6 +308,17 @@ async fn readers_edit_their_profile_and_download_their_data() {
     let article = app.story().await;
     let reader = app.register("Hal").await;
     reader.comment_id(&article, None, "My first comment.").await;
+    let other = app.register("Ola").await;
+    let theirs = other.comment_id(&article, None, "Someone else's comment.").await;
+    let liked = reader.post(&format!("/comments/{theirs}/like"), &[]).await;
+    assert!(liked.status().is_success() || liked.status().is_redirection());
+    let reported = reader
+        .post(
+            &format!("/comments/{theirs}/report"),
+            &[("reason", "off-topic"), ("detail", "")],
+        )
+        .await;
+    assert_eq!(reported.status(), 200);
 
     let saved = reader
         .post(
@@ -340,6 +351,10 @@ async fn readers_edit_their_profile_and_download_their_data() {
     let data: serde_json::Value = data.json().await.unwrap();
     assert_eq!(data["account"]["display_name"], "Hal Reader");
     assert_eq!(data["comments"][0]["body"], "My first comment.");
+    assert_eq!(data["likes"][0]["comment_id"], theirs.as_str(), "what they liked");
+    assert_eq!(data["reports"][0]["comment_id"], theirs.as_str(), "what they reported");
+    assert_eq!(data["reports"][0]["reason"], "Off topic");
+    assert_eq!(data["alerts"], serde_json::json!([]), "no alerts turned on");
     assert!(
         data["account"].get("password_hash").is_none(),
         "no password hash in the export"

@@ -239,3 +239,26 @@ async fn the_first_admin_is_created_from_the_command_line_with_the_password_on_s
     );
     assert!(!again.status.success());
 }
+
+#[test]
+fn a_port_in_use_is_said_at_once_before_anything_is_written() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let bind = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("site.db");
+    let url = format!("sqlite://{}", database.display());
+    let output = broadsheet(
+        &["serve"],
+        &[
+            ("BROADSHEET_SERVER__BIND", bind.as_str()),
+            ("DATABASE_URL", url.as_str()),
+        ],
+    );
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains(&format!("cannot listen on {bind}")),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!database.exists(), "no database was made or migrated first");
+}

@@ -128,7 +128,7 @@ pub async fn change(State(state): State<AppState>, who: CurrentReader, form: For
     .await?;
     mail::queue(&mut tx, &Message {
         to: reader.email.clone(),
-        subject: format!("Your {} email is changing", state.site.name),
+        subject: format!("Your email for {} is changing", state.site.name),
         text: format!("Hello {},\n\nSomeone (we hope you) asked to change your account's email to {new_email}. If this was not you, reset your password.\n", reader.display_name),
     })
     .await?;

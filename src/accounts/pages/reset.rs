@@ -49,7 +49,7 @@ pub async fn forgot(State(state): State<AppState>, form: FormFields) -> AppResul
             &mut tx,
             &Message {
                 to: email.clone(),
-                subject: format!("Reset your {} password", state.site.name),
+                subject: format!("Reset your password for {}", state.site.name),
                 text,
             },
         )

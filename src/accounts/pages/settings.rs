@@ -166,6 +166,10 @@ struct MyData {
     notifications: i64,
     /// Newsletters by email, with when each began.
     newsletters: Vec<NewsletterData>,
+    likes: Vec<comments::model::ActExport>,
+    reports: Vec<comments::model::ActExport>,
+    /// Browsers where alerts are on, and for what.
+    alerts: Vec<crate::alerts::store::DeviceExport>,
 }
 
 #[derive(Serialize)]
@@ -186,6 +190,7 @@ pub async fn download(State(state): State<AppState>, who: CurrentReader) -> AppR
         .bind(id)
         .fetch_all(&state.db)
         .await?;
+    let (likes, reports) = comments::queries::acts_for(&state.db, id).await?;
     let data = MyData {
         exported_at: Timestamp::now().rfc3339(),
         account: who.reader.clone(),
@@ -207,6 +212,9 @@ pub async fn download(State(state): State<AppState>, who: CurrentReader) -> AppR
                 since: since.rfc3339(),
             })
             .collect(),
+        likes,
+        reports,
+        alerts: crate::alerts::store::export_for(&state.db, id).await?,
     };
     let body = serde_json::to_string_pretty(&data).map_err(|e| AppError::Internal(e.into()))?;
     let mut response = body.into_response();
