@@ -94,6 +94,14 @@ impl Site {
             .to_string()
     }
 
+    /// "06:04, 16 December", in the site's time zone.
+    pub fn clock_and_day(&self, ts: Timestamp) -> String {
+        ts.jiff()
+            .to_zoned_datetime(self.timezone.clone())
+            .strftime("%H:%M, %-d %B")
+            .to_string()
+    }
+
     /// "16 December 2024", in the site's time zone.
     pub fn short_date(&self, ts: Timestamp) -> String {
         ts.jiff()

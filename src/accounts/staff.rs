@@ -293,3 +293,53 @@ pub async fn set_password(
         .await?;
     Ok(())
 }
+
+/// Whether this member asked to be emailed when a story is sent for review.
+pub async fn wants_review_emails(db: &Db, id: StaffId) -> Result<bool, DbError> {
+    let (on,): (bool,) = sql("SELECT review_emails FROM staff WHERE id = $1")
+        .bind(id)
+        .fetch_one(db)
+        .await?;
+    Ok(on)
+}
+
+pub async fn set_review_emails(change: &mut Change, member: &Staff, on: bool) -> Result<(), AppError> {
+    sql("UPDATE staff SET review_emails = $1 WHERE id = $2")
+        .bind(on)
+        .bind(member.id)
+        .execute(&mut *change)
+        .await
+        .with_context(|| format!("setting staff member {}'s review emails", member.id))?;
+    change
+        .audit(
+            if on {
+                "asked for review emails"
+            } else {
+                "stopped review emails"
+            },
+            Target::new("staff", member.id, &member.name),
+            "",
+        )
+        .await?;
+    Ok(())
+}
+
+/// Who is emailed when a story is sent for review: those who may publish
+/// and asked to be, still able to sign in, but not the one who sent it.
+pub async fn review_readers(change: &mut Change, except: Option<StaffId>) -> Result<Vec<(String, String)>, DbError> {
+    let all: Vec<(StaffId, String, String, String)> = sql(
+        "SELECT id, email, name, role FROM staff WHERE review_emails = TRUE AND disabled_at IS NULL ORDER BY email",
+    )
+    .fetch_all(&mut *change)
+    .await?;
+    Ok(all
+        .into_iter()
+        .filter(|(id, _, _, role)| {
+            Some(*id) != except
+                && role
+                    .parse()
+                    .is_ok_and(|role| super::Permission::PublishArticles.allows(role))
+        })
+        .map(|(_, email, name, _)| (email, name))
+        .collect())
+}

@@ -43,7 +43,7 @@ impl StoryCard {
             standfirst: story.standfirst.clone(),
             section_name: story.section_name.clone(),
             section_url: format!("/{}", story.section_slug),
-            time: TimeView::short(site, story.published_at),
+            time: TimeView::card(site, story.published_at),
             image,
             live: story.live,
         }

@@ -131,7 +131,35 @@ pub async fn apply_with_note(
     if from == Status::Published || status == Status::Published {
         change.announce(Event::ContentChanged);
     }
+    if transition == Transition::Submit {
+        tell_reviewers(change, id, &article.headline).await?;
+    }
     Ok(status)
+}
+
+/// Emails the editors who asked to hear when a story waits for review.
+async fn tell_reviewers(change: &mut Change, id: ArticleId, headline: &str) -> Result<(), AppError> {
+    let sender = change.actor().clone();
+    let readers = crate::accounts::staff::review_readers(change, sender.id).await?;
+    let site = &change.state().site;
+    let (link, site_name) = (site.url(&format!("/newsroom/articles/{id}/edit")), site.name.clone());
+    for (email, name) in readers {
+        let text = format!(
+            "Hello {name},\n\n{} sent a story for review:\n\n{headline}\n\n{link}\n\nYou get these emails because you asked for them on My account in the newsroom; you can stop them there.\n",
+            sender.name
+        );
+        change.queued_work();
+        crate::mail::queue(
+            &mut *change,
+            &crate::mail::Message {
+                to: email,
+                subject: format!("For review at {site_name}: {headline}"),
+                text,
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Publishes every scheduled article whose time has come and returns them.

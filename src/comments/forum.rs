@@ -319,20 +319,24 @@ pub async fn forum(
     Path((section, slug)): Path<(String, String)>,
     Query(query): Query<ForumQuery>,
 ) -> AppResult<Response> {
-    let (article, home) = article_at(&state, &slug).await?;
-    if home.slug != section {
-        return Ok(Redirect::permanent(&forum_path(&home.slug, &article.slug)).into_response());
-    }
-    let path = forum_path(&home.slug, &article.slug);
     if who.is_none() && query.restore.is_empty() && query.posted.is_empty() {
         // What anyone signed out sees is the same page: drawn once, kept
-        // until a comment or the article changes.
+        // until a comment or the article changes (the key is the address
+        // alone, so a kept page costs no database query).
         let sort = Sort::parse(&query.sort);
-        let key = format!("{path}?sort={}&after={}", sort.as_str(), query.after);
-        let id = article.id;
+        let after = query
+            .after
+            .parse::<CommentId>()
+            .map(|id| id.to_string())
+            .unwrap_or_default();
+        let key = format!("{}?sort={}&after={after}", forum_path(&section, &slug), sort.as_str());
         let render = async {
+            let (article, home) = article_at(&state, &slug).await?;
+            if home.slug != section {
+                return Ok(Rendered::moved_to(forum_path(&home.slug, &article.slug)));
+            }
             let html = draw_forum(&state, &None, &slug, &query, Draft::default()).await?;
-            Ok(Rendered::html(html).of_article(id).with_comments_of(id))
+            Ok(Rendered::html(html).of_article(article.id).with_comments_of(article.id))
         };
         let mut response = state.pages.serve(key, &headers, render).await?;
         // Not for shared caches: a reader who signs in gets their own page.
@@ -342,6 +346,11 @@ pub async fn forum(
         );
         return Ok(response);
     }
+    let (article, home) = article_at(&state, &slug).await?;
+    if home.slug != section {
+        return Ok(Redirect::permanent(&forum_path(&home.slug, &article.slug)).into_response());
+    }
+    let path = forum_path(&home.slug, &article.slug);
     let mut draft = restored(&state, &who, &headers, &path, &query.restore).await?;
     if query.posted == "held" {
         draft.notice = Some("Thank you. Your comment will appear once a moderator has looked at it.".into());

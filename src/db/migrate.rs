@@ -134,6 +134,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "newsletter_schedules",
         source: Source::Both(include_str!("../../migrations/0019_newsletter_schedules.sql")),
     },
+    Migration {
+        version: 20,
+        name: "review_emails",
+        source: Source::Both(include_str!("../../migrations/0020_review_emails.sql")),
+    },
 ];
 
 /// A lock number private to Broadsheet, so instances starting together on one

@@ -1,11 +1,13 @@
-//! My account: the browsers I am signed in on, and ending those sessions.
+//! My account: the browsers I am signed in on, and ending those sessions;
+//! for those who publish, whether to be emailed when a story waits for review.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
-use crate::accounts::CurrentStaff;
 use crate::accounts::sessions::{self, Kind};
+use crate::accounts::{CurrentStaff, Permission, staff};
+use crate::change::Change;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::web::form::FormFields;
@@ -18,6 +20,8 @@ struct AccountPage {
     layout: NewsroomLayout,
     email: String,
     sessions: Vec<SessionRow>,
+    /// None for those who cannot review; else whether they are emailed.
+    review_emails: Option<bool>,
 }
 
 struct SessionRow {
@@ -56,6 +60,10 @@ pub async fn show(
             layout,
             email: who.staff.email.clone(),
             sessions,
+            review_emails: match who.can(Permission::PublishArticles) {
+                true => Some(staff::wants_review_emails(&state.db, who.staff.id).await?),
+                false => None,
+            },
         }
         .render()?,
     ))
@@ -73,4 +81,12 @@ pub async fn end_session(State(state): State<AppState>, who: CurrentStaff, form:
         sessions::end(&state.db, who.staff.id, form.get("session")).await?;
     }
     Ok(Redirect::to("/newsroom/account?done=ended").into_response())
+}
+
+/// `POST /newsroom/account/review-emails`: on or off.
+pub async fn review_emails(State(state): State<AppState>, who: CurrentStaff, form: FormFields) -> AppResult<Response> {
+    let mut change = Change::begin(&state, &who).await?;
+    staff::set_review_emails(&mut change, &who.staff, form.get("review_emails") == "on").await?;
+    change.commit().await?;
+    Ok(Redirect::to("/newsroom/account?done=saved").into_response())
 }

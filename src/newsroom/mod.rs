@@ -46,6 +46,11 @@ pub fn routes(state: &AppState) -> Routes {
         .post("/newsroom/logout", Staff(Permission::OwnAccount), login::logout)
         .get("/newsroom/account", Staff(Permission::OwnAccount), account::show)
         .post(
+            "/newsroom/account/review-emails",
+            Staff(Permission::PublishArticles),
+            account::review_emails,
+        )
+        .post(
             "/newsroom/account/sessions",
             Staff(Permission::OwnAccount),
             account::end_session,

@@ -48,10 +48,18 @@ impl TimeView {
         }
     }
 
-    pub fn short(site: &crate::state::Site, ts: crate::domain::Timestamp) -> Self {
+    /// A card's time: the clock and the day for a story of the last day
+    /// ("06:04, 7 December": still true when the page is read tomorrow),
+    /// the date for older ones.
+    pub fn card(site: &crate::state::Site, ts: crate::domain::Timestamp) -> Self {
+        let fresh = crate::domain::Timestamp::now().as_seconds() - ts.as_seconds() < 24 * 3600;
         Self {
             iso: ts.rfc3339(),
-            text: site.short_date(ts),
+            text: if fresh {
+                site.clock_and_day(ts)
+            } else {
+                site.short_date(ts)
+            },
         }
     }
 }

@@ -46,7 +46,9 @@ async fn section_pages_list_newest_first_and_paginate() {
         spec.published_at = Some(at(&format!("2024-12-{:02}T08:00:00Z", n + 1)));
         app.publish(spec).await;
     }
-    app.publish(ArticleSpec::new("uk-story", uk)).await;
+    let mut fresh = ArticleSpec::new("uk-story", uk);
+    fresh.published_at = Some(broadsheet::domain::Timestamp::now());
+    app.publish(fresh).await;
 
     let first = app.page("/world").await;
     let second = app.page("/world?page=2").await;
@@ -57,6 +59,17 @@ async fn section_pages_list_newest_first_and_paginate() {
         "newest first"
     );
     assert!(!first.contains("uk-story"), "only the section's own stories");
+    assert!(
+        first.contains("datetime=\"2024-12-25T08:00:00Z\">25 December 2024</time>"),
+        "an older story's card gives its date"
+    );
+    let uk_page = app.page("/uk").await;
+    let fresh = uk_page.split("<p class=\"card__time\"><time").nth(1).unwrap();
+    let text = fresh.split('>').nth(1).unwrap().split('<').next().unwrap();
+    assert!(
+        text.contains(':') && text.contains(", ") && !text.ends_with(|c: char| c.is_ascii_digit()),
+        "a story of the last day gives its time and day: {text}"
+    );
     assert!(first.contains("Page 1 of 2") && first.contains("href=\"/world?page=2\" rel=\"next\""));
     assert_eq!(second.matches("class=\"card\"").count(), 5);
     assert!(second.contains("world-story-00"));

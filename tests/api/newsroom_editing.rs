@@ -940,12 +940,37 @@ async fn a_new_writer_has_their_own_byline_chosen_for_them_at_once() {
 async fn an_editor_sees_what_waits_for_review_and_sends_a_story_back_with_a_note() {
     let app = spawn_app().await;
     let section = world(&app).await;
-    let (_, editor) = app.signed_in(Role::Editor).await;
+    let (editor_member, editor) = app.signed_in(Role::Editor).await;
     assert!(
         !editor.page("/newsroom").await.contains("id=\"review-count\""),
         "nothing waits yet"
     );
+    // The editor asks to be emailed about stories sent for review; a writer cannot.
+    assert!(
+        editor
+            .page("/newsroom/account")
+            .await
+            .contains("Email me when a story is sent for review")
+    );
+    let asked = editor
+        .post("/newsroom/account/review-emails", &[("review_emails", "on")])
+        .await;
+    assert_eq!(asked.status(), 303);
+    assert!(
+        editor
+            .page("/newsroom/account")
+            .await
+            .contains("name=\"review_emails\" value=\"on\" checked")
+    );
     let (_, writer) = app.signed_in(Role::Writer).await;
+    assert!(!writer.page("/newsroom/account").await.contains("review_emails"));
+    assert_eq!(
+        writer
+            .post("/newsroom/account/review-emails", &[("review_emails", "on")])
+            .await
+            .status(),
+        403
+    );
     let own = draft(&writer, &section, "Story for review").await;
     let page = writer.page(&own).await;
     let submitted = submit(
@@ -956,6 +981,11 @@ async fn an_editor_sees_what_waits_for_review_and_sends_a_story_back_with_a_note
     )
     .await;
     assert_eq!(submitted.status(), 303);
+    let email = app.email_to(&editor_member.email).await;
+    assert!(
+        email.contains("Story for review") && email.contains(&format!("/newsroom/articles/{}/edit", id_in(&own))),
+        "{email}"
+    );
     let desk = editor.page("/newsroom/account").await;
     assert!(
         desk.contains("href=\"/newsroom?status=review\">1<span class=\"visually-hidden\"> waiting for review</span>"),
