@@ -217,7 +217,9 @@ async fn draw_forum(
     let path = forum_path(&section.slug, &article.slug);
     let description = format!("Readers discuss: {}", article.standfirst);
     let mut layout = Layout::load(state, &format!("Comments: {}", article.headline), &description, &path).await?;
-    layout.noindex = true;
+    // The conversation itself is for search engines too; its other sorts
+    // and later pages are the same words again (their canonical is this page).
+    layout.noindex = sort != Sort::Newest || after.is_some();
     Ok(ForumPage {
         layout,
         headline: article.headline.clone(),

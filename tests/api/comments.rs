@@ -531,6 +531,14 @@ async fn the_forum_page_signed_out_is_drawn_once_and_shows_a_new_comment_or_like
         "private, no-cache",
         "not for shared caches"
     );
+    let oldest = app.page("/world/story/comments?sort=oldest").await;
+    assert!(
+        oldest.contains("<meta name=\"robots\" content=\"noindex\">"),
+        "other sorts are not indexed"
+    );
+    assert!(oldest.contains("<link rel=\"canonical\" href=\"https://news.example/world/story/comments\">"));
+    let newest = app.page("/world/story/comments").await;
+    assert!(!newest.contains("noindex"), "the conversation itself is indexed");
     let tag = forum.headers()["etag"].to_str().unwrap().to_owned();
     let again = app
         .client

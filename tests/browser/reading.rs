@@ -161,6 +161,18 @@ async fn the_article_reads_on_a_360_pixel_phone_without_sideways_scrolling() {
         height.as_f64().unwrap() < 8000.0,
         "the home page is {height} px tall on a phone"
     );
+
+    // On a wide screen, a denser grid: four stories to a row.
+    browser.resize(1366, 900).await;
+    browser.visit("/").await;
+    let per_row = browser
+        .run(
+            "const cards = [...document.querySelector('.cards--front').children];
+             const top = cards[0].getBoundingClientRect().top;
+             return cards.filter(c => Math.abs(c.getBoundingClientRect().top - top) < 2).length;",
+        )
+        .await;
+    assert_eq!(per_row, 4, "stories to a row on a 1366 px screen");
     browser.close().await;
 }
 
