@@ -186,14 +186,14 @@ pub async fn under_story(state: &AppState, article: &Article, section: &str) -> 
     Ok(SafeHtml::trusted(html))
 }
 
+/// Draws an article's forum page; the caller has found the article and its section.
 async fn draw_forum(
     state: &AppState,
     who: &Option<CurrentReader>,
-    slug: &str,
+    (article, section): (&Article, &site::Section),
     query: &ForumQuery,
     draft: Draft,
 ) -> AppResult<String> {
-    let (article, section) = article_at(state, slug).await?;
     let sort = Sort::parse(&query.sort);
     let after = match query.after.parse::<CommentId>() {
         Ok(id) => queries::by_id(&state.db, id)
@@ -244,7 +244,7 @@ async fn draw_forum(
         barred: who
             .as_ref()
             .and_then(|w| w.reader.barred(&state.site, crate::domain::Timestamp::now())),
-        mode: mode_of(&article),
+        mode: mode_of(article),
         draft,
         return_to: path.clone(),
         previous: after.is_some().then(|| format!("{path}?sort={}", sort.as_str())),
@@ -337,7 +337,7 @@ pub async fn forum(
             if home.slug != section {
                 return Ok(Rendered::moved_to(forum_path(&home.slug, &article.slug)));
             }
-            let html = draw_forum(&state, &None, &slug, &query, Draft::default()).await?;
+            let html = draw_forum(&state, &None, (&article, &home), &query, Draft::default()).await?;
             Ok(Rendered::html(html).of_article(article.id).with_comments_of(article.id))
         };
         let mut response = state.pages.serve(key, &headers, render).await?;
@@ -357,7 +357,7 @@ pub async fn forum(
     if query.posted == "held" {
         draft.notice = Some("Thank you. Your comment will appear once a moderator has looked at it.".into());
     }
-    Ok(Html(draw_forum(&state, &who, &slug, &query, draft).await?).into_response())
+    Ok(Html(draw_forum(&state, &who, (&article, &home), &query, draft).await?).into_response())
 }
 
 pub async fn thread(
@@ -499,8 +499,12 @@ pub async fn post(
                         .map_err(|_| AppError::NotFound)?;
                     draw_thread(&state, &who, id, draft).await
                 } else {
-                    let article = articles::by_id(&state.db, article).await?.ok_or(AppError::NotFound)?;
-                    draw_forum(&state, &who, &article.slug, &ForumQuery::default(), draft).await
+                    let article = articles::by_id(&state.db, article)
+                        .await?
+                        .filter(|a| a.status() == crate::articles::Status::Published)
+                        .ok_or(AppError::NotFound)?;
+                    let section = site::queries::section_by_id(&state.db, article.section_id).await?;
+                    draw_forum(&state, &who, (&article, &section), &ForumQuery::default(), draft).await
                 }
             };
             let html = match redrawn.await {
