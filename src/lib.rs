@@ -24,6 +24,7 @@ pub mod donations;
 pub mod error;
 pub mod events;
 pub mod feeds;
+pub mod fronts;
 pub mod http;
 pub mod imports;
 pub mod jobs;

@@ -122,3 +122,37 @@
   };
   setTimeout(refresh, 500);
 })();
+// Fronts: drag a story from the shelf onto a slot to place it there (the
+// slot's own list does the same from the keyboard).
+(function () {
+  const form = document.getElementById("front-form");
+  if (!form) return;
+  form.addEventListener("dragstart", (event) => {
+    const story = event.target.closest && event.target.closest("[data-article]");
+    if (story) event.dataTransfer.setData("text/plain", story.dataset.article);
+  });
+  const slotOf = (event) => event.target.closest && event.target.closest(".nr-slot");
+  form.addEventListener("dragover", (event) => {
+    const slot = slotOf(event);
+    if (!slot) return;
+    event.preventDefault();
+    slot.classList.add("is-target");
+  });
+  form.addEventListener("dragleave", (event) => {
+    const slot = slotOf(event);
+    if (slot) slot.classList.remove("is-target");
+  });
+  form.addEventListener("drop", (event) => {
+    const slot = slotOf(event);
+    if (!slot) return;
+    event.preventDefault();
+    slot.classList.remove("is-target");
+    const select = slot.querySelector("select[data-drop]");
+    const id = event.dataTransfer.getData("text/plain");
+    if (select && [...select.options].some((o) => o.value === id)) {
+      select.value = id;
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+      select.focus();
+    }
+  });
+})();

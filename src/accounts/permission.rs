@@ -81,6 +81,10 @@ pub const ROLE_TABLE: &[(&str, Permission)] = &[
         Permission::PublishArticles,
     ),
     (
+        "edit, preview and publish the homepage and section fronts",
+        Permission::PublishArticles,
+    ),
+    (
         "post updates to a running live blog, edit and delete their own",
         Permission::WriteArticles,
     ),
@@ -90,7 +94,7 @@ pub const ROLE_TABLE: &[(&str, Permission)] = &[
     ),
     ("manage tags and author profiles", Permission::ManageTaxonomy),
     (
-        "manage sections, staff, Content API keys; read the audit log",
+        "manage sections, pages, menus, staff, Content API keys; read the audit log",
         Permission::Administer,
     ),
     ("work the comment queues", Permission::ModerateComments),

@@ -35,6 +35,16 @@ pub async fn issue(change: &mut Change, member: StaffId) -> Result<String, DbErr
     Ok(token)
 }
 
+/// Whether a token can still be spent (the form is offered only then).
+pub async fn is_live(db: &Db, token: &str) -> Result<bool, DbError> {
+    let live = sql("SELECT COUNT(*) FROM staff_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2")
+        .bind(secrets::hash(token))
+        .bind(Timestamp::now())
+        .fetch_count(db)
+        .await?;
+    Ok(live > 0)
+}
+
 /// Spends a live token: whose it was, or None when it is unknown, used or expired.
 pub async fn redeem(change: &mut Change, token: &str) -> Result<Option<StaffId>, DbError> {
     let now = Timestamp::now();

@@ -79,6 +79,17 @@ pub async fn lead(db: &Db) -> Result<Option<Story>, DbError> {
     .await
 }
 
+/// Live blogs still running, newest first.
+pub async fn live_now(db: &Db, limit: i64) -> Result<Vec<Story>, DbError> {
+    sql(format!(
+        "{STORY_SELECT} WHERE a.status = 'published' AND a.kind = 'liveblog' AND a.live_ended_at IS NULL
+         {NEWEST_FIRST} LIMIT $1"
+    ))
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
 /// The newest `per_section` stories of every section, in one query.
 pub async fn latest_per_section(db: &Db, per_section: i64) -> Result<Vec<Story>, DbError> {
     sql(format!(

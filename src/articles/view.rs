@@ -23,6 +23,10 @@ pub struct StoryCard {
     pub image: Option<ImageView>,
     /// A running live blog, marked "Live" in lists.
     pub live: bool,
+    /// A word before the headline an editor chose on a front ("Analysis").
+    pub kicker: String,
+    /// Who wrote it, shown where the writer matters (opinion).
+    pub byline: String,
 }
 
 impl StoryCard {
@@ -46,6 +50,8 @@ impl StoryCard {
             time: TimeView::card(site, story.published_at),
             image,
             live: story.live,
+            kicker: String::new(),
+            byline: String::new(),
         }
     }
 }

@@ -139,6 +139,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "review_emails",
         source: Source::Both(include_str!("../../migrations/0020_review_emails.sql")),
     },
+    Migration {
+        version: 21,
+        name: "site_shape",
+        source: Source::Both(include_str!("../../migrations/0021_site_shape.sql")),
+    },
 ];
 
 /// A lock number private to Broadsheet, so instances starting together on one

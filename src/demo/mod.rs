@@ -15,6 +15,7 @@ use crate::audit::Actor;
 use crate::change::Change;
 use crate::domain::{ArticleId, AuthorId, SectionId, Slug, TagId, Timestamp};
 use crate::media::{self, ImageText};
+use crate::site::menus::MenuItem;
 use crate::site::write::{self as site_write, NewAuthor, NewSection};
 use crate::state::AppState;
 
@@ -147,6 +148,37 @@ const DEMO_NEWSLETTERS: &[(&str, &str, &str, &str, &str)] = &[
         "Saturdays",
         "",
         "",
+    ),
+];
+
+/// The standing pages of the demo site, linked from its footer: slug, title, description, text.
+const DEMO_PAGES: &[(&str, &str, &str, &str)] = &[
+    (
+        "about",
+        "About us",
+        "Who runs this paper, who pays for it, and how to reach the newsroom.",
+        "This is a demonstration newspaper. Its stories, people and pictures are made up to show \
+         what the software does; none of it is news.\n\n\
+         A real paper would say here who owns it, who edits it, how it is paid for and how to \
+         reach the newsroom with a tip, a complaint or a correction.",
+    ),
+    (
+        "corrections",
+        "Corrections policy",
+        "How we correct mistakes, and where to tell us about one.",
+        "When we get something wrong we fix it and say so. A correction is added to the end of \
+         the story with the date it was made, and the story shows when it was last updated.\n\n\
+         Small slips (a typing error that changes no meaning) are fixed without a note. \
+         Anything that changes a fact, a quotation or a name gets a note.",
+    ),
+    (
+        "privacy",
+        "Privacy",
+        "What we keep about readers, and for how long.",
+        "Reading this site needs no account and sets no tracking cookies.\n\n\
+         If you register, we keep your email address and display name so you can comment and \
+         choose newsletters. You can download everything we hold about you, or delete your \
+         account, from your account page at any time.",
     ),
 ];
 
@@ -317,6 +349,14 @@ async fn load_all(state: &AppState, pictures: &mut Vec<crate::domain::ImageId>) 
         draft.check()?;
         crate::newsletters::write::create_newsletter(&mut change, &draft).await?;
     }
+    let mut footer = Vec::new();
+    for (slug, title, description, body) in DEMO_PAGES {
+        let text = crate::site::pages::write::PageText::new(title, description, body, true)?;
+        crate::site::pages::write::create(&mut change, &Slug::parse(slug)?, &text).await?;
+        footer.push(MenuItem::parse(title, &format!("/{slug}"))?);
+    }
+    footer.extend(crate::site::menus::default_footer());
+    crate::site::menus::replace(&mut change, crate::site::menus::Menu::Footer, &footer).await?;
     change.commit().await?;
     tracing::info!(articles = article_ids.len(), "loaded the demo content");
     Ok(())

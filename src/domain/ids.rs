@@ -76,4 +76,6 @@ id_type!(
     NewsletterId,
     EditionId,
     SubscriberId,
+    PageId,
+    MenuItemId,
 );

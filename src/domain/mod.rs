@@ -8,8 +8,8 @@ mod timestamp;
 
 pub use email::Email;
 pub use ids::{
-    AlertId, ArticleId, AuthorId, CampaignId, CommentId, DonationId, EditionId, EntryId, ImageId, NewsletterId,
-    ReaderId, SectionId, StaffId, SubscriberId, TagId,
+    AlertId, ArticleId, AuthorId, CampaignId, CommentId, DonationId, EditionId, EntryId, ImageId, MenuItemId,
+    NewsletterId, PageId, ReaderId, SectionId, StaffId, SubscriberId, TagId,
 };
 pub use slug::{Slug, SlugError};
 pub use timestamp::Timestamp;

@@ -111,5 +111,9 @@ async fn pages(state: &AppState) -> AppResult<Vec<Entry>> {
             .into_iter()
             .map(|a| entry(a.path())),
     );
+    urls.extend(site::pages::published(&state.db).await?.into_iter().map(|p| Entry {
+        loc: site.url(&p.path()),
+        lastmod: Some(p.updated_at.rfc3339()),
+    }));
     Ok(urls)
 }

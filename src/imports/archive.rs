@@ -30,6 +30,7 @@ use crate::domain::{ArticleId, AuthorId, CommentId, ImageId, TagId, Timestamp};
 use crate::liveblogs::write::{self as liveblog, EntryDraft};
 use crate::media;
 use crate::ops::backup::copy_tree;
+use crate::site::menus::{self, Menu};
 use crate::site::redirects;
 use crate::site::write as site_write;
 use crate::state::AppState;
@@ -58,6 +59,12 @@ enum Record {
     Picture(media::Stored),
     Author(site_write::AuthorRow),
     Article(Box<ArticleRecord>),
+    Page(crate::site::pages::write::PageRow),
+    Menu {
+        menu: String,
+        items: Vec<crate::site::menus::MenuItem>,
+    },
+    Front(crate::fronts::store::FrontRow),
     /// What an earlier import from WordPress or Ghost created, by its id
     /// there: after a move, importing from there again updates it.
     ImportOrigin(Origin),
@@ -187,6 +194,21 @@ pub async fn export(state: &AppState, dir: &Path) -> anyhow::Result<Exported> {
                 done.articles += 1;
             }
         }
+    }
+    for page in crate::site::pages::all(db).await? {
+        write(&Record::Page(page.into()))?;
+    }
+    for menu in [Menu::Main, Menu::Footer] {
+        let items = menus::stored(db, menu).await?;
+        if !items.is_empty() {
+            write(&Record::Menu {
+                menu: menu.name().into(),
+                items,
+            })?;
+        }
+    }
+    for front in crate::fronts::store::all(db).await.map_err(app)? {
+        write(&Record::Front(front))?;
     }
     let mut after = (String::new(), String::new(), String::new());
     loop {
@@ -343,6 +365,23 @@ async fn apply(
             importer.summary.authors += u64::from(added);
         }
         Record::Article(article) => article_in(importer, *article, related).await?,
+        Record::Page(row) => {
+            crate::site::pages::write::restore(&db, &row).await.map_err(app)?;
+        }
+        Record::Menu { menu, items } => {
+            let Some(menu) = Menu::parse(&menu) else {
+                importer.summary.skip(format!("menu {menu}"), "no such menu here");
+                return Ok(());
+            };
+            if menus::stored(&db, menu).await? != items {
+                let mut change = Change::begin(importer.state(), importer.actor().clone()).await?;
+                menus::replace(&mut change, menu, &items).await.map_err(app)?;
+                change.commit().await?;
+            }
+        }
+        Record::Front(row) => {
+            crate::fronts::store::restore(&db, &row).await.map_err(app)?;
+        }
         Record::ImportOrigin(line) => {
             restore_origin(&db, &line).await?;
         }

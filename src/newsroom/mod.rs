@@ -8,9 +8,12 @@ mod api_keys;
 pub mod articles;
 mod audit_log;
 mod authors;
+mod fronts;
 mod images;
 pub mod layout;
 mod login;
+mod menus;
+mod pages;
 mod password;
 mod sections;
 mod staff;
@@ -130,6 +133,37 @@ pub fn routes(state: &AppState) -> Routes {
             Staff(Permission::Administer),
             sections::update,
         )
+        .get("/newsroom/fronts", Staff(Permission::PublishArticles), fronts::list)
+        .get(
+            "/newsroom/fronts/{front}",
+            Staff(Permission::PublishArticles),
+            fronts::edit,
+        )
+        .post(
+            "/newsroom/fronts/{front}",
+            Staff(Permission::PublishArticles),
+            fronts::act,
+        )
+        .get(
+            "/newsroom/fronts/{front}/preview",
+            Staff(Permission::PublishArticles),
+            fronts::preview,
+        )
+        .get("/newsroom/pages", Staff(Permission::Administer), pages::list)
+        .get("/newsroom/pages/new", Staff(Permission::Administer), pages::new)
+        .post(
+            "/newsroom/pages",
+            StaffKeepingForm(Permission::Administer),
+            pages::create,
+        )
+        .get("/newsroom/pages/{id}", Staff(Permission::Administer), pages::edit)
+        .post(
+            "/newsroom/pages/{id}",
+            StaffKeepingForm(Permission::Administer),
+            pages::update,
+        )
+        .get("/newsroom/menus", Staff(Permission::Administer), menus::show)
+        .post("/newsroom/menus/{menu}", Staff(Permission::Administer), menus::save)
         .get("/newsroom/tags", Staff(Permission::ManageTaxonomy), tags::show)
         .post("/newsroom/tags/{id}", Staff(Permission::ManageTaxonomy), tags::rename)
         .get("/newsroom/authors", Staff(Permission::ManageTaxonomy), authors::show)

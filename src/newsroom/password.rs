@@ -104,8 +104,12 @@ pub async fn forgot(State(state): State<AppState>, client: Client, form: FormFie
     page(&state, Step::Sent, &email, "", None)
 }
 
-pub async fn reset_form(State(state): State<AppState>, Path(token): Path<String>) -> AppResult<Html<String>> {
-    page(&state, Step::Choose, "", &token, None)
+/// The new-password form, or at once the news that the link is dead.
+pub async fn reset_form(State(state): State<AppState>, Path(token): Path<String>) -> AppResult<Response> {
+    if !staff_reset::is_live(&state.db, &token).await? {
+        return Ok((StatusCode::GONE, page(&state, Step::Expired, "", "", None)?).into_response());
+    }
+    Ok(page(&state, Step::Choose, "", &token, None)?.into_response())
 }
 
 /// Sets the new password from a live link, ends every session of the

@@ -38,6 +38,7 @@ pub async fn show(
                 job_title: author.job_title,
             }),
             has_feeds: false,
+            front: None,
         })
     })
     .await

@@ -1,77 +1,59 @@
-//! The homepage: the lead story, the latest news, then each section's newest stories.
+//! The homepage: the front the newsroom published, or until it does, the
+//! lead story, what is live, the latest news, then each section's newest.
 
 use askama::Template;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use crate::articles::{StoryCard, StoryFilter, queries};
+use crate::articles::{StoryFilter, queries};
+use crate::domain::Timestamp;
 use crate::error::AppResult;
+use crate::fronts::{self, FilledContainer, FrontLayout, Kind};
 use crate::state::AppState;
 use crate::web::{Layout, Rendered};
 
 use super::queries as site_queries;
 
-const LATEST: i64 = 6;
-const PER_SECTION: i64 = 4;
-
 #[derive(Template)]
 #[template(path = "home.html")]
-struct HomePage {
-    layout: Layout,
-    lead: Option<StoryCard>,
-    latest: Vec<StoryCard>,
-    sections: Vec<SectionBlock>,
-    newsletter: Option<crate::newsletters::pages::Offer>,
-}
-
-struct SectionBlock {
-    name: String,
-    url: String,
-    stories: Vec<StoryCard>,
+pub struct HomePage {
+    pub layout: Layout,
+    pub containers: Vec<FilledContainer>,
+    pub newsletter: Option<crate::newsletters::pages::Offer>,
+    /// Drawn for an editor before publishing: a banner says so.
+    pub preview: bool,
 }
 
 pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
     state.pages.serve("/".into(), &headers, render(&state)).await
 }
 
+/// The layout readers see at `/`.
+pub async fn layout(state: &AppState) -> AppResult<FrontLayout> {
+    Ok(match fronts::store::published(&state.db, "/").await? {
+        Some(layout) => layout,
+        None => FrontLayout::automatic_home(&site_queries::sections(&state.db).await?),
+    })
+}
+
 async fn render(state: &AppState) -> AppResult<Rendered> {
-    let db = &state.db;
-    let site = &state.site;
-    let lead = queries::lead(db).await?;
-    let lead_id = lead.as_ref().map(|s| s.id);
-    let latest = queries::stories(db, StoryFilter::All, LATEST + 1, 0)
-        .await?
-        .iter()
-        .filter(|s| Some(s.id) != lead_id)
-        .take(LATEST as usize)
-        .map(|s| StoryCard::new(site, s))
-        .collect();
-    // One more than shown per section, so dropping the lead still leaves enough.
-    let per_section = queries::latest_per_section(db, PER_SECTION + 1).await?;
-    let sections = site_queries::sections(db)
-        .await?
-        .into_iter()
-        .map(|section| SectionBlock {
-            url: format!("/{}", section.slug),
-            stories: per_section
-                .iter()
-                .filter(|s| s.section_slug == section.slug && Some(s.id) != lead_id)
-                .take(PER_SECTION as usize)
-                .map(|s| StoryCard::new(site, s))
-                .collect(),
-            name: section.name,
-        })
-        .filter(|block| !block.stories.is_empty())
-        .collect();
-    let last_change = queries::last_change(db, StoryFilter::All).await?;
-    let layout = Layout::load(state, "", &site.tagline, "/").await?;
+    let front = layout(state).await?;
+    let now = Timestamp::now();
+    let last_change = queries::last_change(&state.db, StoryFilter::All).await?;
+    let page = draw(state, &front, now, false).await?;
+    Ok(page.last_modified(last_change).fresh_until(front.next_expiry(now)))
+}
+
+/// The homepage drawn from `front` (published, or a draft to preview).
+pub async fn draw(state: &AppState, front: &FrontLayout, now: Timestamp, preview: bool) -> AppResult<Rendered> {
+    let mut layout = Layout::load(state, "", &state.site.tagline, "/").await?;
+    layout.noindex = preview;
     let page = HomePage {
         layout,
-        lead: lead.as_ref().map(|s| StoryCard::new(site, s)),
-        latest,
-        sections,
-        newsletter: crate::newsletters::pages::offer_for(db, None).await?,
+        containers: fronts::fill(&state.db, &state.site, front, now).await?,
+        newsletter: crate::newsletters::pages::offer_for(&state.db, None).await?,
+        preview,
     };
-    Ok(Rendered::html(page.render()?).last_modified(last_change))
+    Ok(Rendered::html(page.render()?))
 }

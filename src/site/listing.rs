@@ -8,7 +8,9 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 
 use crate::articles::{StoryCard, StoryFilter, queries};
+use crate::domain::Timestamp;
 use crate::error::AppResult;
+use crate::fronts::{self, FilledContainer, FrontLayout, Kind};
 use crate::media::ImageView;
 use crate::state::AppState;
 use crate::web::paging::PAGE_SIZE;
@@ -26,6 +28,9 @@ struct ListingPage {
     pagination: Pagination,
     /// A section's front offers its own newsletter (or the first).
     newsletter: Option<crate::newsletters::pages::Offer>,
+    /// An edited section front's containers, above the list (first page only).
+    containers: Vec<FilledContainer>,
+    preview: bool,
 }
 
 /// An author's photo and job title, shown above their stories.
@@ -44,6 +49,8 @@ pub struct Listing {
     pub profile: Option<Profile>,
     /// Whether the list has its own RSS and Atom feeds at `{path}/rss.xml`.
     pub has_feeds: bool,
+    /// An edited front drawn above the first page (a section's), and whether it is a preview.
+    pub front: Option<(FrontLayout, bool)>,
 }
 
 /// Serves page `page` of a listing at `path`; `describe` looks up what the
@@ -62,10 +69,23 @@ pub async fn serve(
         .await
 }
 
-async fn render(state: &AppState, listing: Listing, page: PageNumber) -> AppResult<Rendered> {
+pub async fn render(state: &AppState, listing: Listing, page: PageNumber) -> AppResult<Rendered> {
     let total = queries::count(&state.db, listing.filter).await?;
     let pagination = Pagination::new(&listing.path, page, total)?;
-    let stories = queries::stories(&state.db, listing.filter, PAGE_SIZE, page.offset()).await?;
+    let mut stories = queries::stories(&state.db, listing.filter, PAGE_SIZE, page.offset()).await?;
+    let (containers, preview) = match (&listing.front, page.0) {
+        (Some((front, preview)), 1) => (
+            fronts::fill(&state.db, &state.site, front, Timestamp::now()).await?,
+            *preview,
+        ),
+        _ => (Vec::new(), false),
+    };
+    // A story the front above shows is not listed again under it.
+    let shown: std::collections::HashSet<&str> = containers
+        .iter()
+        .flat_map(|c| c.cards.iter().map(|card| card.url.as_str()))
+        .collect();
+    stories.retain(|s| !shown.contains(s.path().as_str()));
     let last_change = queries::last_change(&state.db, listing.filter).await?;
     let title = if page.0 > 1 {
         format!("{} – page {} of {}", listing.heading, page.0, pagination.last)
@@ -74,6 +94,7 @@ async fn render(state: &AppState, listing: Listing, page: PageNumber) -> AppResu
     };
     let canonical_path = format!("{}{}", listing.path, page.key_suffix());
     let mut layout = Layout::load(state, &title, &listing.intro, &canonical_path).await?;
+    layout.noindex = preview;
     if listing.has_feeds {
         layout = layout.with_feeds(&format!("{} – {}", state.site.name, listing.heading), &listing.path);
     }
@@ -92,6 +113,8 @@ async fn render(state: &AppState, listing: Listing, page: PageNumber) -> AppResu
         profile: listing.profile,
         stories: stories.iter().map(|s| StoryCard::new(&state.site, s)).collect(),
         pagination,
+        containers,
+        preview,
     };
     Ok(Rendered::html(page.render()?).last_modified(last_change))
 }

@@ -2,12 +2,14 @@
 //! stories by them, the homepage included.
 
 mod author;
-mod home;
+pub mod home;
 mod listing;
+pub mod menus;
 pub mod model;
+pub mod pages;
 pub mod queries;
 pub mod redirects;
-mod section;
+pub mod section;
 pub mod settings;
 mod tag;
 pub mod write;

@@ -30,6 +30,7 @@ pub async fn show(
             heading: tag.name,
             profile: None,
             has_feeds: false,
+            front: None,
         })
     })
     .await

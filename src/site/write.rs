@@ -33,6 +33,18 @@ pub struct NewSection<'a> {
 }
 
 pub async fn create_section(change: &mut Change, new: NewSection<'_>) -> Result<SectionId, AppError> {
+    let page_there = count(
+        (&mut *change).into(),
+        "SELECT COUNT(*) FROM pages WHERE slug = $1",
+        new.slug.as_str(),
+    )
+    .await?;
+    if page_there > 0 {
+        return Err(AppError::Invalid {
+            field: "slug".into(),
+            message: format!("The page /{} already has this address; choose another slug.", new.slug),
+        });
+    }
     if RESERVED_SLUGS.contains(&new.slug.as_str()) {
         return Err(AppError::Invalid {
             field: "slug".into(),

@@ -3,6 +3,7 @@
 
 use crate::error::AppResult;
 use crate::site;
+use crate::site::menus::{self, Menu, MenuItem};
 use crate::state::AppState;
 
 #[derive(Clone, Debug)]
@@ -16,6 +17,7 @@ pub struct Layout {
     pub canonical: Option<String>,
     pub noindex: bool,
     pub nav: Vec<NavLink>,
+    pub footer: Vec<NavLink>,
     pub feeds: Vec<FeedLink>,
     pub css: String,
     pub js: String,
@@ -30,6 +32,26 @@ pub struct NavLink {
     pub current: bool,
 }
 
+impl NavLink {
+    /// A menu's link on the page at `path`: current when it leads there, or
+    /// to the section the page is in (a story in World marks "World").
+    fn to(item: MenuItem, path: &str) -> Self {
+        let first = |p: &str| {
+            p.trim_start_matches('/')
+                .split(['/', '?'])
+                .next()
+                .unwrap_or("")
+                .to_owned()
+        };
+        let section_like = item.link.len() > 1 && item.link[1..].chars().all(|c| c != '/' && c != '?');
+        Self {
+            current: !path.is_empty() && (item.link == path || (section_like && first(&item.link) == first(path))),
+            url: item.link,
+            name: item.label,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct FeedLink {
     pub title: String,
@@ -40,18 +62,24 @@ pub struct FeedLink {
 impl Layout {
     /// A page at `path` (used for the canonical link and to mark the current section).
     pub async fn load(state: &AppState, title: &str, description: &str, path: &str) -> AppResult<Self> {
-        let sections = site::queries::sections(&state.db).await?;
         let mut layout = Self::bare(state, title, description);
         layout.canonical = Some(state.site.url(path));
-        let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-        layout.nav = sections
-            .into_iter()
-            .map(|s| NavLink {
-                current: s.slug == first,
-                url: format!("/{}", s.slug),
-                name: s.name,
-            })
-            .collect();
+        let mut main = menus::stored(&state.db, Menu::Main).await?;
+        if main.is_empty() {
+            main = site::queries::sections(&state.db)
+                .await?
+                .into_iter()
+                .map(|s| MenuItem {
+                    link: format!("/{}", s.slug),
+                    label: s.name,
+                })
+                .collect();
+        }
+        let footer = menus::stored(&state.db, Menu::Footer).await?;
+        if !footer.is_empty() {
+            layout.footer = footer.into_iter().map(|item| NavLink::to(item, path)).collect();
+        }
+        layout.nav = main.into_iter().map(|item| NavLink::to(item, path)).collect();
         Ok(layout)
     }
 
@@ -72,6 +100,10 @@ impl Layout {
             canonical: None,
             noindex: false,
             nav: Vec::new(),
+            footer: menus::default_footer()
+                .into_iter()
+                .map(|item| NavLink::to(item, ""))
+                .collect(),
             feeds: vec![FeedLink {
                 title: format!("{} – latest news", site.name),
                 url: "/rss.xml".into(),

@@ -43,6 +43,7 @@ pub struct Rendered {
     article: Option<ArticleId>,
     comments_of: Option<ArticleId>,
     location: Option<String>,
+    fresh_until: Option<Timestamp>,
 }
 
 pub const HTML: &str = "text/html; charset=utf-8";
@@ -61,6 +62,7 @@ impl Rendered {
             article: None,
             comments_of: None,
             location: None,
+            fresh_until: None,
         }
     }
 
@@ -88,6 +90,23 @@ impl Rendered {
         self
     }
 
+    /// The page changes by itself at this moment (a pinned story's time runs
+    /// out): it is drawn again after it.
+    pub fn fresh_until(mut self, at: Option<Timestamp>) -> Self {
+        self.fresh_until = at;
+        self
+    }
+
+    /// The page as a plain answer, kept nowhere (a preview).
+    pub fn into_plain_response(self) -> Response {
+        let mut response = Response::new(Body::from(self.body));
+        *response.status_mut() = self.status;
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        response
+    }
+
     /// Marks the page as drawing this article's comments: any comment change purges it.
     pub fn with_comments_of(mut self, id: ArticleId) -> Self {
         self.comments_of = Some(id);
@@ -110,6 +129,8 @@ struct CachedPage {
     /// What a CDN may purge it by.
     surrogate_keys: HeaderValue,
     stored: Instant,
+    /// Drawn again after this (see `Rendered::fresh_until`).
+    fresh_until: Option<Timestamp>,
 }
 
 pub struct PageCache {
@@ -200,7 +221,11 @@ impl PageCache {
     }
 
     fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
-        self.pages.read().ok()?.pages.get(key).cloned()
+        let page = self.pages.read().ok()?.pages.get(key).cloned()?;
+        match page.fresh_until {
+            Some(until) if until <= Timestamp::now() => None,
+            _ => Some(page),
+        }
     }
 
     fn insert(&self, key: String, page: Arc<CachedPage>, started: u64) {
@@ -364,6 +389,7 @@ impl From<Rendered> for CachedPage {
             article: r.article,
             comments_of: r.comments_of,
             stored: Instant::now(),
+            fresh_until: r.fresh_until,
         }
     }
 }

@@ -421,7 +421,10 @@ async fn staff_who_forget_their_password_set_a_new_one_from_an_emailed_link_that
     assert_eq!(old.status(), 401);
     assert_eq!(sign_in_status(&app, &member.email, "a brand new passphrase").await, 303);
 
-    // The link works once.
+    // The link works once, and says so as soon as it is opened again.
+    let opened = app.get(&link).await;
+    assert_eq!(opened.status(), 410);
+    assert!(!opened.text().await.unwrap().contains("name=\"password\""));
     let again = app.post_form(&link, &[("password", "yet another passphrase")]).await;
     assert_eq!(again.status(), 410);
     assert!(again.text().await.unwrap().contains("This link has expired"));

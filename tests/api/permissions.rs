@@ -60,6 +60,8 @@ fn sample(pattern: &str) -> String {
             "{action}" => "no-such-action",
             "{version}" => "1",
             "{decision}" => "approve",
+            "{menu}" => "main",
+            "{front}" => "home",
             "{token}" => "not-a-token",
             "{file}" => "nothing.txt",
             "{section}" => "no-such-section",

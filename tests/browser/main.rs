@@ -12,3 +12,5 @@ mod liveblogs;
 mod newsletters;
 mod newsroom;
 mod reading;
+mod site_shape;
+mod staff;
