@@ -300,7 +300,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let state = app.state();
     tracing::info!(
         "Broadsheet is serving {} at http://{}:{} ({:?})",
-        state.site.name,
+        state.site.name(),
         state
             .settings
             .server

@@ -28,6 +28,10 @@ pub struct Settings {
     pub alerts: AlertSettings,
     pub donations: DonationSettings,
     pub newsletters: NewsletterSettings,
+    /// The `site.*` keys the settings file or the environment set: they win
+    /// over what the newsroom sets (see `site::identity`).
+    #[serde(skip)]
+    pub site_fixed: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -352,12 +356,19 @@ impl Settings {
     /// it, `broadsheet.toml` in the working directory is read when present.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        // What the file and the environment say alone, to tell which site
+        // settings they set (those win over the newsroom's).
+        let mut given = Figment::new();
         match file {
             Some(path) => {
                 anyhow::ensure!(path.is_file(), "the settings file {} does not exist", path.display());
                 figment = figment.merge(Toml::file_exact(path));
+                given = given.merge(Toml::file_exact(path));
             }
-            None => figment = figment.merge(Toml::file(DEFAULT_CONFIG_FILE)),
+            None => {
+                figment = figment.merge(Toml::file(DEFAULT_CONFIG_FILE));
+                given = given.merge(Toml::file(DEFAULT_CONFIG_FILE));
+            }
         }
         if let Ok(url) = std::env::var("DATABASE_URL") {
             figment = figment.merge(Serialized::default("database.url", url));
@@ -367,10 +378,16 @@ impl Settings {
         let env = Env::prefixed("BROADSHEET_")
             .filter(|key| key.as_str().contains("__"))
             .split("__");
-        let settings: Settings = figment
+        let given = given.merge(env.clone());
+        let mut settings: Settings = figment
             .merge(env)
             .extract()
             .map_err(|e| anyhow::anyhow!("invalid settings: {e}"))?;
+        settings.site_fixed = ["name", "tagline", "language", "timezone"]
+            .into_iter()
+            .filter(|key| given.contains(&format!("site.{key}")))
+            .map(str::to_owned)
+            .collect();
         settings.validate()?;
         Ok(settings)
     }

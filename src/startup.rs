@@ -124,7 +124,12 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
             settings.media.dir.display()
         )
     })?;
+    let identity = crate::site::identity::load(&db, &settings)
+        .await
+        .context("loading the site's identity")?;
+    let mailer = crate::mail::Mailer::from_settings(&settings.mail, &identity.name)?;
     let site = Site::from_settings(&settings)?;
+    site.set_identity(identity);
     let events = Bus::start(db.clone()).await.context("starting the event bus")?;
     let pages = Arc::new(
         PageCache::new(
@@ -135,7 +140,6 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         .watching(db.clone()),
     );
     pages.follow(&events);
-    let mailer = crate::mail::Mailer::from_settings(&settings.mail, &settings.site.name)?;
     let newsletter_sender = crate::newsletters::send::Sender::from_settings(&settings)?;
     let vapid = crate::alerts::vapid::Vapid::load(&db, &settings.alerts)
         .await
@@ -143,7 +147,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     let pusher = crate::alerts::send::Pusher::new(&settings.alerts, vapid)?;
     let stripe = crate::donations::stripe::Stripe::new(&settings.donations)?;
     let cdn = crate::web::cdn::Cdn::from_settings(&settings.cache)?;
-    Ok(AppState::new(Services {
+    let state = AppState::new(Services {
         db,
         site,
         settings,
@@ -159,5 +163,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         pusher,
         stripe,
         cdn,
-    }))
+    });
+    crate::site::identity::follow(&state, &state.events);
+    Ok(state)
 }

@@ -2,7 +2,9 @@
 //! increment, which matters on the hot path where every layer takes a copy.
 
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
+
+pub use crate::site::identity::Identity;
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -44,6 +46,16 @@ impl AppState {
     pub fn new(services: Services) -> Self {
         Self(Arc::new(services))
     }
+
+    /// A handle that does not keep the application alive (for background listeners).
+    pub fn downgrade(&self) -> std::sync::Weak<Services> {
+        Arc::downgrade(&self.0)
+    }
+
+    /// The application, if it is still running.
+    pub fn upgrade(weak: &std::sync::Weak<Services>) -> Option<Self> {
+        weak.upgrade().map(Self)
+    }
 }
 
 impl Deref for AppState {
@@ -53,24 +65,52 @@ impl Deref for AppState {
     }
 }
 
-/// Facts about the publication that pages, feeds and JSON-LD share.
+/// Facts about the publication that pages, feeds and JSON-LD share. Its
+/// identity (name, tagline, language, time zone, look) can be changed in the
+/// newsroom while the site runs, so it is read through these methods.
 pub struct Site {
-    pub name: String,
-    pub tagline: String,
     pub base_url: String,
-    pub language: String,
-    pub timezone: jiff::tz::TimeZone,
+    identity: RwLock<Arc<Identity>>,
 }
 
 impl Site {
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
         Ok(Self {
-            name: settings.site.name.clone(),
-            tagline: settings.site.tagline.clone(),
             base_url: settings.base_url().to_owned(),
-            language: settings.site.language.clone(),
-            timezone: jiff::tz::TimeZone::get(&settings.site.timezone)?,
+            identity: RwLock::new(Arc::new(Identity::from_settings(&settings.site)?)),
         })
+    }
+
+    /// The identity pages are drawn with now.
+    pub fn identity(&self) -> Arc<Identity> {
+        self.identity
+            .read()
+            .map(|i| Arc::clone(&i))
+            .unwrap_or_else(|e| Arc::clone(&e.into_inner()))
+    }
+
+    /// Puts a new identity in place (read from the database after a change).
+    pub fn set_identity(&self, identity: Identity) {
+        match self.identity.write() {
+            Ok(mut current) => *current = Arc::new(identity),
+            Err(e) => *e.into_inner() = Arc::new(identity),
+        }
+    }
+
+    pub fn name(&self) -> String {
+        self.identity().name.clone()
+    }
+
+    pub fn tagline(&self) -> String {
+        self.identity().tagline.clone()
+    }
+
+    pub fn language(&self) -> String {
+        self.identity().language.clone()
+    }
+
+    pub fn timezone(&self) -> jiff::tz::TimeZone {
+        self.identity().timezone.clone()
     }
 
     /// An absolute URL for a path on this site.
@@ -81,7 +121,7 @@ impl Site {
     /// "Monday 16 December 2024 06:04 GMT", in the site's time zone.
     pub fn long_time(&self, ts: Timestamp) -> String {
         ts.jiff()
-            .to_zoned_datetime(self.timezone.clone())
+            .to_zoned_datetime(self.timezone())
             .strftime("%A %-d %B %Y %H:%M %Z")
             .to_string()
     }
@@ -89,7 +129,7 @@ impl Site {
     /// "06:04", in the site's time zone.
     pub fn clock(&self, ts: Timestamp) -> String {
         ts.jiff()
-            .to_zoned_datetime(self.timezone.clone())
+            .to_zoned_datetime(self.timezone())
             .strftime("%H:%M")
             .to_string()
     }
@@ -97,7 +137,7 @@ impl Site {
     /// "06:04, 16 December", in the site's time zone.
     pub fn clock_and_day(&self, ts: Timestamp) -> String {
         ts.jiff()
-            .to_zoned_datetime(self.timezone.clone())
+            .to_zoned_datetime(self.timezone())
             .strftime("%H:%M, %-d %B")
             .to_string()
     }
@@ -105,7 +145,7 @@ impl Site {
     /// "16 December 2024", in the site's time zone.
     pub fn short_date(&self, ts: Timestamp) -> String {
         ts.jiff()
-            .to_zoned_datetime(self.timezone.clone())
+            .to_zoned_datetime(self.timezone())
             .strftime("%-d %B %Y")
             .to_string()
     }

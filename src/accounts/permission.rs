@@ -94,7 +94,7 @@ pub const ROLE_TABLE: &[(&str, Permission)] = &[
     ),
     ("manage tags and author profiles", Permission::ManageTaxonomy),
     (
-        "manage sections, pages, menus, staff, Content API keys; read the audit log",
+        "manage sections, pages, menus, the site's name and look, staff, Content API keys; read the audit log",
         Permission::Administer,
     ),
     ("work the comment queues", Permission::ModerateComments),

@@ -87,11 +87,11 @@ fn article_value(
         "author": authors,
         "articleSection": article.section_name,
         "keywords": keywords,
-        "inLanguage": site.language,
+        "inLanguage": site.language(),
         "isAccessibleForFree": true,
         "publisher": {
             "@type": "NewsMediaOrganization",
-            "name": site.name,
+            "name": site.name(),
             "url": site.url("/"),
             "logo": { "@type": "ImageObject", "url": logo },
         },

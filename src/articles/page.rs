@@ -126,7 +126,18 @@ pub async fn draw(
         BodyPart::Figure(f) => Some(state.site.url(&f.image.largest)),
         _ => None,
     }));
-    let logo = state.site.url(&state.assets.url("logo.png"));
+    let identity = state.site.identity();
+    let logo = match identity.logo {
+        Some(id) => crate::media::image_view(&state.db, id).await?.map(|v| v.largest),
+        None => None,
+    };
+    let logo = state.site.url(&logo.unwrap_or_else(|| state.assets.url("logo.png")));
+    let shared = match (images.first(), identity.share) {
+        (None, Some(id)) => crate::media::image_view(&state.db, id)
+            .await?
+            .map(|v| (state.site.url(&v.largest), v.alt)),
+        _ => None,
+    };
     let json_ld = match &view.live {
         Some(live) => jsonld::live_blog_posting(
             &state.site,
@@ -141,10 +152,14 @@ pub async fn draw(
     };
     let social = Social {
         url: canonical,
-        image: images.first().cloned(),
-        image_alt: view.lead.as_ref().map(|f| f.image.alt.clone()).unwrap_or_default(),
+        image: images.first().cloned().or(shared.as_ref().map(|(url, _)| url.clone())),
+        image_alt: match (&view.lead, &shared) {
+            (Some(figure), _) => figure.image.alt.clone(),
+            (None, Some((_, alt))) => alt.clone(),
+            (None, None) => String::new(),
+        },
         modified: modified.rfc3339(),
-        locale: state.site.language.replace('-', "_"),
+        locale: state.site.language().replace('-', "_"),
     };
     let mut layout = Layout::load(state, &view.headline, &view.standfirst, path).await?;
     if preview {

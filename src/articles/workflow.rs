@@ -142,7 +142,7 @@ async fn tell_reviewers(change: &mut Change, id: ArticleId, headline: &str) -> R
     let sender = change.actor().clone();
     let readers = crate::accounts::staff::review_readers(change, sender.id).await?;
     let site = &change.state().site;
-    let (link, site_name) = (site.url(&format!("/newsroom/articles/{id}/edit")), site.name.clone());
+    let (link, site_name) = (site.url(&format!("/newsroom/articles/{id}/edit")), site.name());
     for (email, name) in readers {
         let text = format!(
             "Hello {name},\n\n{} sent a story for review:\n\n{headline}\n\n{link}\n\nYou get these emails because you asked for them on My account in the newsroom; you can stop them there.\n",

@@ -149,7 +149,7 @@ pub async fn current(state: &AppState) -> Result<Option<Appeal>, crate::error::A
     }
     let campaign = running(&state.db).await?.map(|row| progress(state, &row));
     Ok(Some(Appeal {
-        text: text(&state.db, &state.site.name).await?,
+        text: text(&state.db, &state.site.name()).await?,
         campaign,
     }))
 }

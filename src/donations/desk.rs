@@ -106,7 +106,7 @@ async fn render(
     .bind(year_ago)
     .fetch_all(db)
     .await?;
-    let tz = state.site.timezone.clone();
+    let tz = state.site.timezone();
     let day_of = |ts: Timestamp| ts.jiff().to_zoned_datetime(tz.clone()).date();
     let today = day_of(now);
     let mut days: Vec<(String, i64, i64)> = Vec::new();
@@ -191,7 +191,7 @@ async fn render(
             churn,
             failed_30,
             campaigns,
-            appeal_text: appeal::text(db, &state.site.name).await?,
+            appeal_text: appeal::text(db, &state.site.name()).await?,
             is_admin: who.can(Permission::Administer),
             unread_events: if who.can(Permission::Administer) {
                 super::ledger::unread(db, 100)
@@ -235,7 +235,7 @@ pub async fn create_campaign(
     let goal = money::parse(form.get("goal"), currency).filter(|g| *g > 0);
     let ends = jiff::civil::Date::strptime("%Y-%m-%d", form.get("ends").trim())
         .ok()
-        .and_then(|d| d.to_zoned_datetime(state.site.timezone.clone()).ok())
+        .and_then(|d| d.to_zoned_datetime(state.site.timezone()).ok())
         .and_then(|z| z.checked_add(jiff::Span::new().days(1)).ok())
         .map(|z| Timestamp::from_micros(z.timestamp().as_microsecond()));
     let problem = if name.is_empty() || name.chars().count() > 80 {

@@ -229,9 +229,9 @@ pub async fn start(
     let id = crate::domain::DonationId::new();
     let total = gift.amount + gift.fee;
     let product = if gift.monthly {
-        format!("Monthly support for {}", state.site.name)
+        format!("Monthly support for {}", state.site.name())
     } else {
-        format!("A gift to {}", state.site.name)
+        format!("A gift to {}", state.site.name())
     };
     let email = reader.as_ref().map(|r| r.reader.email.clone());
     let request = CheckoutRequest {
@@ -452,7 +452,7 @@ pub async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: By
     let event = Received::parse(&body).map_err(|why| AppError::BadRequest(format!("Refused: {why}.")))?;
     let raw = std::str::from_utf8(&body).map_err(|_| AppError::BadRequest("The body is not UTF-8.".into()))?;
     let sender = Sender {
-        site_name: &state.site.name,
+        site_name: &state.site.name(),
         base_url: &state.site.base_url,
     };
     // A stored event is acknowledged even when it could not be read: it is

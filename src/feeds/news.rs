@@ -37,9 +37,9 @@ pub async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> AppRe
             let since = Timestamp::now().plus_seconds(-WINDOW_SECS);
             let entries = queries::published_since(&state.db, since).await?;
             let page = NewsSitemap {
-                publication: state.site.name.clone(),
+                publication: state.site.name(),
                 // Google wants an ISO 639 code: "en" from "en-GB".
-                language: state.site.language.split('-').next().unwrap_or("en").to_lowercase(),
+                language: state.site.language().split('-').next().unwrap_or("en").to_lowercase(),
                 articles: entries
                     .iter()
                     .map(|e| NewsEntry {

@@ -144,11 +144,11 @@ pub async fn live_blog_atom(
                 })
                 .collect();
             let feed = Feed {
-                title: format!("{} – {}", site.name, blog.headline),
+                title: format!("{} – {}", site.name(), blog.headline),
                 description: blog.standfirst.clone(),
                 link: site.url(&path),
                 self_url: site.url(&key),
-                language: site.language.clone(),
+                language: site.language(),
                 updated: blog.updated_at,
                 items,
             };
@@ -165,21 +165,21 @@ async fn build(state: &AppState, section: Option<&str>, base: &str, self_path: &
     let (filter, title, description) = match section {
         None => (
             StoryFilter::All,
-            format!("{} – latest news", site.name),
-            site.tagline.clone(),
+            format!("{} – latest news", site.name()),
+            site.tagline(),
         ),
         Some(slug) => {
             let section = site::queries::section_by_slug(db, slug)
                 .await?
                 .ok_or(AppError::NotFound)?;
             let description = if section.description.is_empty() {
-                format!("The latest {} news from {}", section.name, site.name)
+                format!("The latest {} news from {}", section.name, site.name())
             } else {
                 section.description
             };
             (
                 StoryFilter::Section(section.id),
-                format!("{} – {}", site.name, section.name),
+                format!("{} – {}", site.name(), section.name),
                 description,
             )
         }
@@ -209,7 +209,7 @@ async fn build(state: &AppState, section: Option<&str>, base: &str, self_path: &
         description,
         link: site.url(if base.is_empty() { "/" } else { base }),
         self_url: site.url(self_path),
-        language: site.language.clone(),
+        language: site.language(),
         updated,
         items,
     })

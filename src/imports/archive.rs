@@ -136,7 +136,7 @@ pub async fn export(state: &AppState, dir: &Path) -> anyhow::Result<Exported> {
     let mut done = Exported::default();
     write(&Record::Site {
         format: FORMAT,
-        name: state.site.name.clone(),
+        name: state.site.name(),
         exported_at: Timestamp::now(),
     })?;
     for s in crate::site::queries::sections(db).await? {

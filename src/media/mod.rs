@@ -6,7 +6,7 @@ mod view;
 mod webp;
 
 pub use store::{ImageText, MAX_PICTURE_BYTES, Stored, Uploader, WIDTHS, restore, store, store_picture};
-pub use view::{Figure, FigureView, ImageView, image_view, words_of};
+pub use view::{Figure, FigureView, ImageView, image_view, recent, words_of};
 
 use axum::http::{HeaderValue, header};
 use tower_http::services::ServeDir;

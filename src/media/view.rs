@@ -106,3 +106,11 @@ pub async fn words_of(db: &crate::db::Db, id: ImageId) -> Result<Option<(String,
         .fetch_optional(db)
         .await
 }
+
+/// The newest stored pictures and their alt text, for pickers in the newsroom.
+pub async fn recent(db: &crate::db::Db, limit: i64) -> Result<Vec<(ImageId, String)>, DbError> {
+    crate::db::sql("SELECT id, alt FROM images ORDER BY created_at DESC, id DESC LIMIT $1")
+        .bind(limit)
+        .fetch_all(db)
+        .await
+}

@@ -196,7 +196,7 @@ async fn newsletter_page(
     let schedule = newsletter.schedule().map(|s| {
         let next = newsletter.next_edition_at.map(|at| {
             at.jiff()
-                .to_zoned_datetime(state.site.timezone.clone())
+                .to_zoned_datetime(state.site.timezone())
                 .strftime("%A %-d %B at %H:%M")
                 .to_string()
         });
@@ -328,7 +328,7 @@ async fn edition_page(
     };
     let scheduled_for = edition.as_ref().and_then(|e| e.scheduled_for).map(|at| {
         at.jiff()
-            .to_zoned_datetime(state.site.timezone.clone())
+            .to_zoned_datetime(state.site.timezone())
             .strftime("%A %-d %B at %H:%M")
             .to_string()
     });

@@ -129,7 +129,7 @@ pub async fn list(
         heading: "Newsletters".into(),
         intro: format!(
             "The best of {} in your inbox. Choose as many as you like; every email has a one-click way out.",
-            state.site.name
+            state.site.name()
         ),
         message: notice(&query.done),
         error: None,
@@ -260,13 +260,13 @@ pub async fn subscribe(
             &mut change,
             &crate::mail::Message {
                 to: email.as_str().to_owned(),
-                subject: format!("Confirm your newsletters from {}", state.site.name),
+                subject: format!("Confirm your newsletters from {}", state.site.name()),
                 text: format!(
                     "Someone, probably you, asked for {} from {} at this address.\n\n\
                      To start getting them, follow this link and press Confirm (it works for three days):\n\n{}\n\n\
                      If it was not you, ignore this email: nothing will be sent.\n",
                     names.join(", "),
-                    state.site.name,
+                    state.site.name(),
                     state.site.url(&format!("/newsletters/confirm/{token}")),
                 ),
             },

@@ -146,7 +146,7 @@ pub async fn compose(
     let base = state.site.base_url.as_str();
     let blocks = blocks(&state.db, base, &edition.body).await?;
     let appeal = if edition.with_appeal {
-        Some(crate::donations::appeal::text(&state.db, &state.site.name).await?)
+        Some(crate::donations::appeal::text(&state.db, &state.site.name()).await?)
     } else {
         None
     };
@@ -157,7 +157,7 @@ pub async fn compose(
         (state.site.url(&newsletter.path()), state.site.url("/newsletters"))
     };
     let html = EmailHtml {
-        site: &state.site.name,
+        site: &state.site.name(),
         site_url: base,
         newsletter,
         edition,
@@ -169,7 +169,7 @@ pub async fn compose(
     }
     .render()?;
     let text = EmailText {
-        site: &state.site.name,
+        site: &state.site.name(),
         newsletter,
         edition,
         body: plain(&blocks, &edition.body),

@@ -148,7 +148,7 @@ pub async fn stories_draft(
     .await?;
     let today = Timestamp::now()
         .jiff()
-        .to_zoned_datetime(state.site.timezone.clone())
+        .to_zoned_datetime(state.site.timezone())
         .strftime("%A %-d %B")
         .to_string();
     let mut body = String::new();
@@ -201,7 +201,7 @@ async fn build(state: &AppState, newsletter: &Newsletter) -> AppResult<()> {
         return Ok(());
     };
     let now = Timestamp::now();
-    let next = newsletter.schedule().map(|s| s.next_after(now, &state.site.timezone));
+    let next = newsletter.schedule().map(|s| s.next_after(now, &state.site.timezone()));
     let mut change = Change::begin(state, Actor::system("Newsletter schedule")).await?;
     if !write::claim_slot(&mut change, newsletter.id, slot, next).await? {
         // Another instance took it.
@@ -210,7 +210,7 @@ async fn build(state: &AppState, newsletter: &Newsletter) -> AppResult<()> {
     let draft = if now.as_micros() - slot.as_micros() > GRACE_SECS * 1_000_000 {
         let when = slot
             .jiff()
-            .to_zoned_datetime(state.site.timezone.clone())
+            .to_zoned_datetime(state.site.timezone())
             .strftime("%a %-d %b %H:%M");
         Err(format!("its time ({when}) passed while the site was not running"))
     } else {

@@ -128,7 +128,7 @@ async fn next_edition(change: &mut Change, draft: &NewsletterDraft) -> Result<Op
         }
     }
     let schedule = Schedule::parse(&draft.schedule_days, &draft.schedule_at).ok().flatten();
-    let tz = change.state().site.timezone.clone();
+    let tz = change.state().site.timezone();
     Ok(schedule
         .filter(|_| !draft.retired)
         .map(|s| s.next_after(Timestamp::now(), &tz)))

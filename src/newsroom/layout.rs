@@ -43,6 +43,7 @@ impl NewsroomLayout {
             ("Sections", "/newsroom/sections", Permission::Administer),
             ("Pages", "/newsroom/pages", Permission::Administer),
             ("Menus", "/newsroom/menus", Permission::Administer),
+            ("Site", "/newsroom/site", Permission::Administer),
             ("Staff", "/newsroom/staff", Permission::Administer),
             ("API keys", "/newsroom/api-keys", Permission::Administer),
             ("Moderation", "/newsroom/moderation", Permission::ModerateComments),
@@ -65,8 +66,8 @@ impl NewsroomLayout {
             }])
             .collect();
         Self {
-            title: format!("{title} – Newsroom – {}", state.site.name),
-            site_name: state.site.name.clone(),
+            title: format!("{title} – Newsroom – {}", state.site.name()),
+            site_name: state.site.name(),
             staff_name: staff.staff.name.clone(),
             role: staff.staff.role.to_string(),
             desk: super::login::desk_of(staff.staff.role),

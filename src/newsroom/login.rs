@@ -59,7 +59,7 @@ fn safe_next(next: &str) -> String {
 
 fn page(state: &AppState, email: &str, next: &str, error: Option<String>, notice: Option<String>) -> AppResult<String> {
     Ok(LoginPage {
-        title: format!("Sign in – {}", state.site.name),
+        title: format!("Sign in – {}", state.site.name()),
         css: state.assets.url("newsroom.css"),
         email: email.to_owned(),
         next: next.to_owned(),

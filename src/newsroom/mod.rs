@@ -16,6 +16,7 @@ mod menus;
 mod pages;
 mod password;
 mod sections;
+mod site_identity;
 mod staff;
 mod tags;
 
@@ -162,6 +163,8 @@ pub fn routes(state: &AppState) -> Routes {
             StaffKeepingForm(Permission::Administer),
             pages::update,
         )
+        .get("/newsroom/site", Staff(Permission::Administer), site_identity::show)
+        .post("/newsroom/site", Staff(Permission::Administer), site_identity::save)
         .get("/newsroom/menus", Staff(Permission::Administer), menus::show)
         .post("/newsroom/menus/{menu}", Staff(Permission::Administer), menus::save)
         .get("/newsroom/tags", Staff(Permission::ManageTaxonomy), tags::show)

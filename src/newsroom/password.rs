@@ -50,7 +50,7 @@ fn page(state: &AppState, step: Step, email: &str, token: &str, error: Option<St
     };
     Ok(Html(
         PasswordPage {
-            title: format!("{heading} – {}", state.site.name),
+            title: format!("{heading} – {}", state.site.name()),
             css: state.assets.url("newsroom.css"),
             step,
             email: email.to_owned(),
@@ -80,14 +80,15 @@ pub async fn forgot(State(state): State<AppState>, client: Client, form: FormFie
         let link = state.site.url(&format!("/newsroom/password/reset/{token}"));
         let text = format!(
             "Hello {},\n\nSomeone (we hope you) asked to reset your {} newsroom password. To choose a new one, open this link within the hour:\n\n{link}\n\nIf it was not you, ignore this message: your password stays as it is.\n",
-            member.name, state.site.name
+            member.name,
+            state.site.name()
         );
         change.queued_work();
         mail::queue(
             &mut change,
             &Message {
                 to: member.email.clone(),
-                subject: format!("Reset your newsroom password for {}", state.site.name),
+                subject: format!("Reset your newsroom password for {}", state.site.name()),
                 text,
             },
         )

@@ -191,14 +191,15 @@ async fn email_invitation(
     let link = state.site.url(&format!("/newsroom/invite/{token}"));
     let text = format!(
         "Hello {name},\n\n{} has invited you to the {} newsroom as {role}. To join, choose your password here within 7 days:\n\n{link}\n\nThe link works once. If you were not expecting this, ignore this message.\n",
-        who.staff.name, state.site.name
+        who.staff.name,
+        state.site.name()
     );
     change.queued_work();
     mail::queue(
         &mut *change,
         &mail::Message {
             to: email.to_owned(),
-            subject: format!("You are invited to the {} newsroom", state.site.name),
+            subject: format!("You are invited to the {} newsroom", state.site.name()),
             text,
         },
     )
@@ -271,7 +272,7 @@ async fn open_invite(state: &AppState, token: &str) -> AppResult<Invite> {
 
 fn accept_page(state: &AppState, token: &str, invite: &Invite, error: Option<String>) -> AppResult<String> {
     Ok(AcceptPage {
-        title: format!("Join the newsroom – {}", state.site.name),
+        title: format!("Join the newsroom – {}", state.site.name()),
         css: state.assets.url("newsroom.css"),
         token: token.to_owned(),
         name: invite.name.clone(),

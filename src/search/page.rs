@@ -56,7 +56,7 @@ struct Outcome {
 /// A date from a date field, at the start of that day in the site's zone.
 fn day_start(state: &AppState, text: &str, plus_days: i64) -> Option<Timestamp> {
     let date = jiff::civil::Date::strptime("%Y-%m-%d", text.trim()).ok()?;
-    let zoned = date.to_zoned_datetime(state.site.timezone.clone()).ok()?;
+    let zoned = date.to_zoned_datetime(state.site.timezone()).ok()?;
     let zoned = zoned.checked_add(jiff::Span::new().days(plus_days)).ok()?;
     Some(Timestamp::from_micros(zoned.timestamp().as_microsecond()))
 }

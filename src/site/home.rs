@@ -47,7 +47,7 @@ async fn render(state: &AppState) -> AppResult<Rendered> {
 
 /// The homepage drawn from `front` (published, or a draft to preview).
 pub async fn draw(state: &AppState, front: &FrontLayout, now: Timestamp, preview: bool) -> AppResult<Rendered> {
-    let mut layout = Layout::load(state, "", &state.site.tagline, "/").await?;
+    let mut layout = Layout::load(state, "", &state.site.tagline(), "/").await?;
     layout.noindex = preview;
     let page = HomePage {
         layout,

@@ -96,7 +96,7 @@ pub async fn render(state: &AppState, listing: Listing, page: PageNumber) -> App
     let mut layout = Layout::load(state, &title, &listing.intro, &canonical_path).await?;
     layout.noindex = preview;
     if listing.has_feeds {
-        layout = layout.with_feeds(&format!("{} – {}", state.site.name, listing.heading), &listing.path);
+        layout = layout.with_feeds(&format!("{} – {}", state.site.name(), listing.heading), &listing.path);
     }
     let newsletter = match listing.filter {
         StoryFilter::Section(_) if page.0 == 1 => {

@@ -3,6 +3,8 @@
 
 mod author;
 pub mod home;
+pub mod icons;
+pub mod identity;
 mod listing;
 pub mod menus;
 pub mod model;
@@ -12,6 +14,7 @@ pub mod redirects;
 pub mod section;
 pub mod settings;
 mod tag;
+mod theme;
 pub mod write;
 
 pub use model::{Author, RESERVED_SLUGS, Section, Tag};
@@ -23,6 +26,9 @@ use crate::state::AppState;
 pub fn routes(state: &AppState) -> Routes {
     Routes::new(state)
         .get("/", Public, home::show)
+        .get("/theme.css", Public, theme::show)
+        .get("/favicon.png", Public, icons::favicon)
+        .get("/apple-touch-icon.png", Public, icons::touch_icon)
         .get("/{section}", Public, section::show)
         .get("/tag/{slug}", Public, tag::show)
         .get("/author/{slug}", Public, author::show)

@@ -2,6 +2,7 @@
 //! and asset links. Templates extend `base.html`, which reads this.
 
 use crate::error::AppResult;
+use crate::media::{ImageView, image_view};
 use crate::site;
 use crate::site::menus::{self, Menu, MenuItem};
 use crate::state::AppState;
@@ -20,8 +21,14 @@ pub struct Layout {
     pub footer: Vec<NavLink>,
     pub feeds: Vec<FeedLink>,
     pub css: String,
+    /// The newsroom's accent colour, as a stylesheet of its own.
+    pub theme: Option<String>,
+    /// The logo drawn in the masthead in place of the name.
+    pub logo: Option<ImageView>,
     pub js: String,
     pub favicon: String,
+    /// Icons made from the newsroom's logo: the version in their addresses.
+    pub icons: Option<String>,
     pub year: i16,
 }
 
@@ -30,6 +37,15 @@ pub struct NavLink {
     pub name: String,
     pub url: String,
     pub current: bool,
+}
+
+/// A short fingerprint of the theme stylesheet, so its address changes with it.
+pub fn theme_version(css: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(css.as_bytes())[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl NavLink {
@@ -80,21 +96,28 @@ impl Layout {
             layout.footer = footer.into_iter().map(|item| NavLink::to(item, path)).collect();
         }
         layout.nav = main.into_iter().map(|item| NavLink::to(item, path)).collect();
+        if let Some(logo) = state.site.identity().logo {
+            layout.logo = image_view(&state.db, logo).await?;
+        }
         Ok(layout)
     }
 
     /// A frame that needs no database, for error pages.
     pub fn bare(state: &AppState, title: &str, description: &str) -> Self {
         let site = &state.site;
+        let theme = site
+            .identity()
+            .theme_css()
+            .map(|css| format!("/theme.css?v={}", theme_version(&css)));
         let title = if title.is_empty() {
-            site.name.clone()
+            site.name()
         } else {
-            format!("{title} | {}", site.name)
+            format!("{title} | {}", site.name())
         };
         Self {
-            site_name: site.name.clone(),
-            tagline: site.tagline.clone(),
-            language: site.language.clone(),
+            site_name: site.name(),
+            tagline: site.tagline(),
+            language: site.language(),
             title,
             description: description.to_owned(),
             canonical: None,
@@ -105,13 +128,16 @@ impl Layout {
                 .map(|item| NavLink::to(item, ""))
                 .collect(),
             feeds: vec![FeedLink {
-                title: format!("{} – latest news", site.name),
+                title: format!("{} – latest news", site.name()),
                 url: "/rss.xml".into(),
                 kind: "application/rss+xml",
             }],
             css: state.assets.url("site.css"),
+            theme,
+            logo: None,
             js: state.assets.url("site.js"),
             favicon: state.assets.url("favicon.svg"),
+            icons: site.identity().logo.map(site::icons::version),
             year: jiff::ZonedDateTime::now().year(),
         }
     }

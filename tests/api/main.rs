@@ -15,6 +15,7 @@ mod errors;
 mod faults;
 mod feeds;
 mod fronts;
+mod identity;
 mod imports;
 mod instances;
 mod listings;

@@ -152,3 +152,33 @@ async fn an_admin_writes_an_about_page_and_adds_it_to_the_footer_menu() {
     reader.assert_accessible().await;
     reader.close().await;
 }
+
+#[tokio::test]
+async fn an_admin_renames_the_site_and_readers_see_its_accent_colour() {
+    let app = spawn_app().await;
+    app.story().await;
+    let admin = app.member(Role::Admin).await;
+    let desk = Browser::open(&app).await;
+    desk.sign_in(&admin.email, PASSWORD).await;
+    desk.click("a[href='/newsroom/site']").await;
+    desk.assert_accessible().await;
+    desk.fill("#site-name", "The Evening Post").await;
+    desk.fill("#site-accent", "#0b5394").await;
+    desk.click("button[type=submit].nr-button").await;
+    assert_eq!(desk.text(".nr-notice").await, "Saved.");
+    assert!(desk.text(".nr-header__brand").await.starts_with("The Evening Post"));
+    desk.close().await;
+
+    let reader = Browser::open(&app).await;
+    reader.visit("/").await;
+    assert_eq!(reader.text(".masthead__title").await, "The Evening Post");
+    let colour = reader
+        .run("return getComputedStyle(document.querySelector('.card__section a')).color;")
+        .await;
+    assert_eq!(
+        colour, "rgb(11, 83, 148)",
+        "the accent is applied despite the content security policy"
+    );
+    reader.assert_accessible().await;
+    reader.close().await;
+}

@@ -70,7 +70,7 @@ pub async fn resend(State(state): State<AppState>, who: CurrentReader) -> AppRes
             &mut tx,
             &Message {
                 to: reader.email.clone(),
-                subject: format!("Confirm your email for {}", state.site.name),
+                subject: format!("Confirm your email for {}", state.site.name()),
                 text,
             },
         )
@@ -116,19 +116,19 @@ pub async fn change(State(state): State<AppState>, who: CurrentReader, form: For
         &mut tx,
         &Message {
             to: new_email.to_string(),
-            subject: format!("Confirm your new email for {}", state.site.name),
+            subject: format!("Confirm your new email for {}", state.site.name()),
             // Nothing the reader chose (such as their name) goes to an
             // address not yet shown to be theirs.
             text: format!(
                 "Hello,\n\nTo use this address for your {} account, open this link:\n\n{link}\n\nIf you did not ask for this, ignore this message.\n",
-                state.site.name
+                state.site.name()
             ),
         },
     )
     .await?;
     mail::queue(&mut tx, &Message {
         to: reader.email.clone(),
-        subject: format!("Your email for {} is changing", state.site.name),
+        subject: format!("Your email for {} is changing", state.site.name()),
         text: format!("Hello {},\n\nSomeone (we hope you) asked to change your account's email to {new_email}. If this was not you, reset your password.\n", reader.display_name),
     })
     .await?;

@@ -136,13 +136,14 @@ pub async fn submit(State(state): State<AppState>, client: Client, form: FormFie
     let link = state.site.url(&format!("/account/verify/{}", issued.token));
     let text = format!(
         "Hello {},\n\nThank you for registering with {}. Please confirm this is your email address by opening this link:\n\n{link}\n\nIf you did not register, ignore this message.\n",
-        reader.display_name, state.site.name
+        reader.display_name,
+        state.site.name()
     );
     mail::queue(
         &mut change,
         &Message {
             to: reader.email.clone(),
-            subject: format!("Confirm your email for {}", state.site.name),
+            subject: format!("Confirm your email for {}", state.site.name()),
             text,
         },
     )

@@ -43,13 +43,14 @@ pub async fn forgot(State(state): State<AppState>, form: FormFields) -> AppResul
         let link = state.site.url(&format!("/account/password/reset/{}", issued.token));
         let text = format!(
             "Hello {},\n\nTo choose a new password for {}, open this link within the hour:\n\n{link}\n\nIf you did not ask for this, ignore this message; your password stays as it is.\n",
-            reader.display_name, state.site.name
+            reader.display_name,
+            state.site.name()
         );
         mail::queue(
             &mut tx,
             &Message {
                 to: email.clone(),
-                subject: format!("Reset your password for {}", state.site.name),
+                subject: format!("Reset your password for {}", state.site.name()),
                 text,
             },
         )

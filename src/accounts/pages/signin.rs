@@ -139,13 +139,15 @@ pub async fn send_link(State(state): State<AppState>, form: FormFields) -> AppRe
         ));
         let text = format!(
             "Hello {},\n\nTo sign in to {}, open this link:\n\n{link}\n\nor enter this code: {}\n\nThe link and code work once, for 15 minutes. If you did not ask to sign in, ignore this message.\n",
-            reader.display_name, state.site.name, issued.code
+            reader.display_name,
+            state.site.name(),
+            issued.code
         );
         mail::queue(
             &mut tx,
             &Message {
                 to: email.clone(),
-                subject: format!("Your sign-in link for {}", state.site.name),
+                subject: format!("Your sign-in link for {}", state.site.name()),
                 text,
             },
         )

@@ -108,14 +108,14 @@ pub fn parse_local_time(site: &Site, value: &str) -> Result<Timestamp, AppError>
     };
     let value = value.trim().replace(' ', "T");
     let civil: jiff::civil::DateTime = value.parse().map_err(|_| invalid())?;
-    let zoned = civil.to_zoned_datetime(site.timezone.clone()).map_err(|_| invalid())?;
+    let zoned = civil.to_zoned_datetime(site.timezone()).map_err(|_| invalid())?;
     Ok(Timestamp::from_micros(zoned.timestamp().as_microsecond()))
 }
 
 /// The `datetime-local` value for a moment, in the site's time zone.
 pub fn local_time_value(site: &Site, ts: Timestamp) -> String {
     ts.jiff()
-        .to_zoned_datetime(site.timezone.clone())
+        .to_zoned_datetime(site.timezone())
         .strftime("%Y-%m-%dT%H:%M:%S")
         .to_string()
 }

@@ -9,7 +9,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use crate::accounts::CurrentStaff;
 use crate::articles::{StoryFilter, queries as stories};
 use crate::change::Change;
-use crate::db::sql;
 use crate::domain::Timestamp;
 use crate::error::{AppError, AppResult};
 use crate::fronts::store::{self, FrontRevision};
@@ -206,11 +205,7 @@ async fn page(
             .into_iter()
             .map(|t| (format!("/tag/{}", t.slug), format!("Tag: {}", t.name))),
     );
-    let pictures: Vec<(crate::domain::ImageId, String)> =
-        sql("SELECT id, alt FROM images ORDER BY created_at DESC, id DESC LIMIT 60")
-            .fetch_all(&state.db)
-            .await
-            .map_err(anyhow::Error::from)?;
+    let pictures = crate::media::recent(&state.db, 60).await?;
     let containers = draft
         .containers
         .iter()
