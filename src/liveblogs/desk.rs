@@ -181,10 +181,11 @@ async fn desk(
     .render()?)
 }
 
-/// The composer starts signed by the journalist's own author profile.
-fn fresh_form(who: &CurrentStaff) -> FormFields {
+/// The composer starts signed by the journalist's own author profile (or
+/// the site's default byline when they have none).
+fn fresh_form(state: &AppState, who: &CurrentStaff) -> FormFields {
     let mut form = FormFields::default();
-    if let Some(author) = who.staff.author_id {
+    if let Some(author) = who.staff.author_id.or(state.site.identity().author) {
         form.push("author", &author.to_string());
     }
     form
@@ -239,7 +240,9 @@ pub async fn show(
         "reopened" => Some("The live blog is running again."),
         _ => done.notice(),
     };
-    Ok(Html(desk(&state, &who, blog, fresh_form(&who), None, notice).await?))
+    Ok(Html(
+        desk(&state, &who, blog, fresh_form(&state, &who), None, notice).await?,
+    ))
 }
 
 #[derive(Serialize)]

@@ -25,6 +25,8 @@ struct SitePage {
     fixed: Vec<&'static str>,
     /// (id, alt text) of recent pictures, for the logo.
     pictures: Vec<(String, String)>,
+    /// (id, name) of every author, for the default byline.
+    authors: Vec<(String, String)>,
     error: Option<(String, String)>,
     /// (field, label, hint) of the text fields.
     rows: &'static [(&'static str, &'static str, &'static str)],
@@ -88,6 +90,19 @@ pub async fn save(State(state): State<AppState>, who: CurrentStaff, form: FormFi
         let html = page(&state, &who, form, Some(error), None).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
     }
+    if let Some(author) = identity.author
+        && !crate::site::queries::authors(&state.db)
+            .await?
+            .iter()
+            .any(|a| a.id == author)
+    {
+        let error = (
+            "author".to_owned(),
+            "That author is no longer on the site; choose another.".to_owned(),
+        );
+        let html = page(&state, &who, form, Some(error), None).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+    }
     let mut change = Change::begin(&state, &who).await?;
     identity::save(&mut change, &identity).await?;
     change.commit().await?;
@@ -115,6 +130,11 @@ async fn page(
         form,
         fixed: identity::fixed(&state.settings),
         pictures,
+        authors: crate::site::queries::authors(&state.db)
+            .await?
+            .into_iter()
+            .map(|a| (a.id.to_string(), a.name))
+            .collect(),
         error,
         rows: ROWS,
     }

@@ -10,7 +10,7 @@ use crate::audit::Target;
 use crate::change::Change;
 use crate::config::{Settings, SiteSettings};
 use crate::db::Db;
-use crate::domain::ImageId;
+use crate::domain::{AuthorId, ImageId};
 use crate::error::AppError;
 use crate::events::{Bus, Event};
 use crate::state::AppState;
@@ -33,11 +33,15 @@ pub struct Identity {
     pub logo: Option<ImageId>,
     /// The picture shared with a story that has none of its own.
     pub share: Option<ImageId>,
+    /// The byline a new story or update starts with when its writer has none of their own.
+    pub author: Option<AuthorId>,
 }
 
 /// The fields, as named in the settings file (`site.name`) and in the
 /// newsroom's form (`name`); stored under `identity.{field}`.
-pub const FIELDS: [&str; 7] = ["name", "tagline", "language", "timezone", "accent", "logo", "share"];
+pub const FIELDS: [&str; 8] = [
+    "name", "tagline", "language", "timezone", "accent", "logo", "share", "author",
+];
 
 impl Identity {
     pub fn from_settings(site: &SiteSettings) -> anyhow::Result<Self> {
@@ -50,6 +54,7 @@ impl Identity {
             accent: None,
             logo: None,
             share: None,
+            author: None,
         })
     }
 
@@ -63,6 +68,7 @@ impl Identity {
             "accent" => self.accent.clone().unwrap_or_default(),
             "logo" => self.logo.map(|l| l.to_string()).unwrap_or_default(),
             "share" => self.share.map(|l| l.to_string()).unwrap_or_default(),
+            "author" => self.author.map(|a| a.to_string()).unwrap_or_default(),
             _ => String::new(),
         }
     }
@@ -114,6 +120,14 @@ impl Identity {
             }
             "logo" if value.is_empty() => self.logo = None,
             "share" if value.is_empty() => self.share = None,
+            "author" if value.is_empty() => self.author = None,
+            "author" => {
+                self.author = Some(
+                    value
+                        .parse()
+                        .map_err(|_| invalid("Choose the default byline from the authors.".into()))?,
+                )
+            }
             "logo" | "share" => {
                 let picture = value
                     .parse()

@@ -42,6 +42,7 @@ async fn an_admin_renames_the_site_and_sets_its_look_and_every_page_follows_at_o
     );
 
     let (logo, share) = (logo.to_string(), share.to_string());
+    let desk = app.author("news-desk", "News desk").await.to_string();
     let saved = admin
         .post(
             "/newsroom/site",
@@ -53,6 +54,7 @@ async fn an_admin_renames_the_site_and_sets_its_look_and_every_page_follows_at_o
                 ("accent", "#0B5394"),
                 ("logo", logo.as_str()),
                 ("share", share.as_str()),
+                ("author", desk.as_str()),
             ],
         )
         .await;
@@ -90,6 +92,17 @@ async fn an_admin_renames_the_site_and_sets_its_look_and_every_page_follows_at_o
     assert!(shared.split('"').next().unwrap().contains(&share), "{shared}");
     assert!(story.contains("front door at dusk"), "with its alt text");
     assert!(app.page("/rss.xml").await.contains("The Evening Post"));
+    // A writer with no byline of their own starts a story signed by the default one.
+    let (writer, _) = app.signed_in(Role::Writer).await;
+    let fields = [("role", "writer"), ("author", "")];
+    let unlinked = admin.post(&format!("/newsroom/staff/{}", writer.id), &fields).await;
+    assert_eq!(unlinked.status(), 303);
+    let writer = app.sign_in(&writer).await;
+    let new = writer.page("/newsroom/articles/new").await;
+    assert!(
+        new.contains(&format!(r#"value="{desk}" selected"#)),
+        "the default byline is chosen"
+    );
     if let Some(other) = &other {
         assert!(
             other.page("/").await.contains("<title>The Evening Post</title>"),

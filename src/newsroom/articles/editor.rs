@@ -248,7 +248,7 @@ pub async fn new(
         Some(form) => form.clone(),
         None => {
             let mut form = FormFields::default();
-            if let Some(author) = who.staff.author_id {
+            if let Some(author) = who.staff.author_id.or(state.site.identity().author) {
                 form.push("author", &author.to_string());
             }
             form
