@@ -44,7 +44,8 @@ struct PasswordPage {
 
 fn page(state: &AppState, step: Step, email: &str, token: &str, error: Option<String>) -> AppResult<Html<String>> {
     let heading = match step {
-        Step::Ask | Step::Sent => "Forgotten your password?",
+        Step::Ask => "Forgotten your password?",
+        Step::Sent => "Check your email",
         Step::Choose => "Choose a new password",
         Step::Expired => "This link has expired",
     };

@@ -59,6 +59,8 @@ struct AcceptPage {
     name: String,
     email: String,
     error: Option<String>,
+    /// The link was used, revoked or ran out: no form, only the way on.
+    expired: bool,
 }
 
 #[derive(Deserialize)]
@@ -264,27 +266,34 @@ pub async fn update(
     Ok(Redirect::to("/newsroom/staff?done=updated").into_response())
 }
 
-async fn open_invite(state: &AppState, token: &str) -> AppResult<Invite> {
-    invites::open(&state.db, token).await?.ok_or_else(|| {
-        AppError::Conflict("This invitation has been used or has expired. Ask an admin for a new one.".into())
+/// The invitation behind a link, or the page saying the link is dead (410).
+async fn open_invite(state: &AppState, token: &str) -> AppResult<Result<Invite, Response>> {
+    Ok(match invites::open(&state.db, token).await? {
+        Some(invite) => Ok(invite),
+        None => Err((StatusCode::GONE, Html(accept_page(state, token, None, None)?)).into_response()),
     })
 }
 
-fn accept_page(state: &AppState, token: &str, invite: &Invite, error: Option<String>) -> AppResult<String> {
+/// The join form for `invite`, or with none, the news that the link is dead.
+fn accept_page(state: &AppState, token: &str, invite: Option<&Invite>, error: Option<String>) -> AppResult<String> {
     Ok(AcceptPage {
         title: format!("Join the newsroom – {}", state.site.name()),
         css: state.assets.url("newsroom.css"),
         token: token.to_owned(),
-        name: invite.name.clone(),
-        email: invite.email.clone(),
+        name: invite.map(|i| i.name.clone()).unwrap_or_default(),
+        email: invite.map(|i| i.email.clone()).unwrap_or_default(),
         error,
+        expired: invite.is_none(),
     }
     .render()?)
 }
 
-pub async fn accept_form(State(state): State<AppState>, Path(token): Path<String>) -> AppResult<Html<String>> {
-    let invite = open_invite(&state, &token).await?;
-    Ok(Html(accept_page(&state, &token, &invite, None)?))
+pub async fn accept_form(State(state): State<AppState>, Path(token): Path<String>) -> AppResult<Response> {
+    let invite = match open_invite(&state, &token).await? {
+        Ok(invite) => invite,
+        Err(dead) => return Ok(dead),
+    };
+    Ok(Html(accept_page(&state, &token, Some(&invite), None)?).into_response())
 }
 
 pub async fn accept(
@@ -293,7 +302,10 @@ pub async fn accept(
     client: Client,
     form: FormFields,
 ) -> AppResult<Response> {
-    let invite = open_invite(&state, &token).await?;
+    let invite = match open_invite(&state, &token).await? {
+        Ok(invite) => invite,
+        Err(dead) => return Ok(dead),
+    };
     let role: Role = invite.role.parse()?;
     let name = if form.get("name").trim().is_empty() {
         invite.name.clone()
@@ -319,7 +331,7 @@ pub async fn accept(
             let message = err.report().detail;
             return Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Html(accept_page(&state, &token, &invite, Some(message))?),
+                Html(accept_page(&state, &token, Some(&invite), Some(message))?),
             )
                 .into_response());
         }

@@ -273,7 +273,8 @@ async fn admins_invite_staff_who_set_their_own_password_and_are_signed_in() {
             .await
             .unwrap()
             .status(),
-        409
+        410,
+        "a used invitation says so"
     );
 
     let staff = admin.page("/newsroom/staff").await;
@@ -563,12 +564,15 @@ async fn admins_see_waiting_invitations_and_send_them_again_or_revoke_them() {
     assert_ne!(first, second);
     let emails = app.emails_to("ren@news.example", 2).await;
     assert!(emails.last().unwrap().contains(&second), "the new link is emailed");
-    assert_eq!(app.get(&first).await.status(), 409, "the old link is dead");
+    let dead = app.get(&first).await;
+    assert_eq!(dead.status(), 410, "the old link is dead");
+    let dead = dead.text().await.unwrap();
+    assert!(dead.contains("This invitation has been used or has expired") && !dead.contains("name=\"password\""));
     assert_eq!(app.get(&second).await.status(), 200);
 
     // Inviting the same address again replaces the waiting invitation: one row, newest link.
     let third = invite_link_in(&invite("Ren Ito", "ren@news.example").await);
-    assert_eq!(app.get(&second).await.status(), 409);
+    assert_eq!(app.get(&second).await.status(), 410);
     let staff = admin.page("/newsroom/staff").await;
     assert_eq!(staff.matches("/resend\"").count(), 1, "{staff}");
 
@@ -576,7 +580,7 @@ async fn admins_see_waiting_invitations_and_send_them_again_or_revoke_them() {
     let key = invite_key_in(&staff);
     let revoked = admin.post(&format!("/newsroom/staff/invites/{key}/revoke"), &[]).await;
     assert_eq!(revoked.status(), 303);
-    assert_eq!(app.get(&third).await.status(), 409);
+    assert_eq!(app.get(&third).await.status(), 410);
     assert!(!admin.page("/newsroom/staff").await.contains("id=\"invitations\""));
     assert_eq!(
         admin
