@@ -196,15 +196,14 @@ pub async fn deliver_with_attempts(
                 // The refused settle here; the rest once their push services answer.
                 let (mut sent, mut prepared, mut deliveries) = (Vec::new(), Vec::new(), Vec::new());
                 for (target, attempts) in chunk {
-                    let service = super::send::service_of_endpoint(&target.endpoint);
                     match state.pusher.prepare(&target, message) {
                         Ok(ready) => {
-                            sent.push((target.id, service, attempts));
+                            sent.push((target.id, ready.service(), attempts));
                             prepared.push(ready);
                         }
                         Err(outcome) => deliveries.push(Delivery {
                             subscription: target.id,
-                            service,
+                            service: super::send::service_of_endpoint(&target.endpoint),
                             outcome,
                             at: Timestamp::now(),
                             attempts,

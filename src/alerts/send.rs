@@ -59,6 +59,8 @@ pub struct Message<'a> {
 /// One message encrypted for one browser, ready to post.
 pub struct Prepared {
     url: Url,
+    /// Its push service, as the metrics name it (worked out once, here).
+    service: &'static str,
     body: bytes::Bytes,
     authorization: Arc<str>,
 }
@@ -248,6 +250,7 @@ impl Pusher {
             .authorization(&url.origin().ascii_serialization())
             .map_err(|err| Outcome::Failed(format!("{err:#}")))?;
         Ok(Prepared {
+            service: service_of(url.host_str().unwrap_or("")),
             url,
             body: body.into(),
             authorization,
@@ -258,10 +261,7 @@ impl Pusher {
     /// (in the same order): over HTTP/2 where the service speaks it, else
     /// over HTTP/1.1, all on the push client's thread.
     pub async fn post_all(&self, batch: Vec<Prepared>, message: &Message<'_>) -> Vec<Outcome> {
-        let services: Vec<&'static str> = batch
-            .iter()
-            .map(|r| service_of(r.url.host_str().unwrap_or("")))
-            .collect();
+        let services: Vec<&'static str> = batch.iter().map(Prepared::service).collect();
         let outcomes = self.post_each(batch, message).await;
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         for (service, outcome) in services.into_iter().zip(&outcomes) {
@@ -372,12 +372,17 @@ impl Pusher {
 }
 
 impl Prepared {
+    pub fn service(&self) -> &'static str {
+        self.service
+    }
+
     /// A request the HTTP/2 client handed back, to send over HTTP/1.1.
     fn from_post(post: http2::Post) -> Result<Self, Outcome> {
         let scheme = if post.origin.tls { "https" } else { "http" };
         let url = Url::parse(&format!("{scheme}://{}{}", post.origin.authority(), post.path))
             .map_err(|err| Outcome::Failed(format!("the push endpoint could not be rebuilt: {err}")))?;
         Ok(Self {
+            service: service_of(url.host_str().unwrap_or("")),
             url,
             body: post.body,
             authorization: post.authorization,
