@@ -4,8 +4,6 @@
 //! wins and cannot be changed there. Every instance reloads it when content
 //! changes, so a new name shows everywhere at once.
 
-use anyhow::Context;
-
 use crate::audit::Target;
 use crate::change::Change;
 use crate::config::{Settings, SiteSettings};
@@ -168,11 +166,12 @@ pub fn fixed(settings: &Settings) -> Vec<&'static str> {
 pub async fn load(db: &Db, settings: &Settings) -> anyhow::Result<Identity> {
     let mut identity = Identity::from_settings(&settings.site)?;
     let fixed = fixed(settings);
+    // One read: this runs on every instance whenever content changes.
+    let stored = settings::with_prefix(db, "identity.").await?;
     for field in FIELDS.into_iter().filter(|f| !fixed.contains(f)) {
-        if let Some(value) = settings::get(db, &format!("identity.{field}"))
-            .await
-            .context("reading the site's identity")?
-            && let Err(err) = identity.set(field, &value)
+        let key = format!("identity.{field}");
+        if let Some((_, value)) = stored.iter().find(|(k, _)| *k == key)
+            && let Err(err) = identity.set(field, value)
         {
             tracing::warn!(field, error = %err.report().detail, "a stored identity value does not read");
         }

@@ -19,6 +19,16 @@ pub async fn get<'c>(conn: impl Into<Conn<'c>>, key: &str) -> Result<Option<Stri
     Ok(row.map(|(value,)| value))
 }
 
+/// Every stored setting whose key starts with `prefix`, as (key, value), in one read.
+pub async fn with_prefix(db: &crate::db::Db, prefix: &str) -> Result<Vec<(String, String)>, AppError> {
+    let rows: Vec<(String, String)> = sql("SELECT key, value FROM site_settings WHERE key LIKE $1")
+        .bind(format!("{prefix}%"))
+        .fetch_all(db)
+        .await
+        .with_context(|| format!("reading the settings {prefix}*"))?;
+    Ok(rows)
+}
+
 /// Sets a value, replacing what was there.
 pub async fn put<'c>(conn: impl Into<Conn<'c>>, key: &str, value: &str) -> Result<(), AppError> {
     sql("INSERT INTO site_settings (key, value, updated_at) VALUES ($1, $2, $3)
